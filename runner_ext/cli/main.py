@@ -1,0 +1,70 @@
+"""The ``runner-ext`` entry point and the one place exceptions become exit codes."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from typing import Annotated
+
+import click
+import typer
+
+from runner_ext import __version__
+from runner_ext.cli import plan, render
+from runner_ext.errors import ExitCode, RunnerExtError
+
+app = typer.Typer(
+    name="runner-ext",
+    help="Move GitLab CI image builds to Kubernetes runners with daemonless, cached builds.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(render.app, name="render")
+app.command("plan")(plan.plan_command)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"runner-ext {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Move GitLab CI image builds to Kubernetes runners with daemonless, cached builds.
+
+    Exit codes: 0 ok, 1 findings or a failed operation, 2 usage or configuration error
+    (nothing written), 3 a bug in runner-ext, 130 interrupted.
+    """
+
+
+def run(argv: list[str] | None = None, *, prog: str = "runner-ext",
+        command: typer.Typer = app) -> int:
+    """Run a typer app and return its exit code; our errors become messages, not tracebacks."""
+    try:
+        result = command(args=argv, prog_name=prog, standalone_mode=False)
+    except RunnerExtError as exc:
+        for problem in exc.problems:
+            typer.echo(f"{prog}: error: {problem.render()}", err=True)
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return ExitCode.USAGE
+    except (KeyboardInterrupt, click.Abort):
+        typer.echo(f"{prog}: interrupted", err=True)
+        return ExitCode.INTERRUPTED
+    except Exception as exc:
+        traceback.print_exc()
+        typer.echo(f"{prog}: internal error (a bug in runner-ext, please report it): {exc}",
+                   err=True)
+        return ExitCode.BUG
+    return result if isinstance(result, int) else ExitCode.OK
+
+
+def entry() -> None:
+    """Console script ``runner-ext``."""
+    sys.exit(run())

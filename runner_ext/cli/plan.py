@@ -1,0 +1,53 @@
+"""``runner-ext plan``: show the exact command line an engine would run for one build."""
+
+from __future__ import annotations
+
+import shlex
+from typing import Annotated
+
+import typer
+
+from runner_ext.cli.common import ConfigOption, OutputFormat, OutputOption, config_from, echo_json
+from runner_ext.config.model import Engine
+from runner_ext.planner import plan
+from runner_ext.planner.from_config import spec_from_config
+
+
+def plan_command(
+    destination: Annotated[list[str], typer.Option(
+        "--destination", "-d", help="Image reference to push (repeatable).")],
+    context: Annotated[str, typer.Option(help="Build context directory or URL.")] = ".",
+    dockerfile: Annotated[str, typer.Option("--dockerfile", "-f", help="Dockerfile path.")
+                          ] = "Dockerfile",
+    engine: Annotated[Engine | None, typer.Option(
+        help="kaniko, buildkit or buildah; default from the config.")] = None,
+    build_arg: Annotated[list[str] | None, typer.Option(
+        "--build-arg", help="NAME=value (repeatable).")] = None,
+    target: Annotated[str, typer.Option(help="Target stage.")] = "",
+    label: Annotated[list[str] | None, typer.Option(help="NAME=value (repeatable).")] = None,
+    platform: Annotated[str, typer.Option(help="e.g. linux/amd64.")] = "",
+    cache: Annotated[bool | None, typer.Option(
+        "--cache/--no-cache", help="Registry layer cache; default from the config.")] = None,
+    cache_repo: Annotated[str, typer.Option(
+        help="Cache repository; default derived from the first destination.")] = "",
+    config: ConfigOption = None,
+    output: OutputOption = OutputFormat.text,
+) -> int:
+    """Print the command line, environment and files an engine gets for one build."""
+    org = config_from(config)
+    chosen: Engine = engine or org.build.engine
+    spec = spec_from_config(
+        org, chosen, context=context, destinations=destination, dockerfile=dockerfile,
+        build_args=build_arg or (), target=target, labels=label or (), platform=platform,
+        cache=cache, cache_repo=cache_repo,
+    )
+    result = plan(spec, chosen)
+    if output is OutputFormat.json:
+        echo_json({"engine": chosen, "argv": result.argv(), "env": result.environment(),
+                   "files": {f.path.literal: f.content for f in result.files}})
+        return 0
+    for name, value in result.environment().items():
+        typer.echo(f"export {name}={shlex.quote(value)}")
+    for argv in result.argv():
+        typer.echo(shlex.join(argv))
+    return 0

@@ -1,0 +1,6 @@
+"""Organisation configuration: the model and its loader."""
+
+from runner_ext.config.load import load_config, parse_config
+from runner_ext.config.model import ENGINES, Engine, OrgConfig
+
+__all__ = ["ENGINES", "Engine", "OrgConfig", "load_config", "parse_config"]

@@ -1,0 +1,231 @@
+"""The organisation configuration (``runner-ext.toml``) as typed, validated models.
+
+Every model forbids unknown keys and is strict about types, so a typo in the
+file is an error that names the key instead of a silently ignored setting.
+Documentation for each key lives in ``runner-ext.example.toml``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Engine = Literal["kaniko", "buildkit", "buildah"]
+ENGINES: tuple[Engine, ...] = ("kaniko", "buildkit", "buildah")
+
+_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+_QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$")
+_DURATION = re.compile(r"^([0-9]+(h|m|s))+$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class EngineImage(_Strict):
+    """Where an engine's executor image comes from."""
+
+    image: str
+    digest: str = ""
+
+    @field_validator("image")
+    @classmethod
+    def _pinned(cls, value: str) -> str:
+        name = value.rsplit("/", 1)[-1]
+        if ":" not in name and "@" not in value:
+            raise ValueError("must carry a tag, e.g. 'quay.io/buildah/stable:v1.41.0'")
+        if name.endswith(":latest"):
+            raise ValueError("':latest' is not a pin; use a release tag or add 'digest'")
+        return value
+
+    @field_validator("digest")
+    @classmethod
+    def _digest(cls, value: str) -> str:
+        if value and not _DIGEST.match(value):
+            raise ValueError("must look like 'sha256:' followed by 64 hex digits")
+        return value
+
+    @property
+    def reference(self) -> str:
+        """The image reference to run: pinned by digest when one is configured."""
+        return f"{self.image}@{self.digest}" if self.digest else self.image
+
+
+class BuildahImage(EngineImage):
+    """Buildah's image plus its storage and isolation choices."""
+
+    storage_driver: Literal["vfs", "overlay"] = "vfs"
+    isolation: Literal["chroot", "oci", "rootless"] = "chroot"
+
+
+class Engines(_Strict):
+    """Pinned executor images, one per engine."""
+
+    kaniko: EngineImage = EngineImage(image="ghcr.io/osscontainertools/kaniko:v1.28.0-debug")
+    buildkit: EngineImage = EngineImage(image="moby/buildkit:v0.23.2-rootless")
+    buildah: BuildahImage = BuildahImage(image="quay.io/buildah/stable:v1.41.0")
+
+
+class Registry(_Strict):
+    """Registry mirrors, trust and extra registries."""
+
+    mirrors: list[str] = Field(default_factory=list)
+    ca_file: str = ""
+    ca_hosts: list[str] = Field(default_factory=list)
+    insecure: list[str] = Field(default_factory=list)
+
+    @field_validator("mirrors", "insecure", "ca_hosts")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        for host in value:
+            if "://" in host or not host or " " in host:
+                raise ValueError(f"'{host}' must be a host[:port][/path] without a scheme")
+        return value
+
+    @model_validator(mode="after")
+    def _ca_needs_hosts(self) -> Registry:
+        if bool(self.ca_file) != bool(self.ca_hosts):
+            raise ValueError(
+                "registry.ca_file and registry.ca_hosts go together: name the PEM file and the "
+                "registries (host[:port]) it signs"
+            )
+        return self
+
+
+class Cache(_Strict):
+    """Registry layer cache."""
+
+    enabled: bool = True
+    repo: str = "{image}/cache"
+    ttl: str = "336h"
+
+    @field_validator("repo")
+    @classmethod
+    def _repo(cls, value: str) -> str:
+        if "{image}" not in value and "/" not in value:
+            raise ValueError("must be a repository or a template using '{image}'")
+        if ":" in value.rsplit("/", 1)[-1]:
+            raise ValueError("a cache repo carries no tag; the engine picks cache tags")
+        return value
+
+    @field_validator("ttl")
+    @classmethod
+    def _ttl(cls, value: str) -> str:
+        if not _DURATION.match(value):
+            raise ValueError("must be a Go duration such as '336h' or '72h30m'")
+        return value
+
+
+class Kaniko(_Strict):
+    """Kaniko options from the article's lessons (BRIEF §1)."""
+
+    snapshot_mode: Literal["full", "redo", "time"] = "redo"
+    use_new_run: bool = True
+    cache_copy_layers: bool = True
+    compressed_caching: bool = False
+    single_snapshot: bool = False
+    cache_dir: str = "/cache"
+
+
+class Runner(_Strict):
+    """The Kubernetes runner that migrated jobs run on."""
+
+    tags: list[str] = Field(default_factory=lambda: ["kubernetes"])
+    poll_timeout: int = Field(default=600, ge=30)
+
+
+class Resources(_Strict):
+    """Requests and limits for build pods (Kubernetes quantities)."""
+
+    cpu_request: str = "500m"
+    cpu_limit: str = "2"
+    memory_request: str = "1Gi"
+    memory_limit: str = "4Gi"
+    ephemeral_storage_request: str = "2Gi"
+    ephemeral_storage_limit: str = "10Gi"
+
+    @field_validator("*")
+    @classmethod
+    def _quantity(cls, value: str) -> str:
+        if not _QUANTITY.match(value):
+            raise ValueError("must be a Kubernetes quantity such as '500m', '2' or '4Gi'")
+        return value
+
+
+class Toleration(_Strict):
+    """A Kubernetes toleration for build pods."""
+
+    key: str
+    operator: Literal["Equal", "Exists"] = "Equal"
+    value: str = ""
+    effect: Literal["", "NoSchedule", "PreferNoSchedule", "NoExecute"] = ""
+
+
+class Kubernetes(_Strict):
+    """Where and how build pods run."""
+
+    namespace: str = "gitlab-builds"
+    service_account: str = ""
+    node_selector: dict[str, str] = Field(default_factory=dict)
+    tolerations: list[Toleration] = Field(default_factory=list)
+    resources: Resources = Resources()
+    enforce: Literal["privileged", "baseline", "restricted"] = "baseline"
+    active_deadline_seconds: int = Field(default=3600, ge=60)
+
+
+class Include(_Strict):
+    """Where projects include the runner-ext CI templates from."""
+
+    mode: Literal["component", "project"] = "component"
+    component: str = "$CI_SERVER_FQDN/platform/runner-ext"
+    version: str = "0.1.0"
+    project: str = "platform/runner-ext"
+    ref: str = "v0.1.0"
+    file: str = "/templates/build/template.yml"
+    job_template: str = ".runner-ext-build"
+
+
+class Build(_Strict):
+    """Defaults for every build."""
+
+    engine: Engine = "kaniko"
+    allow_secret_build_args: list[str] = Field(default_factory=list)
+    registries_variable: str = "RUNNER_EXT_REGISTRY_AUTH"
+
+
+class Warmer(_Strict):
+    """Base images pre-pulled into the shared Kaniko cache volume."""
+
+    images: list[str] = Field(default_factory=list)
+    schedule: str = "0 3 * * *"
+    storage: str = "20Gi"
+    storage_class: str = ""
+
+
+class OrgConfig(_Strict):
+    """The whole ``runner-ext.toml``."""
+
+    build: Build = Build()
+    engines: Engines = Engines()
+    registry: Registry = Registry()
+    cache: Cache = Cache()
+    kaniko: Kaniko = Kaniko()
+    runner: Runner = Runner()
+    kubernetes: Kubernetes = Kubernetes()
+    include: Include = Include()
+    warmer: Warmer = Warmer()
+
+    @model_validator(mode="after")
+    def _coherent(self) -> OrgConfig:
+        if self.kaniko.single_snapshot and self.cache.enabled:
+            raise ValueError(
+                "kaniko.single_snapshot = true defeats the layer cache that cache.enabled = true "
+                "asks for; set one of them to false"
+            )
+        return self
+
+    def image_for(self, engine: Engine) -> EngineImage:
+        """The pinned executor image of an engine."""
+        return getattr(self.engines, engine)  # type: ignore[no-any-return]

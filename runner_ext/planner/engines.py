@@ -1,0 +1,195 @@
+"""Build spec → each engine's command line. The only place engine flags are written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from runner_ext.planner.plan import BuildPlan, DigestOutput, PlanFile, Step, steps_for_each
+from runner_ext.planner.secrets import SECRET_NAME_PATTERNS
+from runner_ext.planner.spec import BuildSpec
+from runner_ext.planner.words import (
+    Arg,
+    Items,
+    Text,
+    Var,
+    Word,
+    basename,
+    dirname,
+    each,
+    joined,
+    when,
+    when_set,
+    word,
+    words,
+)
+
+
+def _build_args(spec: BuildSpec, build: Callable[[Text], list[Arg]]) -> list[Arg]:
+    return each(spec.build_args, build, refuse_names=SECRET_NAME_PATTERNS,
+                allow_names=spec.allow_secret_build_args)
+
+
+def _hosts_with_ca(spec: BuildSpec, build: Callable[[str], list[Arg]]) -> list[Arg]:
+    if not spec.registry.ca_file:
+        return []
+    return [arg for host in spec.registry.ca_hosts for arg in build(host)]
+
+
+def plan_kaniko(spec: BuildSpec) -> BuildPlan:
+    """Kaniko executor flags, following the seed article's cache and snapshot lessons."""
+    k = spec.kaniko
+    argv: list[Arg] = [
+        *words("/kaniko/executor"),
+        word("--context=", spec.context),
+        word("--dockerfile=", spec.dockerfile),
+        *each(spec.destinations, lambda d: [word("--destination=", d)]),
+        *_build_args(spec, lambda a: [word("--build-arg=", a)]),
+        *when_set(spec.target, lambda t: [word("--target=", t)]),
+        *each(spec.labels, lambda label: [word("--label=", label)]),
+        *when_set(spec.platform, lambda p: [word("--custom-platform=", p)]),
+        *when(spec.cache, lambda: [
+            *words("--cache=true"),
+            word("--cache-repo=", spec.cache_repo),
+            word("--cache-ttl=", spec.cache_ttl),
+            *([word("--cache-copy-layers=true")] if k.cache_copy_layers else []),
+            *([word("--cache-dir=", k.cache_dir)] if k.cache_dir else []),
+        ]),
+        word("--snapshot-mode=", k.snapshot_mode),
+        *([word("--use-new-run")] if k.use_new_run else []),
+        *([] if k.compressed_caching else [word("--compressed-caching=false")]),
+        *([word("--single-snapshot")] if k.single_snapshot else []),
+        *[word("--registry-mirror=", m) for m in spec.registry.mirrors],
+        *[word("--insecure-registry=", h) for h in spec.registry.insecure],
+        *_hosts_with_ca(spec, lambda h: [word("--registry-certificate=", h, "=",
+                                              spec.registry.ca_file)]),
+        *when_set(spec.digest_file, lambda f: [word("--digest-file=", f)]),
+        *each(spec.extra_args, lambda x: [word(x)]),
+    ]
+    return BuildPlan(
+        engine="kaniko",
+        steps=(Step(tuple(argv)),),
+        env=(("DOCKER_CONFIG", word(spec.work_dir)),),
+        files=(),
+        auth_file=word(spec.work_dir, "/config.json"),
+        digest=_digest(spec, "plain"),
+    )
+
+
+def plan_buildkit(spec: BuildSpec) -> BuildPlan:
+    """``buildctl-daemonless.sh`` in BuildKit's rootless image, cache exported to a registry."""
+    config = _buildkitd_toml(spec)
+    flags = "--oci-worker-no-process-sandbox"
+    argv: list[Arg] = [
+        *words("buildctl-daemonless.sh", "build", "--frontend", "dockerfile.v0"),
+        *words("--local"), word("context=", spec.context),
+        *words("--local"), word("dockerfile=", dirname(spec.dockerfile)),
+        *words("--opt"), word("filename=", basename(spec.dockerfile)),
+        *_build_args(spec, lambda a: [word("--opt"), word("build-arg:", a)]),
+        *when_set(spec.target, lambda t: [word("--opt"), word("target=", t)]),
+        *each(spec.labels, lambda label: [word("--opt"), word("label:", label)]),
+        *when_set(spec.platform, lambda p: [word("--opt"), word("platform=", p)]),
+        *words("--output"), joined('type=image,"name=', spec.destinations, ",", '",push=true'),
+        *when(spec.cache, lambda: [
+            *words("--export-cache"), word("type=registry,ref=", spec.cache_repo, ",mode=max"),
+            *words("--import-cache"), word("type=registry,ref=", spec.cache_repo),
+        ]),
+        *when_set(spec.digest_file, lambda f: [word("--metadata-file"), word(f)]),
+        *each(spec.extra_args, lambda x: [word(x)]),
+    ]
+    env = [("DOCKER_CONFIG", word(spec.work_dir))]
+    files: list[PlanFile] = []
+    if config:
+        flags += " --config="
+        env.append(("BUILDKITD_FLAGS", word(flags, spec.work_dir, "/buildkitd.toml")))
+        files.append(PlanFile(word(spec.work_dir, "/buildkitd.toml"), content=config))
+    else:
+        env.append(("BUILDKITD_FLAGS", word(flags)))
+    return BuildPlan("buildkit", (Step(tuple(argv)),), tuple(env), tuple(files),
+                     word(spec.work_dir, "/config.json"), _digest(spec, "buildkit-metadata"))
+
+
+def plan_buildah(spec: BuildSpec) -> BuildPlan:
+    """``buildah build --layers`` with a registry cache, then one push per destination."""
+    storage = words("buildah", "--storage-driver", spec.buildah.storage_driver)
+    certs = [word("--cert-dir"), word(spec.work_dir, "/certs")] if spec.registry.ca_file else []
+    build: list[Arg] = [
+        *storage, *words("build", "--isolation", spec.buildah.isolation, "--layers"),
+        *words("-f"), word(spec.dockerfile),
+        *each(spec.destinations, lambda d: [word("-t"), word(d)]),
+        *_build_args(spec, lambda a: [word("--build-arg"), word(a)]),
+        *when_set(spec.target, lambda t: [word("--target"), word(t)]),
+        *each(spec.labels, lambda label: [word("--label"), word(label)]),
+        *when_set(spec.platform, lambda p: [word("--platform"), word(p)]),
+        *when(spec.cache, lambda: [
+            *words("--cache-to"), word(spec.cache_repo),
+            *words("--cache-from"), word(spec.cache_repo),
+            *words("--cache-ttl"), word(spec.cache_ttl),
+        ]),
+        *certs,
+        *each(spec.extra_args, lambda x: [word(x)]),
+        word(spec.context),
+    ]
+    push = steps_for_each(spec.destinations, lambda d: [
+        *storage, *words("push"), *certs,
+        *when_set(spec.digest_file, lambda f: [word("--digestfile"), word(f)]),
+        word(d), word("docker://", d),
+    ])
+    return BuildPlan("buildah", (Step(tuple(build)), *push), *_buildah_setup(spec),
+                     word(spec.work_dir, "/config.json"), _digest(spec, "plain"))
+
+
+def _buildah_setup(spec: BuildSpec) -> tuple[tuple[tuple[str, Word], ...], tuple[PlanFile, ...]]:
+    env: list[tuple[str, Word]] = [("REGISTRY_AUTH_FILE", word(spec.work_dir, "/config.json"))]
+    files: list[PlanFile] = []
+    conf = _registries_conf(spec)
+    if conf:
+        env.append(("CONTAINERS_REGISTRIES_CONF", word(spec.work_dir, "/registries.conf")))
+        files.append(PlanFile(word(spec.work_dir, "/registries.conf"), content=conf))
+    if spec.registry.ca_file:
+        files.append(PlanFile(word(spec.work_dir, "/certs/ca.crt"),
+                              copy_from=word(spec.registry.ca_file)))
+    return tuple(env), tuple(files)
+
+
+def _digest(spec: BuildSpec, fmt: str) -> DigestOutput | None:
+    if isinstance(spec.digest_file, Var) or spec.digest_file:
+        return DigestOutput(word(spec.digest_file), fmt)
+    return None
+
+
+def _buildkitd_toml(spec: BuildSpec) -> str:
+    reg = spec.registry
+    lines: list[str] = []
+    if reg.mirrors:
+        mirrors = ", ".join(f'"{m}"' for m in reg.mirrors)
+        lines += ['[registry."docker.io"]', f"  mirrors = [{mirrors}]", ""]
+    for host in dict.fromkeys([*reg.insecure, *(reg.ca_hosts if reg.ca_file else ())]):
+        lines.append(f'[registry."{host}"]')
+        if host in reg.insecure:
+            lines += ["  http = true", "  insecure = true"]
+        if reg.ca_file and host in reg.ca_hosts and isinstance(reg.ca_file, str):
+            lines.append(f'  ca = ["{reg.ca_file}"]')
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _registries_conf(spec: BuildSpec) -> str:
+    reg = spec.registry
+    lines: list[str] = []
+    if reg.mirrors:
+        lines += ["[[registry]]", 'prefix = "docker.io"', 'location = "docker.io"']
+        for mirror in reg.mirrors:
+            lines += ["[[registry.mirror]]", f'location = "{mirror}"']
+        lines.append("")
+    for host in reg.insecure:
+        lines += ["[[registry]]", f'location = "{host}"', "insecure = true", ""]
+    return "\n".join(lines)
+
+
+PLANNERS: dict[str, Callable[[BuildSpec], BuildPlan]] = {
+    "kaniko": plan_kaniko,
+    "buildkit": plan_buildkit,
+    "buildah": plan_buildah,
+}
+
+__all__ = ["PLANNERS", "Items", "plan_buildah", "plan_buildkit", "plan_kaniko"]

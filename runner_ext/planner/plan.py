@@ -1,0 +1,72 @@
+"""What the planner returns: the commands to run, their environment and the files they read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from runner_ext.errors import plan_error
+from runner_ext.planner.words import ITEM, Arg, Each, Items, Joined, Text, Var, When, Word, word
+
+
+@dataclass(frozen=True)
+class Step:
+    """One command; with ``repeat`` it runs once per line of that variable (``ITEM``)."""
+
+    argv: tuple[Arg, ...]
+    repeat: Var | None = None
+
+
+@dataclass(frozen=True)
+class PlanFile:
+    """A file the engine reads: literal ``content``, or a copy of the file at ``copy_from``."""
+
+    path: Word
+    content: str = ""
+    copy_from: Word | None = None
+
+
+@dataclass(frozen=True)
+class DigestOutput:
+    """Where the engine leaves the pushed image's digest, and in which format."""
+
+    path: Word
+    format: str  # "plain" (sha256:…) or "buildkit-metadata" (JSON, containerimage.digest)
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """An engine's complete plan for one build spec."""
+
+    engine: str
+    steps: tuple[Step, ...]
+    env: tuple[tuple[str, Word], ...]
+    files: tuple[PlanFile, ...]
+    auth_file: Word
+    digest: DigestOutput | None
+
+    def argv(self) -> list[list[str]]:
+        """The commands as plain argv lists; only for plans of concrete specs."""
+        return [[_literal(a) for a in step.argv] for step in self.steps]
+
+    def environment(self) -> dict[str, str]:
+        """The environment as plain strings; only for plans of concrete specs."""
+        return {name: _literal(value) for name, value in self.env}
+
+
+def steps_for_each(items: Items, build: Callable[[Text], list[Arg]]) -> list[Step]:
+    """One step per item: expanded now for a tuple, a repeated step for a variable."""
+    if isinstance(items, Var):
+        return [Step(tuple(build(ITEM)), repeat=items)]
+    return [Step(tuple(build(item))) for item in items]
+
+
+def _literal(arg: Arg) -> str:
+    if isinstance(arg, Word) and arg.literal is not None:
+        return arg.literal
+    kind = type(arg).__name__ if isinstance(arg, (Each, When, Joined)) else "variable"
+    raise plan_error(f"the plan refers to a job {kind}; render it as shell instead",
+                     value=repr(arg))
+
+
+__all__ = ["BuildPlan", "DigestOutput", "PlanFile", "Step", "steps_for_each", "word"]

@@ -1,0 +1,150 @@
+"""Render a build plan as POSIX shell, for plans whose values are job variables.
+
+The output defines two functions and nothing else:
+
+- ``runner_ext_prepare``: exports the engine's environment, writes its config files and
+  sets ``RUNNER_EXT_AUTH_FILE``, ``RUNNER_EXT_DIGEST_PATH`` and ``RUNNER_EXT_DIGEST_FORMAT``;
+- ``runner_ext_plan``: runs each step through ``runner_ext_run "$@"`` (supplied by the
+  executor entrypoint), stopping at the first failure.
+
+Only busybox ``sh`` features are used, because Kaniko's debug image has nothing else.
+"""
+
+from __future__ import annotations
+
+from runner_ext.planner.plan import BuildPlan, PlanFile, Step
+from runner_ext.planner.words import (
+    ITEM,
+    Arg,
+    Basename,
+    Dirname,
+    Each,
+    Joined,
+    Part,
+    Var,
+    When,
+    Word,
+)
+
+_NL_IFS = "IFS='\n'"
+
+
+def quote(text: str) -> str:
+    """Single-quote a literal for sh."""
+    return "'" + text.replace("'", "'\"'\"'") + "'"
+
+
+def _part(part: Part) -> str:
+    if isinstance(part, str):
+        return quote(part)
+    if isinstance(part, Var):
+        return f'"${{{part.name}}}"'
+    tool = "dirname" if isinstance(part, Dirname) else "basename"
+    assert isinstance(part, (Dirname, Basename))
+    return f'"$({tool} -- "${{{part.var.name}}}")"'
+
+
+def shell_word(word: Word) -> str:
+    """One argv word as a single sh word."""
+    return "".join(_part(p) for p in word.parts) or "''"
+
+
+def _loop(var: Var, body: list[str], indent: str) -> list[str]:
+    """Iterate over the non-empty lines of a variable, with globbing off."""
+    return [
+        f"{indent}runner_ext_ifs=$IFS; {_NL_IFS}; set -f",
+        f'{indent}for {ITEM.name} in ${{{var.name}}}; do',
+        f"{indent}  IFS=$runner_ext_ifs",
+        f'{indent}  [ -n "${{{ITEM.name}}}" ] || continue',
+        *body,
+        f"{indent}done",
+        f"{indent}IFS=$runner_ext_ifs; set +f",
+    ]
+
+
+def _refuse(each: Each, indent: str) -> list[str]:
+    if not each.refuse_names:
+        return []
+    allowed = "|".join(quote(n.upper()) for n in each.allow_names)
+    patterns = "|".join(f"*{quote(p.strip('*'))}{'*' if p.endswith('*') else ''}"
+                        if p.startswith("*") else quote(p) for p in each.refuse_names)
+    return [
+        f'{indent}runner_ext_name=$(printf %s "${{{ITEM.name}%%=*}}" | tr a-z A-Z)',
+        f'{indent}case "$runner_ext_name" in',
+        *([f"{indent}  {allowed}) ;;"] if allowed else []),
+        f"{indent}  {patterns})",
+        f'{indent}    echo "runner-ext: build arg $runner_ext_name looks like a secret and is '
+        "refused: build args land in cache keys and image history. Pass it as a file, or "
+        'allow it in build.allow_secret_build_args." >&2',
+        f"{indent}    return 2 ;;",
+        f"{indent}esac",
+    ]
+
+
+def _args(args: tuple[Arg, ...], indent: str) -> list[str]:
+    """Consecutive plain words share one ``set --`` line; the rest render one by one."""
+    lines: list[str] = []
+    run: list[str] = []
+    for arg in (*args, None):
+        if isinstance(arg, Word):
+            run.append(shell_word(arg))
+            continue
+        if run:
+            lines.append(f'{indent}set -- "$@" {" ".join(run)}')
+            run = []
+        if arg is not None:
+            lines += _arg(arg, indent)
+    return lines
+
+
+def _arg(arg: Arg, indent: str) -> list[str]:
+    if isinstance(arg, When):
+        test = f'[ -n "${{{arg.var.name}}}" ]' if arg.nonempty else \
+            f'[ "${{{arg.var.name}}}" = true ]'
+        inner = _args(arg.words, indent + "  ")
+        return [f"{indent}if {test}; then", *inner, f"{indent}fi"]
+    if isinstance(arg, Each):
+        inner = _args(arg.words, indent + "  ")
+        return _loop(arg.var, [*_refuse(arg, indent + "  "), *inner], indent)
+    assert isinstance(arg, Joined), arg
+    body = [f'{indent}  runner_ext_joined="${{runner_ext_joined:+$runner_ext_joined'
+            f'{arg.sep}}}${{{ITEM.name}}}"']
+    return [
+        f"{indent}runner_ext_joined=",
+        *_loop(arg.var, body, indent),
+        f'{indent}set -- "$@" {quote(arg.prefix)}"$runner_ext_joined"{quote(arg.suffix)}',
+    ]
+
+
+def _step(step: Step) -> list[str]:
+    indent = "    " if step.repeat else "  "
+    body = [f"{indent}set --"]
+    body += _args(step.argv, indent)
+    body.append(f'{indent}runner_ext_run "$@" || return $?')
+    return _loop(step.repeat, body, "  ") if step.repeat else body
+
+
+def _file(plan_file: PlanFile) -> list[str]:
+    path = shell_word(plan_file.path)
+    lines = [f'  mkdir -p "$(dirname -- {path})"']
+    if plan_file.copy_from is not None:
+        lines.append(f"  cat {shell_word(plan_file.copy_from)} > {path} || return $?")
+    else:
+        lines.append(f"  printf '%s\\n' {quote(plan_file.content)} > {path} || return $?")
+    return lines
+
+
+def plan_to_shell(plan: BuildPlan) -> str:
+    """The plan as the two sh functions described in the module docstring."""
+    digest = plan.digest
+    prepare = [
+        "runner_ext_prepare() {",
+        *[f"  export {name}={shell_word(value)}" for name, value in plan.env],
+        *[line for f in plan.files for line in _file(f)],
+        f"  RUNNER_EXT_AUTH_FILE={shell_word(plan.auth_file)}",
+        f"  RUNNER_EXT_DIGEST_PATH={shell_word(digest.path) if digest else quote('')}",
+        f"  RUNNER_EXT_DIGEST_FORMAT={quote(digest.format if digest else '')}",
+        "}",
+    ]
+    run = ["runner_ext_plan() {", *[line for s in plan.steps for line in _step(s)], "}"]
+    return "\n".join([*prepare, *run]) + "\n"

