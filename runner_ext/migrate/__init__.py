@@ -1,0 +1,1 @@
+"""Migrating a project's image builds to runner-ext."""
