@@ -6,11 +6,10 @@ import sys
 import traceback
 from typing import Annotated
 
-import click
 import typer
 
 from runner_ext import __version__
-from runner_ext.cli import plan, render
+from runner_ext.cli import config, plan, render
 from runner_ext.errors import ExitCode, RunnerExtError
 
 app = typer.Typer(
@@ -21,6 +20,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(render.app, name="render")
+app.add_typer(config.app, name="config")
 app.command("plan")(plan.plan_command)
 
 
@@ -51,12 +51,16 @@ def run(argv: list[str] | None = None, *, prog: str = "runner-ext",
         for problem in exc.problems:
             typer.echo(f"{prog}: error: {problem.render()}", err=True)
         return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return ExitCode.USAGE
-    except (KeyboardInterrupt, click.Abort):
+    except (KeyboardInterrupt, typer.Abort):
         typer.echo(f"{prog}: interrupted", err=True)
         return ExitCode.INTERRUPTED
+    except typer.TyperException as exc:  # usage errors: bad option, missing argument
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            typer.echo(f"{prog}: error: {exc}", err=True)
+        return getattr(exc, "exit_code", ExitCode.USAGE)
     except Exception as exc:
         traceback.print_exc()
         typer.echo(f"{prog}: internal error (a bug in runner-ext, please report it): {exc}",

@@ -12,9 +12,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from runner_ext import __version__
+
 Engine = Literal["kaniko", "buildkit", "buildah"]
 ENGINES: tuple[Engine, ...] = ("kaniko", "buildkit", "buildah")
 
+_EXECUTOR_REPO = "$CI_REGISTRY/platform/runner-ext/executor"
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 _QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$")
 _DURATION = re.compile(r"^([0-9]+(h|m|s))+$")
@@ -24,21 +27,30 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+def _require_pin(value: str) -> str:
+    name = value.rsplit("/", 1)[-1]
+    if ":" not in name and "@" not in value:
+        raise ValueError("must carry a tag, e.g. 'quay.io/buildah/stable:v1.41.0'")
+    if name.endswith(":latest"):
+        raise ValueError("':latest' is not a pin; use a release tag or a digest")
+    return value
+
+
 class EngineImage(_Strict):
-    """Where an engine's executor image comes from."""
+    """An engine's upstream image, and the runner-ext executor image built from it.
+
+    ``image`` is what build pods run and what ``executor/`` builds on; ``executor`` is the
+    image CI jobs run (the engine plus our entrypoint), published by the platform team.
+    """
 
     image: str
     digest: str = ""
+    executor: str
 
-    @field_validator("image")
+    @field_validator("image", "executor")
     @classmethod
     def _pinned(cls, value: str) -> str:
-        name = value.rsplit("/", 1)[-1]
-        if ":" not in name and "@" not in value:
-            raise ValueError("must carry a tag, e.g. 'quay.io/buildah/stable:v1.41.0'")
-        if name.endswith(":latest"):
-            raise ValueError("':latest' is not a pin; use a release tag or add 'digest'")
-        return value
+        return _require_pin(value)
 
     @field_validator("digest")
     @classmethod
@@ -63,9 +75,18 @@ class BuildahImage(EngineImage):
 class Engines(_Strict):
     """Pinned executor images, one per engine."""
 
-    kaniko: EngineImage = EngineImage(image="ghcr.io/osscontainertools/kaniko:v1.28.0-debug")
-    buildkit: EngineImage = EngineImage(image="moby/buildkit:v0.23.2-rootless")
-    buildah: BuildahImage = BuildahImage(image="quay.io/buildah/stable:v1.41.0")
+    kaniko: EngineImage = EngineImage(
+        image="ghcr.io/osscontainertools/kaniko:v1.28.0-debug",
+        executor=f"{_EXECUTOR_REPO}/kaniko:{__version__}",
+    )
+    buildkit: EngineImage = EngineImage(
+        image="moby/buildkit:v0.23.2-rootless",
+        executor=f"{_EXECUTOR_REPO}/buildkit:{__version__}",
+    )
+    buildah: BuildahImage = BuildahImage(
+        image="quay.io/buildah/stable:v1.41.0",
+        executor=f"{_EXECUTOR_REPO}/buildah:{__version__}",
+    )
 
 
 class Registry(_Strict):
@@ -183,7 +204,7 @@ class Include(_Strict):
     version: str = "0.1.0"
     project: str = "platform/runner-ext"
     ref: str = "v0.1.0"
-    file: str = "/templates/build/template.yml"
+    file: str = "/classic/build.yml"
     job_template: str = ".runner-ext-build"
 
 

@@ -97,7 +97,7 @@ def plan_buildkit(spec: BuildSpec) -> BuildPlan:
         *each(spec.extra_args, lambda x: [word(x)]),
     ]
     env = [("DOCKER_CONFIG", word(spec.work_dir))]
-    files: list[PlanFile] = []
+    files = _ca_copy(spec)
     if config:
         flags += " --config="
         env.append(("BUILDKITD_FLAGS", word(flags, spec.work_dir, "/buildkitd.toml")))
@@ -144,11 +144,15 @@ def _buildah_setup(spec: BuildSpec) -> tuple[tuple[tuple[str, Word], ...], tuple
     conf = _registries_conf(spec)
     if conf:
         env.append(("CONTAINERS_REGISTRIES_CONF", word(spec.work_dir, "/registries.conf")))
-        files.append(PlanFile(word(spec.work_dir, "/registries.conf"), content=conf))
-    if spec.registry.ca_file:
-        files.append(PlanFile(word(spec.work_dir, "/certs/ca.crt"),
-                              copy_from=word(spec.registry.ca_file)))
-    return tuple(env), tuple(files)
+        files.append(PlanFile(word(spec.work_dir, "/registries.conf"), content=word(conf)))
+    return tuple(env), tuple(files + _ca_copy(spec))
+
+
+def _ca_copy(spec: BuildSpec) -> list[PlanFile]:
+    """The org CA, copied next to the engine's other files (it may come from a file variable)."""
+    if not spec.registry.ca_file:
+        return []
+    return [PlanFile(word(spec.work_dir, "/certs/ca.crt"), copy_from=word(spec.registry.ca_file))]
 
 
 def _digest(spec: BuildSpec, fmt: str) -> DigestOutput | None:
@@ -157,7 +161,8 @@ def _digest(spec: BuildSpec, fmt: str) -> DigestOutput | None:
     return None
 
 
-def _buildkitd_toml(spec: BuildSpec) -> str:
+def _buildkitd_toml(spec: BuildSpec) -> Word | None:
+    """buildkitd.toml for mirrors, plain-HTTP registries and the org CA (None if not needed)."""
     reg = spec.registry
     lines: list[str] = []
     if reg.mirrors:
@@ -167,10 +172,15 @@ def _buildkitd_toml(spec: BuildSpec) -> str:
         lines.append(f'[registry."{host}"]')
         if host in reg.insecure:
             lines += ["  http = true", "  insecure = true"]
-        if reg.ca_file and host in reg.ca_hosts and isinstance(reg.ca_file, str):
-            lines.append(f'  ca = ["{reg.ca_file}"]')
+        if reg.ca_file and host in reg.ca_hosts:
+            lines.append("  ca = [\"\x00/certs/ca.crt\"]")
         lines.append("")
-    return "\n".join(lines)
+    if not lines:
+        return None
+    text = "\n".join(lines)
+    # \x00 marks where the work dir goes: it may be a job variable.
+    parts = [p for chunk in text.split("\x00") for p in (chunk, spec.work_dir)][:-1]
+    return word(*parts)
 
 
 def _registries_conf(spec: BuildSpec) -> str:

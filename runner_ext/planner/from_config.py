@@ -18,6 +18,13 @@ WORK_DIRS: dict[str, str] = {
     "buildah": "/var/tmp/runner-ext",
 }
 
+# Where the executor images keep our entrypoint (under /kaniko for the same reason).
+ENTRYPOINTS: dict[str, str] = {
+    "kaniko": "/kaniko/runner-ext/entrypoint.sh",
+    "buildkit": "/usr/local/lib/runner-ext/entrypoint.sh",
+    "buildah": "/usr/local/lib/runner-ext/entrypoint.sh",
+}
+
 # The job variables a symbolic spec reads; the CI templates set them from inputs.
 VARIABLES: dict[str, str] = {
     "context": "RUNNER_EXT_CONTEXT",

@@ -19,10 +19,10 @@ class Step:
 
 @dataclass(frozen=True)
 class PlanFile:
-    """A file the engine reads: literal ``content``, or a copy of the file at ``copy_from``."""
+    """A file the engine reads: ``content`` (may refer to job variables), or a copy of a file."""
 
     path: Word
-    content: str = ""
+    content: Word | None = None
     copy_from: Word | None = None
 
 
@@ -52,6 +52,14 @@ class BuildPlan:
     def environment(self) -> dict[str, str]:
         """The environment as plain strings; only for plans of concrete specs."""
         return {name: _literal(value) for name, value in self.env}
+
+    def file_contents(self) -> dict[str, str]:
+        """Files with literal content, path → text; only for plans of concrete specs."""
+        return {_literal(f.path): _literal(f.content) for f in self.files if f.content}
+
+    def file_copies(self) -> dict[str, str]:
+        """Files copied from elsewhere, path → source path; only for concrete plans."""
+        return {_literal(f.path): _literal(f.copy_from) for f in self.files if f.copy_from}
 
 
 def steps_for_each(items: Items, build: Callable[[Text], list[Arg]]) -> list[Step]:

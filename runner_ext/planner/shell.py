@@ -26,7 +26,8 @@ from runner_ext.planner.words import (
     Word,
 )
 
-_NL_IFS = "IFS='\n'"
+# A newline as IFS, written on one line so the generated text indents cleanly in YAML.
+_NL_IFS = "runner_ext_nl=$(printf '\\n.'); IFS=${runner_ext_nl%.}"
 
 
 def quote(text: str) -> str:
@@ -130,7 +131,8 @@ def _file(plan_file: PlanFile) -> list[str]:
     if plan_file.copy_from is not None:
         lines.append(f"  cat {shell_word(plan_file.copy_from)} > {path} || return $?")
     else:
-        lines.append(f"  printf '%s\\n' {quote(plan_file.content)} > {path} || return $?")
+        content = shell_word(plan_file.content) if plan_file.content else "''"
+        lines.append(f"  printf '%s\\n' {content} > {path} || return $?")
     return lines
 
 

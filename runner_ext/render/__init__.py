@@ -1,0 +1,1 @@
+"""Rendering Jinja2 templates from ``templates/`` into files."""

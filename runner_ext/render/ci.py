@@ -1,0 +1,82 @@
+"""``render ci``: the GitLab CI component and classic include, from the org config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from runner_ext.ci_inputs import INPUTS, input_defaults
+from runner_ext.config.model import ENGINES, Engine, OrgConfig
+from runner_ext.planner import plan
+from runner_ext.planner.from_config import ENTRYPOINTS, WORK_DIRS, template_spec
+from runner_ext.planner.shell import plan_to_shell
+from runner_ext.render.environment import render
+
+SUMMARIES: dict[str, str] = {
+    "kaniko": "runs as root, needs no privileges or capabilities (Pod Security baseline)",
+    "buildkit": "rootless (UID 1000), needs seccomp and AppArmor unconfined or user namespaces",
+    "buildah": "chroot isolation, vfs or overlay storage; see docs for its capabilities",
+}
+
+# Paths of the files `render ci` writes, relative to --out.
+COMPONENT = "templates/build/template.yml"
+COMPONENT_README = "templates/build/README.md"
+CLASSIC = "classic/build.yml"
+CATALOG_README = "README.md"
+
+
+@dataclass(frozen=True)
+class EngineJob:
+    """What one engine's hidden job needs."""
+
+    name: str
+    summary: str
+    executor: str
+    variables: list[tuple[str, str]]
+    plan_shell: str
+
+
+def _variable_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def engine_job(config: OrgConfig, engine: Engine) -> EngineJob:
+    """The hidden job of one engine: its image, default variables and plan."""
+    defaults = input_defaults(config)
+    variables = [
+        ("RUNNER_EXT_ENGINE", engine),
+        ("RUNNER_EXT_ENTRYPOINT", ENTRYPOINTS[engine]),
+        ("RUNNER_EXT_WORK_DIR", WORK_DIRS[engine]),
+        *[(i.variable, _variable_value(defaults[i.name])) for i in INPUTS if i.variable],
+        ("RUNNER_EXT_DIGEST_FILE", "${RUNNER_EXT_WORK_DIR}/image-digest"),
+        ("RUNNER_EXT_DOTENV", "runner-ext.env"),
+    ]
+    shell = plan_to_shell(plan(template_spec(config, engine), engine))
+    return EngineJob(engine, SUMMARIES[engine], config.image_for(engine).executor, variables,
+                     shell.rstrip("\n"))
+
+
+def _context(config: OrgConfig) -> dict[str, Any]:
+    defaults = input_defaults(config)
+    return {
+        "engines": [engine_job(config, e) for e in ENGINES],
+        "default_engine": config.build.engine,
+        "runner_tags": list(config.runner.tags),
+        "include": config.include,
+        "inputs": [{"name": i.name, "type": i.type, "description": i.description,
+                    "options": list(i.options), "variable": i.variable,
+                    "default": defaults[i.name]} for i in INPUTS],
+    }
+
+
+def render_ci(config: OrgConfig) -> dict[str, str]:
+    """Every CI file, keyed by its path under the output directory."""
+    context = _context(config)
+    return {
+        COMPONENT: render("ci/component.yml.j2", context),
+        COMPONENT_README: render("ci/component-README.md.j2", context),
+        CLASSIC: render("ci/classic.yml.j2", context),
+        CATALOG_README: render("ci/catalog-README.md.j2", context),
+    }

@@ -1,0 +1,153 @@
+"""The build planner: golden plans for a table of specs by three engines, and its refusals."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from golden import check_golden
+
+from runner_ext.config import ENGINES, OrgConfig, parse_config
+from runner_ext.errors import RunnerExtError
+from runner_ext.planner import plan
+from runner_ext.planner.cache import cache_repo_for, repository_of
+from runner_ext.planner.from_config import spec_from_config
+from runner_ext.planner.shell import plan_to_shell
+
+GOLDEN = Path(__file__).parent / "golden" / "planner"
+IMAGE = "registry.example.com/team/app"
+
+CASES: dict[str, dict[str, Any]] = {
+    "defaults": {"spec": {"destinations": [f"{IMAGE}:1.0"]}},
+    "no-cache": {"spec": {"destinations": [f"{IMAGE}:1.0"], "cache": False}},
+    "target-and-args": {"spec": {
+        "destinations": [f"{IMAGE}:1.0"], "target": "runtime",
+        "build_args": ["VERSION=1.0", "NOTE=two words"], "labels": ["team=web"],
+        "dockerfile": "docker/app.Dockerfile", "context": "src"}},
+    "several-destinations": {"spec": {"destinations": [
+        f"{IMAGE}:1.0", f"{IMAGE}:latest", "mirror.example.com:5000/team/app:1.0"]}},
+    "explicit-cache-repo": {"spec": {"destinations": [f"{IMAGE}:1.0"],
+                                     "cache_repo": "cache.example.com/shared/app"}},
+    "mirrors-insecure-ca": {
+        "config": {"registry": {"mirrors": ["mirror.gcr.io"], "insecure": ["10.0.0.5:5000"],
+                                "ca_file": "/etc/ssl/corp-ca.pem",
+                                "ca_hosts": ["registry.example.com"]}},
+        "spec": {"destinations": [f"{IMAGE}:1.0"]}},
+    "ca-from-variable": {
+        "config": {"registry": {"ca_file": "$REGISTRY_CA", "ca_hosts": ["registry.example.com"]}},
+        "spec": {"destinations": [f"{IMAGE}:1.0"], "digest_file": "/tmp/digest"}},
+    "platform-and-snapshot": {
+        "config": {"kaniko": {"snapshot_mode": "time", "use_new_run": False,
+                              "compressed_caching": True},
+                   "warmer": {"images": ["busybox:1.36"]}},
+        "spec": {"destinations": [f"{IMAGE}:1.0"], "platform": "linux/arm64"}},
+}
+
+
+def _plan_for(case: dict[str, Any], engine: str) -> dict[str, Any]:
+    config = parse_config(case.get("config", {}))
+    spec_args = {"context": ".", **case["spec"]}
+    result = plan(spec_from_config(config, engine, **spec_args), engine)  # type: ignore[arg-type]
+    if config.registry.ca_file.startswith("$"):  # a CA from a job variable: only shell
+        return {"shell": plan_to_shell(result).splitlines()}
+    return {
+        "argv": result.argv(),
+        "env": result.environment(),
+        "files": result.file_contents(),
+        "copies": result.file_copies(),
+        "auth_file": result.auth_file.literal,
+        "digest": None if result.digest is None else
+        {"path": result.digest.path.literal, "format": result.digest.format},
+    }
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_golden_plan(name: str) -> None:
+    case = CASES[name]
+    plans = {"case": case, "plans": {e: _plan_for(case, e) for e in ENGINES}}
+    check_golden(GOLDEN / f"{name}.json", json.dumps(plans, indent=2, sort_keys=True) + "\n")
+
+
+def test_seed_kaniko_flags() -> None:
+    """The article's command: cache on, cache repo, copy layers, snapshot mode, new run."""
+    argv = plan(spec_from_config(OrgConfig(), "kaniko", context=".",
+                                 destinations=[f"{IMAGE}:1.0"]), "kaniko").argv()[0]
+    for flag in ("--cache=true", f"--cache-repo={IMAGE}/cache", "--cache-copy-layers=true",
+                 "--snapshot-mode=redo", "--use-new-run"):
+        assert flag in argv
+    assert "--single-snapshot" not in argv
+
+
+def test_single_snapshot_only_when_chosen() -> None:
+    config = parse_config({"kaniko": {"single_snapshot": True}, "cache": {"enabled": False}})
+    argv = plan(spec_from_config(config, "kaniko", context=".", destinations=[f"{IMAGE}:1"]),
+                "kaniko").argv()[0]
+    assert "--single-snapshot" in argv
+    assert not any(a.startswith("--cache") for a in argv if a != "--compressed-caching=false")
+
+
+def test_single_snapshot_with_cache_refused() -> None:
+    spec = spec_from_config(OrgConfig(), "kaniko", context=".", destinations=[f"{IMAGE}:1"])
+    spec = replace(spec, kaniko=replace(spec.kaniko, single_snapshot=True))
+    with pytest.raises(RunnerExtError, match="single snapshot and the layer cache"):
+        plan(spec, "kaniko")
+
+
+@pytest.mark.parametrize("engine", ["kaniko", "buildah"])
+def test_multi_platform_refused_where_unsupported(engine: str) -> None:
+    spec = spec_from_config(OrgConfig(), engine, context=".", destinations=[f"{IMAGE}:1"],
+                            platform="linux/amd64,linux/arm64")
+    with pytest.raises(RunnerExtError, match="cannot emulate") as caught:
+        plan(spec, engine)
+    assert "manifest list" in str(caught.value)
+
+
+def test_multi_platform_buildkit() -> None:
+    spec = spec_from_config(OrgConfig(), "buildkit", context=".", destinations=[f"{IMAGE}:1"],
+                            platform="linux/amd64,linux/arm64")
+    assert "platform=linux/amd64,linux/arm64" in plan(spec, "buildkit").argv()[0]
+
+
+@pytest.mark.parametrize("name", ["NPM_TOKEN", "db_password", "AWS_SECRET_ACCESS_KEY",
+                                  "SSH_KEY", "my_secret"])
+@pytest.mark.parametrize("engine", ENGINES)
+def test_secret_build_args_refused(name: str, engine: str) -> None:
+    spec = spec_from_config(OrgConfig(), engine, context=".", destinations=[f"{IMAGE}:1"],
+                            build_args=[f"{name}=canary-value-123"])
+    with pytest.raises(RunnerExtError) as caught:
+        plan(spec, engine)
+    assert name in str(caught.value) and "cache keys" in str(caught.value)
+    assert "canary-value-123" not in str(caught.value)
+
+
+def test_secret_build_arg_allowed_explicitly() -> None:
+    config = parse_config({"build": {"allow_secret_build_args": ["PUBLIC_KEY"]}})
+    spec = spec_from_config(config, "kaniko", context=".", destinations=[f"{IMAGE}:1"],
+                            build_args=["PUBLIC_KEY=ssh-ed25519 AAA"])
+    assert "--build-arg=PUBLIC_KEY=ssh-ed25519 AAA" in plan(spec, "kaniko").argv()[0]
+
+
+def test_no_destination_refused() -> None:
+    spec = spec_from_config(OrgConfig(), "buildah", context=".", destinations=[])
+    with pytest.raises(RunnerExtError, match="no destination"):
+        plan(spec, "buildah")
+
+
+@pytest.mark.parametrize(("ref", "repo"), [
+    ("registry.example.com:5000/g/app:1.0", "registry.example.com:5000/g/app"),
+    ("registry.example.com:5000/g/app", "registry.example.com:5000/g/app"),
+    ("app@sha256:" + "a" * 64, "app"),
+    ("ghcr.io/o/app:v1@sha256:" + "b" * 64, "ghcr.io/o/app"),
+    ("localhost:5000/app", "localhost:5000/app"),
+])
+def test_repository_of(ref: str, repo: str) -> None:
+    assert repository_of(ref) == repo
+
+
+def test_cache_repo_template() -> None:
+    assert cache_repo_for("r.example/g/app:1", "{image}/cache") == "r.example/g/app/cache"
+    assert cache_repo_for("r.example/g/app:1", "r.example/cache/{image}") == \
+        "r.example/cache/r.example/g/app"
