@@ -9,7 +9,9 @@ from typing import Annotated
 import typer
 
 from runner_ext import __version__
-from runner_ext.cli import config, plan, render
+from runner_ext.cli import check, config, plan, render
+from runner_ext.cli import migrate as migrate_cli
+from runner_ext.cli import rules as rules_cli
 from runner_ext.errors import ExitCode, RunnerExtError
 
 app = typer.Typer(
@@ -21,7 +23,10 @@ app = typer.Typer(
 )
 app.add_typer(render.app, name="render")
 app.add_typer(config.app, name="config")
+app.add_typer(check.app, name="check")
 app.command("plan")(plan.plan_command)
+app.command("migrate-project")(migrate_cli.migrate_command)
+app.command("rules")(rules_cli.rules_command)
 
 
 def _version(value: bool) -> None:

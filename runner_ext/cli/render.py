@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from runner_ext.cli import render_kube
 from runner_ext.cli.common import (
     ConfigOption,
     DryRunOption,
@@ -46,3 +47,8 @@ def ci(out: OutDirOption, config: ConfigOption = None, dry_run: DryRunOption = F
     classic/build.yml (hidden jobs for extends:), README.md.
     """
     return emit(render_ci(config_from(config)), out, dry_run=dry_run, output=output)
+
+
+app.command("pod")(render_kube.pod)
+app.command("warmer")(render_kube.warmer)
+app.command("runner")(render_kube.runner)

@@ -155,6 +155,24 @@ class Runner(_Strict):
 
     tags: list[str] = Field(default_factory=lambda: ["kubernetes"])
     poll_timeout: int = Field(default=600, ge=30)
+    gitlab_url: str = ""
+    ci_registry: str = ""
+    token_secret: str = "gitlab-runner-token"
+    concurrent: int = Field(default=10, ge=1)
+
+    @field_validator("gitlab_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be the GitLab URL, e.g. 'https://gitlab.example.com'")
+        return value
+
+    @field_validator("ci_registry")
+    @classmethod
+    def _registry_host(cls, value: str) -> str:
+        if "://" in value or " " in value:
+            raise ValueError("must be the value of $CI_REGISTRY: host[:port] without a scheme")
+        return value
 
 
 class Resources(_Strict):
@@ -194,6 +212,16 @@ class Kubernetes(_Strict):
     resources: Resources = Resources()
     enforce: Literal["privileged", "baseline", "restricted"] = "baseline"
     active_deadline_seconds: int = Field(default=3600, ge=60)
+    registry_secret: str = "registry-auth"
+    git_image: str = "alpine/git:v2.47.2"
+    seccomp_localhost_profile: str = ""
+    apparmor_localhost_profile: str = ""
+    user_namespaces: bool = False
+
+    @field_validator("git_image")
+    @classmethod
+    def _git_image_pinned(cls, value: str) -> str:
+        return _require_pin(value)
 
 
 class Include(_Strict):
@@ -223,6 +251,12 @@ class Warmer(_Strict):
     schedule: str = "0 3 * * *"
     storage: str = "20Gi"
     storage_class: str = ""
+    image: str = ""
+
+    @field_validator("image")
+    @classmethod
+    def _warmer_pinned(cls, value: str) -> str:
+        return _require_pin(value) if value else value
 
 
 class OrgConfig(_Strict):

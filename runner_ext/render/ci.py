@@ -14,8 +14,8 @@ from runner_ext.render.environment import render
 
 SUMMARIES: dict[str, str] = {
     "kaniko": "runs as root, needs no privileges or capabilities (Pod Security baseline)",
-    "buildkit": "rootless (UID 1000), needs seccomp and AppArmor unconfined or user namespaces",
-    "buildah": "chroot isolation, vfs or overlay storage; see docs for its capabilities",
+    "buildkit": "rootless (UID 1000), needs seccomp and AppArmor Unconfined or Localhost profiles",
+    "buildah": "UID 1000, SETUID/SETGID/SETFCAP, seccomp and AppArmor Unconfined or Localhost",
 }
 
 # Paths of the files `render ci` writes, relative to --out.

@@ -1,0 +1,136 @@
+"""``runner-ext render pod|warmer|runner``: Kubernetes manifests and runner config."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from runner_ext.cli.common import (
+    ConfigOption,
+    DryRunOption,
+    OutDirOption,
+    OutputFormat,
+    OutputOption,
+    config_from,
+    echo_json,
+)
+from runner_ext.config.model import Engine
+from runner_ext.errors import Category, Problem, RunnerExtError
+from runner_ext.kube.pod import PodRequest, Rendered, render_pod
+from runner_ext.kube.runner import render_runner
+from runner_ext.kube.warmer import render_warmer
+from runner_ext.render.environment import write_files
+
+
+class PodKind(str, enum.Enum):
+    """What object a standalone build becomes."""
+
+    pod = "pod"
+    job = "job"
+
+
+EngineOption = Annotated[Engine | None, typer.Option(
+    help="kaniko, buildkit or buildah; default from the config (build.engine).")]
+
+
+def _read(path: Path, option: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RunnerExtError(Category.USAGE, Problem(f"cannot read {path}: {exc}",
+                                                     key=option)) from exc
+
+
+def _emit(rendered: Rendered, out: Path, *, dry_run: bool, output: OutputFormat) -> int:
+    """Write (or with --dry-run only show) the files, then report."""
+    if not dry_run:
+        write_files(out, rendered.files)
+    if output is OutputFormat.json:
+        report = {"out": str(out), "dry_run": dry_run, "files": sorted(rendered.files),
+                  "pod_security_level": rendered.level.value}
+        if dry_run:
+            report["contents"] = rendered.files
+        echo_json(report)
+        return 0
+    verb = "would write" if dry_run else "wrote"
+    for name in sorted(rendered.files):
+        typer.echo(f"{verb} {out / name}")
+        if dry_run:
+            typer.echo(rendered.files[name])
+    typer.echo(f"pods meet the Pod Security Standards '{rendered.level.value}' level")
+    return 0
+
+
+def pod(
+    out: OutDirOption,
+    context: Annotated[str, typer.Option(
+        help="Git context: git://HOST/GROUP/PROJECT.git#refs/heads/BRANCH[#COMMIT].")],
+    destination: Annotated[list[str], typer.Option(
+        "--destination", "-d", help="Image reference to push (repeatable).")],
+    config: ConfigOption = None,
+    engine: EngineOption = None,
+    dockerfile: Annotated[str, typer.Option(
+        "--dockerfile", "-f", help="Dockerfile path inside the context.")] = "Dockerfile",
+    target: Annotated[str, typer.Option(help="Target stage.")] = "",
+    build_arg: Annotated[list[str] | None, typer.Option(
+        "--build-arg", help="NAME=value (repeatable; secret-looking names are refused).")
+    ] = None,
+    name: Annotated[str, typer.Option(
+        help="Object name; default runner-ext-build-ENGINE.")] = "",
+    kind: Annotated[PodKind, typer.Option(help="Render a Pod or a Job.")] = PodKind.pod,
+    ca_file: Annotated[Path | None, typer.Option(
+        "--ca-file", help="PEM of the org CA (needed when registry.ca_file is set).",
+        dir_okay=False)] = None,
+    dry_run: DryRunOption = False,
+    output: OutputOption = OutputFormat.text,
+) -> int:
+    """Write a standalone build Pod (or Job) that runs the planner's command line.
+
+    Registry credentials come from the Secret named by kubernetes.registry_secret,
+    mounted read-only at the engine's work dir. Rendering stops (exit 2, nothing written)
+    when the engine's pod cannot meet the level in kubernetes.enforce.
+    """
+    org = config_from(config)
+    request = PodRequest(
+        engine=engine or org.build.engine, context=context, destinations=tuple(destination),
+        dockerfile=dockerfile, target=target, build_args=tuple(build_arg or ()), name=name,
+        kind=kind.value, ca_pem=_read(ca_file, "--ca-file") if ca_file else None,
+    )
+    return _emit(render_pod(org, request), out, dry_run=dry_run, output=output)
+
+
+def warmer(
+    out: OutDirOption,
+    config: ConfigOption = None,
+    dockerfile: Annotated[list[Path] | None, typer.Option(
+        "--dockerfile", "-f", help="Also warm the base images of this Dockerfile "
+        "(repeatable).", dir_okay=False)] = None,
+    dry_run: DryRunOption = False,
+    output: OutputOption = OutputFormat.text,
+) -> int:
+    """Write the Kaniko base-image cache: a PVC, a Job that fills it and a CronJob.
+
+    Kaniko build pods use the cache (read-only, --cache-dir) when [warmer].images is set.
+    """
+    org = config_from(config)
+    files = {str(path): _read(path, "--dockerfile") for path in dockerfile or ()}
+    return _emit(render_warmer(org, files), out, dry_run=dry_run, output=output)
+
+
+def runner(
+    out: OutDirOption,
+    config: ConfigOption = None,
+    engine: EngineOption = None,
+    dry_run: DryRunOption = False,
+    output: OutputOption = OutputFormat.text,
+) -> int:
+    """Write GitLab Runner's Kubernetes executor config: config.toml and Helm values.yaml.
+
+    The runner token is read from the Secret runner.token_secret, never written.
+    """
+    org = config_from(config)
+    return _emit(render_runner(org, engine or org.build.engine), out, dry_run=dry_run,
+                 output=output)

@@ -1,0 +1,161 @@
+"""What each engine needs from Kubernetes, once, for build pods and runner config alike.
+
+The profiles are the least privilege each engine runs with; ``reasons`` explains, per
+Pod Security Standards check, why the engine cannot give up what that check forbids.
+Those reasons are what a refusal to render for a stricter namespace prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from runner_ext.config.model import Engine, OrgConfig
+from runner_ext.kube.pss.base import Level
+
+
+@dataclass(frozen=True)
+class Confinement:
+    """A seccomp or AppArmor profile: ``RuntimeDefault``, ``Unconfined`` or ``Localhost``."""
+
+    type: str
+    localhost: str = ""
+
+
+RUNTIME_DEFAULT = Confinement("RuntimeDefault")
+SUMMARIES = {
+    "kaniko": "root (UID 0) without privileged mode, added capabilities or privilege "
+              "escalation; RuntimeDefault seccomp",
+    "buildkit": "rootless (UID 1000); seccomp and AppArmor relaxed (Unconfined, or "
+                "node-local Localhost profiles) for rootlesskit's user namespace",
+    "buildah": "rootless (UID 1000) with SETUID/SETGID/SETFCAP; seccomp and AppArmor "
+               "relaxed (Unconfined, or Localhost profiles) for its user namespace",
+}
+UNCONFINED = Confinement("Unconfined")
+
+
+@dataclass(frozen=True)
+class EngineProfile:
+    """The security settings, users and volumes of an engine's build container."""
+
+    engine: Engine
+    summary: str
+    run_as_user: int
+    run_as_non_root: bool
+    allow_privilege_escalation: bool
+    seccomp: Confinement
+    apparmor: Confinement | None
+    host_users: bool
+    capabilities_add: tuple[str, ...] = ()
+    state_dir: str = ""
+    reasons: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def run_as_group(self) -> int | None:
+        """Group of the build user (root keeps the image's)."""
+        return self.run_as_user or None
+
+    @property
+    def fs_group(self) -> int | None:
+        """Group owning mounted secrets and volumes, so a non-root user can read them."""
+        return self.run_as_user or None
+
+    @property
+    def secret_mode(self) -> int:
+        """File mode of mounted credentials: owner-only for root, group-read otherwise."""
+        return 0o400 if self.run_as_user == 0 else 0o440
+
+    @property
+    def claimed(self) -> Level:
+        """The Pod Security Standards level this profile is designed to meet."""
+        confinements = [self.seccomp, self.apparmor]
+        if any(c is not None and c.type == "Unconfined" for c in confinements):
+            return Level.privileged
+        return Level.baseline
+
+
+_ROOTLESS_SECCOMP = (
+    "{tool} creates a user namespace and mounts inside it (unshare, mount); the container "
+    "runtime's default seccomp profile refuses those calls to a process without "
+    "CAP_SYS_ADMIN. Install a seccomp profile that allows them on the nodes and set "
+    "kubernetes.seccomp_localhost_profile to reach the baseline level"
+)
+_ROOTLESS_APPARMOR = (
+    "the runtime's default AppArmor profile denies the mounts {tool} makes ('failed to "
+    "share mount point: /: permission denied'). Load a profile that allows them and set "
+    "kubernetes.apparmor_localhost_profile to reach the baseline level"
+)
+_ROOTLESS_ESCALATION = (
+    "newuidmap and newgidmap, which map the IDs of {tool}'s user namespace, are setuid "
+    "programs; allowPrivilegeEscalation=false sets no_new_privs and stops them"
+)
+_ROOTLESS_CAPABILITIES = (
+    "dropping ALL capabilities takes CAP_SETUID/CAP_SETGID from newuidmap/newgidmap and "
+    "bounds what root inside the build's user namespace may do (chown, setuid in RUN steps)"
+)
+_KANIKO_ROOT = (
+    "Kaniko runs as UID 0: it unpacks the base image into its own root filesystem with the "
+    "files' original owners and runs RUN steps itself, without a nested container"
+)
+_KANIKO_CAPABILITIES = (
+    "Kaniko keeps the runtime's default capabilities (CHOWN, DAC_OVERRIDE, FOWNER, SETUID, "
+    "SETGID…) to give files their owners and run RUN steps as other users; with none, most "
+    "Dockerfiles fail"
+)
+
+
+def _confinement(localhost: str) -> Confinement:
+    return Confinement("Localhost", localhost) if localhost else UNCONFINED
+
+
+def _rootless_reasons(tool: str) -> dict[str, str]:
+    return {
+        "PSS111": _ROOTLESS_SECCOMP.format(tool=tool),
+        "PSS205": _ROOTLESS_SECCOMP.format(tool=tool),
+        "PSS108": _ROOTLESS_APPARMOR.format(tool=tool),
+        "PSS202": _ROOTLESS_ESCALATION.format(tool=tool),
+        "PSS206": _ROOTLESS_CAPABILITIES,
+    }
+
+
+def kaniko_profile(config: OrgConfig) -> EngineProfile:
+    """Root, no privilege escalation, default capabilities, RuntimeDefault seccomp."""
+    return EngineProfile(
+        engine="kaniko", summary=SUMMARIES["kaniko"], run_as_user=0, run_as_non_root=False,
+        allow_privilege_escalation=False, seccomp=RUNTIME_DEFAULT, apparmor=None,
+        host_users=not config.kubernetes.user_namespaces,
+        reasons={"PSS203": _KANIKO_ROOT, "PSS204": _KANIKO_ROOT,
+                 "PSS206": _KANIKO_CAPABILITIES},
+    )
+
+
+def buildkit_profile(config: OrgConfig) -> EngineProfile:
+    """UID 1000 (the rootless image's user), seccomp/AppArmor relaxed or node-local."""
+    k = config.kubernetes
+    return EngineProfile(
+        engine="buildkit", summary=SUMMARIES["buildkit"], run_as_user=1000, run_as_non_root=True,
+        allow_privilege_escalation=True, seccomp=_confinement(k.seccomp_localhost_profile),
+        apparmor=_confinement(k.apparmor_localhost_profile), host_users=not k.user_namespaces,
+        state_dir="/home/user/.local/share/buildkit",
+        reasons=_rootless_reasons("rootlesskit (BuildKit rootless)"),
+    )
+
+
+def buildah_profile(config: OrgConfig) -> EngineProfile:
+    """UID 1000 (the image's 'build' user), SETUID/SETGID/SETFCAP kept, chroot isolation."""
+    k = config.kubernetes
+    return EngineProfile(
+        engine="buildah", summary=SUMMARIES["buildah"], run_as_user=1000, run_as_non_root=True,
+        allow_privilege_escalation=True, seccomp=_confinement(k.seccomp_localhost_profile),
+        apparmor=_confinement(k.apparmor_localhost_profile), host_users=not k.user_namespaces,
+        capabilities_add=("SETUID", "SETGID", "SETFCAP"),
+        state_dir="/home/build/.local/share/containers",
+        reasons=_rootless_reasons("rootless Buildah"),
+    )
+
+
+PROFILES = {"kaniko": kaniko_profile, "buildkit": buildkit_profile, "buildah": buildah_profile}
+
+
+def engine_profile(config: OrgConfig, engine: Engine) -> EngineProfile:
+    """The profile of ``engine`` under this org config."""
+    return PROFILES[engine](config)

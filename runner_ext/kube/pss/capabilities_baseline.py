@@ -1,0 +1,59 @@
+"""Containers may add only capabilities from the container runtime's default set.
+
+Why: capabilities beyond the default set (``SYS_ADMIN``, ``NET_ADMIN``, ``NET_RAW``…) give
+a container kernel powers that lead to node compromise. Names are matched exactly, so
+``chown`` or ``CAP_CHOWN`` are refused too.
+
+Fails::
+
+    containers:
+    - name: app
+      image: app
+      securityContext:
+        capabilities:
+          add: [SYS_ADMIN]
+
+Passes::
+
+    containers:
+    - name: app
+      image: app
+      securityContext:
+        capabilities:
+          add: [CHOWN, SETUID, SETGID]
+
+Instead: add only AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD,
+NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID or SYS_CHROOT.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from runner_ext.kube.pss.base import Level, Meta, PodView
+from runner_ext.rules.base import Finding, Severity
+
+ID = "PSS104"
+NAME = "capabilities-baseline"
+CHECK = "capabilities_baseline"
+LEVEL = Level.baseline
+SEVERITY = Severity.ERROR
+OVERRIDES: tuple[str, ...] = ()
+META = Meta(ID, CHECK, LEVEL)
+
+ALLOWED = frozenset({
+    "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
+    "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+})
+
+
+def check(pod: PodView) -> Iterator[Finding]:
+    """Flag capabilities added beyond the allowed default set."""
+    for container in pod.containers():
+        found = container.field("securityContext", "capabilities", "add")
+        if found is None or not isinstance(found.value, list):
+            continue
+        extra = [str(c) for c in found.value if str(c) not in ALLOWED]
+        if extra:
+            yield pod.finding(META, found, f"container {container.name!r} adds capabilities "
+                              f"outside the default set: {', '.join(extra)}")

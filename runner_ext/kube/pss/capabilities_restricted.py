@@ -1,0 +1,62 @@
+"""Containers must drop ALL capabilities and may add back only NET_BIND_SERVICE.
+
+Why: a process that keeps the default capabilities can change file ownership, bypass
+file permissions and more, even as a non-root user after privilege escalation.
+
+Fails::
+
+    containers:
+    - name: app
+      image: app
+      securityContext:
+        capabilities:
+          drop: [NET_RAW]
+
+Passes::
+
+    containers:
+    - name: app
+      image: app
+      securityContext:
+        capabilities:
+          drop: [ALL]
+          add: [NET_BIND_SERVICE]
+
+Instead: ``capabilities: {drop: [ALL]}``. Windows pods are exempt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from runner_ext.kube.pss.base import Container, Level, Meta, PodView
+from runner_ext.rules.base import Finding, Severity
+
+ID = "PSS206"
+NAME = "capabilities-restricted"
+CHECK = "capabilities_restricted"
+LEVEL = Level.restricted
+SEVERITY = Severity.ERROR
+OVERRIDES: tuple[str, ...] = ("PSS104",)
+META = Meta(ID, CHECK, LEVEL)
+
+
+def _container(pod: PodView, container: Container) -> Iterator[Finding]:
+    drop = container.field("securityContext", "capabilities", "drop")
+    if drop is None or not isinstance(drop.value, list) or "ALL" not in drop.value:
+        yield pod.finding(META, drop or container, f"container {container.name!r} must drop "
+                          "ALL capabilities")
+    add = container.field("securityContext", "capabilities", "add")
+    extra = [str(c) for c in (add.value if add and isinstance(add.value, list) else [])
+             if c != "NET_BIND_SERVICE"]
+    if add is not None and extra:
+        yield pod.finding(META, add, f"container {container.name!r} adds {', '.join(extra)}; "
+                          "only NET_BIND_SERVICE is allowed")
+
+
+def check(pod: PodView) -> Iterator[Finding]:
+    """Flag containers that keep default capabilities or add any but NET_BIND_SERVICE."""
+    if pod.is_windows:
+        return
+    for container in pod.containers():
+        yield from _container(pod, container)

@@ -1,0 +1,48 @@
+"""Pods must not share the node's network, PID or IPC namespace.
+
+Why: with ``hostNetwork`` a pod sees every connection of the node (and can bind its
+ports); with ``hostPID`` it sees and can signal the node's processes; with ``hostIPC`` it
+can read shared memory of other workloads.
+
+Fails::
+
+    hostNetwork: true
+    containers:
+    - name: app
+      image: app
+
+Passes::
+
+    hostNetwork: false
+    containers:
+    - name: app
+      image: app
+
+Instead: leave the three fields unset (false).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from runner_ext.kube.pss.base import Level, Meta, PodView, is_true
+from runner_ext.rules.base import Finding, Severity
+
+ID = "PSS102"
+NAME = "host-namespaces"
+CHECK = "hostNamespaces"
+LEVEL = Level.baseline
+SEVERITY = Severity.ERROR
+OVERRIDES: tuple[str, ...] = ()
+META = Meta(ID, CHECK, LEVEL)
+
+_FIELDS = ("hostNetwork", "hostPID", "hostIPC")
+
+
+def check(pod: PodView) -> Iterator[Finding]:
+    """Flag each host namespace the pod shares."""
+    for name in _FIELDS:
+        found = pod.field(name)
+        if is_true(found):
+            assert found is not None
+            yield pod.finding(META, found, f"{name}=true shares the node's namespace")

@@ -1,0 +1,50 @@
+"""Pods must not mount hostPath volumes.
+
+Why: a hostPath volume exposes the node's filesystem (the container runtime's socket,
+kubelet credentials, other pods' data) to the pod.
+
+Fails::
+
+    containers:
+    - name: app
+      image: app
+    volumes:
+    - name: socket
+      hostPath:
+        path: /var/run/docker.sock
+
+Passes::
+
+    containers:
+    - name: app
+      image: app
+    volumes:
+    - name: scratch
+      emptyDir: {}
+
+Instead: use emptyDir, a PersistentVolumeClaim, a ConfigMap or a Secret.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from runner_ext.kube.pss.base import Level, Meta, PodView
+from runner_ext.rules.base import Finding, Severity
+
+ID = "PSS105"
+NAME = "host-path-volumes"
+CHECK = "hostPathVolumes"
+LEVEL = Level.baseline
+SEVERITY = Severity.ERROR
+OVERRIDES: tuple[str, ...] = ()
+META = Meta(ID, CHECK, LEVEL)
+
+
+def check(pod: PodView) -> Iterator[Finding]:
+    """Flag every volume with a ``hostPath`` source."""
+    for index, volume in enumerate(pod.spec.get("volumes") or []):
+        found = pod.field("volumes", index, "hostPath")
+        if found is not None:
+            name = volume.get("name", index) if hasattr(volume, "get") else index
+            yield pod.finding(META, found, f"volume {name!r} mounts a path of the node")

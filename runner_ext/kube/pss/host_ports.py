@@ -1,0 +1,48 @@
+"""Containers must not bind ports of the node (``hostPort``).
+
+Why: a host port bypasses network policy and exposes the pod on the node's address.
+
+Fails::
+
+    containers:
+    - name: app
+      image: app
+      ports:
+      - containerPort: 8080
+        hostPort: 8080
+
+Passes::
+
+    containers:
+    - name: app
+      image: app
+      ports:
+      - containerPort: 8080
+
+Instead: expose the pod through a Service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from runner_ext.kube.pss.base import Level, Meta, PodView
+from runner_ext.rules.base import Finding, Severity
+
+ID = "PSS106"
+NAME = "host-ports"
+CHECK = "hostPorts"
+LEVEL = Level.baseline
+SEVERITY = Severity.ERROR
+OVERRIDES: tuple[str, ...] = ()
+META = Meta(ID, CHECK, LEVEL)
+
+
+def check(pod: PodView) -> Iterator[Finding]:
+    """Flag every non-zero ``hostPort``."""
+    for container in pod.containers():
+        for index, _ in enumerate(container.data.get("ports") or []):
+            found = container.field("ports", index, "hostPort")
+            if found is not None and found.value not in (0, None):
+                yield pod.finding(META, found, f"container {container.name!r} binds host "
+                                  f"port {found.value}")

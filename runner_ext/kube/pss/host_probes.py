@@ -1,0 +1,61 @@
+"""Probes and lifecycle hooks must not target another host.
+
+Why: a probe or hook with ``host`` set makes the kubelet, which runs on the node with the
+node's network access, send requests to any address the pod author chooses.
+
+Fails::
+
+    containers:
+    - name: app
+      image: app
+      livenessProbe:
+        httpGet:
+          host: 169.254.169.254
+          port: 80
+
+Passes::
+
+    containers:
+    - name: app
+      image: app
+      livenessProbe:
+        httpGet:
+          port: 8080
+
+Instead: leave ``host`` unset so the probe targets the pod itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from runner_ext.kube.pss.base import Container, Field, Level, Meta, PodView, text
+from runner_ext.rules.base import Finding, Severity
+
+ID = "PSS107"
+NAME = "host-probes"
+CHECK = "hostProbesAndHostLifecycle"
+LEVEL = Level.baseline
+SEVERITY = Severity.ERROR
+OVERRIDES: tuple[str, ...] = ()
+META = Meta(ID, CHECK, LEVEL)
+
+_HANDLERS = (("livenessProbe",), ("readinessProbe",), ("startupProbe",),
+             ("lifecycle", "postStart"), ("lifecycle", "preStop"))
+
+
+def _hosts(container: Container) -> Iterator[Field]:
+    for handler in _HANDLERS:
+        for action in ("httpGet", "tcpSocket"):
+            found = container.field(*handler, action, "host")
+            if text(found):
+                assert found is not None
+                yield found
+
+
+def check(pod: PodView) -> Iterator[Finding]:
+    """Flag every probe or hook handler with a non-empty ``host``."""
+    for container in pod.containers():
+        for found in _hosts(container):
+            yield pod.finding(META, found, f"container {container.name!r} probes or hooks "
+                              f"host {found.value!r}")

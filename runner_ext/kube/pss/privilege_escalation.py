@@ -1,0 +1,47 @@
+"""Containers must set ``allowPrivilegeEscalation: false``.
+
+Why: without it, setuid binaries and file capabilities let a process gain privileges
+its parent did not have (the kernel's ``no_new_privs`` flag stays off).
+
+Fails::
+
+    containers:
+    - name: app
+      image: app
+
+Passes::
+
+    containers:
+    - name: app
+      image: app
+      securityContext:
+        allowPrivilegeEscalation: false
+
+Instead: set it to false on every container. Windows pods are exempt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from runner_ext.kube.pss.base import Level, Meta, PodView
+from runner_ext.rules.base import Finding, Severity
+
+ID = "PSS202"
+NAME = "privilege-escalation"
+CHECK = "allowPrivilegeEscalation"
+LEVEL = Level.restricted
+SEVERITY = Severity.ERROR
+OVERRIDES: tuple[str, ...] = ()
+META = Meta(ID, CHECK, LEVEL)
+
+
+def check(pod: PodView) -> Iterator[Finding]:
+    """Flag containers that do not forbid privilege escalation."""
+    if pod.is_windows:
+        return
+    for container in pod.containers():
+        found = container.field("securityContext", "allowPrivilegeEscalation")
+        if found is None or found.value is not False:
+            yield pod.finding(META, found or container, f"container {container.name!r} must "
+                              "set securityContext.allowPrivilegeEscalation=false")

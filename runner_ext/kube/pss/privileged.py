@@ -1,0 +1,47 @@
+"""Containers must not run privileged.
+
+Why: a privileged container has every capability, sees all host devices and has no
+seccomp or AppArmor confinement: it is root on the node.
+
+Fails::
+
+    containers:
+    - name: app
+      image: app
+      securityContext:
+        privileged: true
+
+Passes::
+
+    containers:
+    - name: app
+      image: app
+      securityContext:
+        privileged: false
+
+Instead: grant only the specific capability or profile the workload needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from runner_ext.kube.pss.base import Level, Meta, PodView, is_true
+from runner_ext.rules.base import Finding, Severity
+
+ID = "PSS103"
+NAME = "privileged"
+CHECK = "privileged"
+LEVEL = Level.baseline
+SEVERITY = Severity.ERROR
+OVERRIDES: tuple[str, ...] = ()
+META = Meta(ID, CHECK, LEVEL)
+
+
+def check(pod: PodView) -> Iterator[Finding]:
+    """Flag every container with ``securityContext.privileged: true``."""
+    for container in pod.containers():
+        found = container.field("securityContext", "privileged")
+        if is_true(found):
+            assert found is not None
+            yield pod.finding(META, found, f"container {container.name!r} is privileged")

@@ -1,0 +1,63 @@
+"""Pods may use only core volume types.
+
+Why: network and cloud volume plugins (nfs, iscsi, rbd, gitRepo…) are configured in the pod
+by its author and run with node privileges; the restricted level allows only volumes
+whose storage the cluster administrator controls.
+
+Fails::
+
+    containers:
+    - name: app
+      image: app
+    volumes:
+    - name: data
+      nfs:
+        server: nfs.example
+        path: /exports
+
+Passes::
+
+    containers:
+    - name: app
+      image: app
+    volumes:
+    - name: data
+      persistentVolumeClaim:
+        claimName: data
+
+Instead: use configMap, csi, downwardAPI, emptyDir, ephemeral, image,
+persistentVolumeClaim, projected or secret volumes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from runner_ext.kube.pss.base import Level, Meta, PodView
+from runner_ext.rules.base import Finding, Severity
+
+ID = "PSS201"
+NAME = "restricted-volumes"
+CHECK = "restrictedVolumes"
+LEVEL = Level.restricted
+SEVERITY = Severity.ERROR
+OVERRIDES: tuple[str, ...] = ("PSS105",)
+META = Meta(ID, CHECK, LEVEL)
+
+ALLOWED = frozenset({
+    "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image",
+    "persistentVolumeClaim", "projected", "secret",
+})
+
+
+def check(pod: PodView) -> Iterator[Finding]:
+    """Flag volumes of any type outside the core set."""
+    for index, volume in enumerate(pod.spec.get("volumes") or []):
+        if not isinstance(volume, Mapping):
+            continue
+        for kind in volume:
+            if kind != "name" and kind not in ALLOWED and volume[kind] is not None:
+                found = pod.field("volumes", index, str(kind))
+                assert found is not None
+                yield pod.finding(META, found, f"volume {volume.get('name', index)!r} uses "
+                                  f"the {kind} volume type")

@@ -1,0 +1,55 @@
+"""Seccomp must not be disabled.
+
+Why: the runtime's default seccomp profile blocks system calls used in container escapes
+(``unshare`` of new namespaces, ``keyctl``, ``bpf``…); ``Unconfined`` removes it.
+
+Fails::
+
+    securityContext:
+      seccompProfile:
+        type: Unconfined
+    containers:
+    - name: app
+      image: app
+
+Passes::
+
+    securityContext:
+      seccompProfile:
+        type: RuntimeDefault
+    containers:
+    - name: app
+      image: app
+
+Instead: use ``RuntimeDefault``, or a ``Localhost`` profile installed on the nodes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from runner_ext.kube.pss.base import Field, Level, Meta, PodView, text
+from runner_ext.rules.base import Finding, Severity
+
+ID = "PSS111"
+NAME = "seccomp-baseline"
+CHECK = "seccompProfile_baseline"
+LEVEL = Level.baseline
+SEVERITY = Severity.ERROR
+OVERRIDES: tuple[str, ...] = ()
+META = Meta(ID, CHECK, LEVEL)
+
+TYPES = ("RuntimeDefault", "Localhost")
+
+
+def profile_types(pod: PodView) -> list[Field | None]:
+    """The pod's and every container's ``seccompProfile.type`` (None where unset)."""
+    return [pod.field("securityContext", "seccompProfile", "type"),
+            *[c.field("securityContext", "seccompProfile", "type") for c in pod.containers()]]
+
+
+def check(pod: PodView) -> Iterator[Finding]:
+    """Flag seccomp profiles other than the runtime default or a node-local one."""
+    for found in profile_types(pod):
+        if found is not None and text(found) not in TYPES:
+            yield pod.finding(META, found, f"seccomp profile {found.value!r} is not allowed")

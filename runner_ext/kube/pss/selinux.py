@@ -1,0 +1,61 @@
+"""SELinux options may only pick one of the standard container types.
+
+Why: a custom SELinux type, user or role can give a container the label of a privileged
+process on the node.
+
+Fails::
+
+    containers:
+    - name: app
+      image: app
+      securityContext:
+        seLinuxOptions:
+          type: spc_t
+
+Passes::
+
+    containers:
+    - name: app
+      image: app
+      securityContext:
+        seLinuxOptions:
+          type: container_t
+          level: s0:c123,c456
+
+Instead: leave ``user`` and ``role`` unset and use ``container_t``, ``container_init_t``,
+``container_kvm_t`` or ``container_engine_t`` as the type (``level`` is free).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from runner_ext.kube.pss.base import Field, Level, Meta, PodView, text
+from runner_ext.rules.base import Finding, Severity
+
+ID = "PSS109"
+NAME = "selinux"
+CHECK = "seLinuxOptions"
+LEVEL = Level.baseline
+SEVERITY = Severity.ERROR
+OVERRIDES: tuple[str, ...] = ()
+META = Meta(ID, CHECK, LEVEL)
+
+TYPES = ("", "container_t", "container_init_t", "container_kvm_t", "container_engine_t")
+
+
+def _options(pod: PodView) -> Iterator[Field]:
+    lookups: list[Callable[..., Field | None]] = [pod.field, *[c.field for c in pod.containers()]]
+    for get in lookups:
+        for key in ("type", "user", "role"):
+            found = get("securityContext", "seLinuxOptions", key)
+            allowed = TYPES if key == "type" else ("",)
+            if found is not None and text(found) not in allowed:
+                yield found
+
+
+def check(pod: PodView) -> Iterator[Finding]:
+    """Flag custom SELinux types, users and roles."""
+    for found in _options(pod):
+        yield pod.finding(META, found, f"SELinux {found.path.rsplit('.', 1)[-1]} "
+                          f"{found.value!r} is not allowed")

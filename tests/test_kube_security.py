@@ -1,0 +1,326 @@
+"""Build pods, the warmer and runner config: least privilege per engine, held to its level.
+
+Every rendered pod is checked with our own Pod Security Standards checker (itself held to
+the upstream fixtures in test_kube_pss.py): each engine meets the level it claims, and
+rendering for a namespace that enforces more is refused with exit 2 and nothing written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import require_tool
+from ruamel.yaml import YAML
+
+from runner_ext.cli.main import run
+from runner_ext.config import ENGINES, Engine, OrgConfig, parse_config
+from runner_ext.kube.gitctx import parse_git_context
+from runner_ext.kube.pod import CLONE_SCRIPT, PodRequest, render_pod
+from runner_ext.kube.pss import Level, check_pod, highest_level
+from runner_ext.kube.pss.load import pods_from_text
+from runner_ext.kube.warmer import base_images, render_warmer
+from runner_ext.planner import plan
+from runner_ext.planner.from_config import WORK_DIRS, spec_from_config
+
+CONTEXT = "git://gitlab.example.com/group/app.git#refs/heads/main"
+IMAGE = "registry.example.com/group/app:1"
+LOCALHOST = {"seccomp_localhost_profile": "profiles/builder.json",
+             "apparmor_localhost_profile": "builder"}
+
+
+def _config(**kubernetes: object) -> OrgConfig:
+    return parse_config({"kubernetes": kubernetes})
+
+
+def _build_pod(config: OrgConfig, engine: Engine, **extra: Any) -> Any:
+    """The pod spec of the rendered build (of the Job's template for --kind job)."""
+    request = PodRequest(engine, CONTEXT, (IMAGE,), **extra)
+    (text,) = render_pod(config, request).files.values()
+    docs = [d for d in YAML(typ="safe").load_all(text) if d["kind"] in ("Pod", "Job")]
+    assert len(docs) == 1
+    doc = docs[0]
+    return doc["spec"] if doc["kind"] == "Pod" else doc["spec"]["template"]["spec"]
+
+
+@pytest.mark.parametrize(("engine", "settings", "expected"), [
+    ("kaniko", {}, Level.baseline),
+    ("buildkit", {"enforce": "privileged"}, Level.privileged),
+    ("buildah", {"enforce": "privileged"}, Level.privileged),
+    ("buildkit", LOCALHOST, Level.baseline),
+    ("buildah", LOCALHOST, Level.baseline),
+    ("kaniko", {"user_namespaces": True}, Level.baseline),
+])
+def test_each_engine_meets_exactly_the_level_it_claims(
+        engine: Engine, settings: dict[str, object], expected: Level) -> None:
+    rendered = render_pod(_config(**settings), PodRequest(engine, CONTEXT, (IMAGE,)))
+    assert rendered.level is expected
+    (text,) = rendered.files.values()
+    pods = pods_from_text(text, "pod.yaml")
+    assert [highest_level(p) for p in pods] == [expected]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_no_build_pod_uses_host_access_or_privileged_mode(engine: Engine) -> None:
+    spec = _build_pod(_config(enforce="privileged"), engine)
+    text = json.dumps(spec)
+    for forbidden in ("hostPath", "hostNetwork", "hostPID", "hostIPC", "hostPort",
+                      "docker.sock", '"privileged": true'):
+        assert forbidden not in text
+    assert spec["restartPolicy"] == "Never"
+    assert spec["automountServiceAccountToken"] is False
+    assert spec["activeDeadlineSeconds"] == 3600
+    build = spec["containers"][0]
+    assert set(build["resources"]["limits"]) == {"cpu", "memory", "ephemeral-storage"}
+    assert not [e for e in build.get("env", []) if "valueFrom" in e]
+
+
+def test_kaniko_is_root_without_escalation_or_added_capabilities() -> None:
+    build = _build_pod(OrgConfig(), "kaniko")["containers"][0]
+    context = build["securityContext"]
+    assert context["runAsUser"] == 0
+    assert context["allowPrivilegeEscalation"] is False
+    assert "capabilities" not in context
+    assert context["seccompProfile"] == {"type": "RuntimeDefault"}
+
+
+@pytest.mark.parametrize("engine", ["buildkit", "buildah"])
+def test_rootless_engines_run_as_1000_with_relaxed_or_localhost_profiles(
+        engine: Engine) -> None:
+    spec = _build_pod(_config(enforce="privileged"), engine)
+    context = spec["containers"][0]["securityContext"]
+    assert (context["runAsUser"], context["runAsNonRoot"]) == (1000, True)
+    assert context["seccompProfile"]["type"] == context["appArmorProfile"]["type"] == \
+        "Unconfined"
+    local = _build_pod(_config(**LOCALHOST), engine)
+    context = local["containers"][0]["securityContext"]
+    assert context["seccompProfile"] == {"type": "Localhost",
+                                         "localhostProfile": "profiles/builder.json"}
+    assert context["appArmorProfile"] == {"type": "Localhost", "localhostProfile": "builder"}
+
+
+def test_user_namespaces_option_sets_host_users_false() -> None:
+    assert _build_pod(_config(user_namespaces=True), "kaniko")["hostUsers"] is False
+    assert "hostUsers" not in _build_pod(OrgConfig(), "kaniko")
+
+
+def test_auth_comes_from_a_read_only_secret_volume_at_the_work_dir() -> None:
+    spec = _build_pod(_config(registry_secret="ci-push", enforce="privileged"), "buildkit")
+    build = spec["containers"][0]
+    mount = next(m for m in build["volumeMounts"] if m["name"] == "runner-ext-config")
+    assert mount == {"name": "runner-ext-config", "mountPath": WORK_DIRS["buildkit"],
+                     "readOnly": True}
+    volume = next(v for v in spec["volumes"] if v["name"] == "runner-ext-config")
+    assert volume["projected"]["defaultMode"] == 0o440
+    secret = volume["projected"]["sources"][0]["secret"]
+    assert secret == {"name": "ci-push",
+                      "items": [{"key": ".dockerconfigjson", "path": "config.json"}]}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_command_line_is_the_planners(engine: Engine) -> None:
+    config = _config(enforce="privileged")
+    build = _build_pod(config, engine)["containers"][0]
+    context = CONTEXT if engine == "kaniko" else "."
+    expected = plan(spec_from_config(config, engine, context=context, destinations=[IMAGE],
+                                     work_dir=WORK_DIRS[engine]), engine)
+    if len(expected.argv()) == 1:
+        assert [*build["command"], *build["args"]] == expected.argv()[0]
+    else:
+        assert build["command"] == ["/bin/sh", "-c"]
+        assert build["args"][0].splitlines()[1:] == [shlex.join(a) for a in expected.argv()]
+    assert {e["name"]: e["value"] for e in build.get("env", [])} == expected.environment()
+
+
+REFUSALS = [
+    ("kaniko", {"enforce": "restricted"}, "spec.containers[0].securityContext.runAsUser"),
+    ("buildkit", {}, "spec.containers[0].securityContext.seccompProfile.type"),
+    ("buildah", {}, "spec.containers[0].securityContext.appArmorProfile.type"),
+    ("buildkit", {"enforce": "restricted", **LOCALHOST},
+     "spec.containers[0].securityContext.allowPrivilegeEscalation"),
+]
+
+
+@pytest.mark.parametrize(("engine", "settings", "field"), REFUSALS)
+@pytest.mark.parametrize("command", ["pod", "runner"])
+def test_a_stricter_namespace_is_refused_naming_field_and_reason(
+        engine: str, settings: dict[str, str], field: str, command: str, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "runner-ext.toml"
+    lines = [f'{key} = "{value}"' for key, value in settings.items()]
+    config.write_text("[runner]\ngitlab_url = \"https://gitlab.example.com\"\n"
+                      "ci_registry = \"registry.example.com\"\n[kubernetes]\n"
+                      + "\n".join(lines) + "\n")
+    out = tmp_path / "out"
+    args = ["--context", CONTEXT, "-d", IMAGE] if command == "pod" else []
+    code = run(["render", command, "--config", str(config), "--engine", engine, *args,
+                "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert not out.exists()
+    assert "kubernetes.enforce" in err and "nothing was written" in err
+    assert field in err
+    assert "; " in err.split(field, 1)[1].splitlines()[0]  # the engine's reason follows
+
+
+def test_warmer_pods_meet_restricted() -> None:
+    config = parse_config({"warmer": {"images": ["node:20"]},
+                           "kubernetes": {"enforce": "restricted"}})
+    rendered = render_warmer(config, {})
+    assert rendered.level is Level.restricted
+    pods = [p for text in rendered.files.values() for p in pods_from_text(text, "w")]
+    assert len(pods) == 2
+    assert all(not check_pod(p, Level.restricted) for p in pods)
+
+
+def test_warmer_without_images_is_a_usage_error(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["render", "warmer", "--out", str(tmp_path / "w")]) == 2
+    assert "warmer.images" in capsys.readouterr().err
+    assert not (tmp_path / "w").exists()
+
+
+def test_base_images_come_from_from_lines() -> None:
+    text = ("ARG BASE=python:3.12-slim\nARG TAG\nFROM --platform=$BUILDPLATFORM golang:1.23 "
+            "AS build\nFROM build AS test\nFROM ${BASE}\nFROM scratch\nFROM alpine:${TAG}\n"
+            "ARG LATE=x\nFROM Build\n")
+    assert base_images(text, "Dockerfile") == ["golang:1.23", "python:3.12-slim"]
+
+
+@pytest.mark.parametrize(("context", "hint"), [
+    (".", "cannot see a local directory"),
+    ("https://gitlab.example.com/group/app.git", "cannot see a local directory"),
+    ("git://gitlab.example.com/group/app.git#refs/heads/main#notahex", "git://HOST/PATH"),
+    ("git://gitlab.example.com#main", "git://HOST/PATH"),
+])
+def test_bad_git_contexts_are_usage_errors(context: str, hint: str, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["render", "pod", "--context", context, "-d", IMAGE,
+                "--out", str(tmp_path / "o")]) == 2
+    assert hint in capsys.readouterr().err
+
+
+def test_git_context_parts() -> None:
+    ctx = parse_git_context("git://gitlab.example.com:8443/g/sub/app.git#refs/tags/v1#abc1234")
+    assert (ctx.https_url, ctx.ref, ctx.fetch) == (
+        "https://gitlab.example.com:8443/g/sub/app.git", "refs/tags/v1", "abc1234")
+    assert parse_git_context("git://h.example/g/app.git").fetch == "HEAD"
+
+
+def test_org_ca_must_be_given_as_a_file(tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('[registry]\nca_file = "$REGISTRY_CA"\nca_hosts = ["reg.example"]\n')
+    code = run(["render", "pod", "-c", str(config), "--context", CONTEXT, "-d", IMAGE,
+                "--out", str(tmp_path / "o")])
+    assert code == 2
+    assert "registry.ca_file" in capsys.readouterr().err
+    pem = tmp_path / "ca.pem"
+    pem.write_text("-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n")
+    assert run(["render", "pod", "-c", str(config), "--context", CONTEXT, "-d", IMAGE,
+                "--ca-file", str(pem), "--out", str(tmp_path / "o")]) == 0
+    text = (tmp_path / "o" / "runner-ext-build-kaniko.yaml").read_text()
+    assert "--registry-certificate=reg.example=/kaniko/.docker/certs/ca.crt" in text
+    assert '"path": "certs/ca.crt"' in json.dumps(YAML(typ="safe").load(text.split(
+        "---\n")[1])["spec"]["volumes"])
+
+
+@pytest.mark.parametrize(("settings", "key"), [
+    ({}, "runner.gitlab_url"),
+    ({"gitlab_url": "https://gitlab.example.com"}, "runner.ci_registry"),
+])
+def test_runner_config_needs_url_and_registry(settings: dict[str, str], key: str,
+                                              tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("[runner]\n" + "".join(f'{k} = "{v}"\n' for k, v in settings.items()))
+    assert run(["render", "runner", "-c", str(config), "--out", str(tmp_path / "o")]) == 2
+    assert key in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_dry_run_and_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    args = ["render", "pod", "--context", CONTEXT, "-d", IMAGE, "--out", str(out)]
+    assert run([*args, "--dry-run"]) == 0
+    text = capsys.readouterr().out
+    assert "would write" in text and "kind: Pod" in text and not out.exists()
+    assert run([*args, "--dry-run", "--output", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["dry_run"] is True and report["pod_security_level"] == "baseline"
+    assert "kind: Pod" in report["contents"]["runner-ext-build-kaniko.yaml"]
+    assert not out.exists()
+    assert run([*args, "--output", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["files"] == ["runner-ext-build-kaniko.yaml"] and "contents" not in report
+    assert (out / "runner-ext-build-kaniko.yaml").is_file()
+
+
+def _git(repo: Path, *args: str) -> str:
+    done = subprocess.run([require_tool("git"), "-C", str(repo), *args], check=True,
+                          capture_output=True, text=True)
+    return done.stdout.strip()
+
+
+@pytest.mark.parametrize("pinned", [False, True])
+def test_the_clone_script_fetches_the_ref_or_commit_with_real_git(pinned: bool,
+                                                                  tmp_path: Path) -> None:
+    """The init container's script as rendered, run by sh with git (its workspace moved)."""
+    source = tmp_path / "src"
+    source.mkdir()
+    _git(source, "init", "-q", "-b", "main")
+    _git(source, "config", "user.email", "ci@example.com")
+    _git(source, "config", "user.name", "ci")
+    (source / "Dockerfile").write_text("FROM scratch\n")
+    _git(source, "add", ".")
+    _git(source, "commit", "-qm", "first")
+    first = _git(source, "rev-parse", "HEAD")
+    (source / "later.txt").write_text("x\n")
+    _git(source, "add", ".")
+    _git(source, "commit", "-qm", "second")
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    script = CLONE_SCRIPT.replace("/workspace", str(workspace))
+    done = subprocess.run(
+        ["sh", "-c", script, "clone", f"file://{source}", first if pinned else "refs/heads/main"],
+        capture_output=True, text=True,
+        env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "GIT_TERMINAL_PROMPT": "0"})
+    assert done.returncode == 0, done.stderr
+    assert (workspace / "Dockerfile").read_text() == "FROM scratch\n"
+    assert (workspace / "later.txt").exists() is not pinned
+
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "kubernetes.md"
+
+
+def _documented_commands() -> list[list[str]]:
+    """``runner-ext …`` lines of the ```sh blocks in docs/kubernetes.md."""
+    blocks = re.findall(r"```sh\n(.*?)```", DOCS.read_text(), re.DOTALL)
+    text = "\n".join(blocks).replace("\\\n", " ")
+    return [shlex.split(line)[1:] for line in text.splitlines()
+            if line.startswith("runner-ext ")]
+
+
+def test_documented_commands_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("runner-ext.toml").write_text(
+        '[runner]\ngitlab_url = "https://gitlab.example.com"\n'
+        'ci_registry = "registry.example.com"\n')
+    Path("Dockerfile").write_text("FROM node:20-bookworm-slim\n")
+    commands = _documented_commands()
+    assert [c[:2] for c in commands] == [["render", "pod"], ["check", "pod"],
+                                          ["render", "warmer"], ["render", "runner"],
+                                          ["check", "pod"]]
+    for argv in commands[:4]:
+        argv = [str(p) for a in argv for p in (sorted(Path().glob(a)) if "*" in a else [a])]
+        assert run(argv) == 0, capsys.readouterr().err
+    assert Path("build/runner-ext-build-kaniko.yaml").is_file()
+    assert Path("warmer/kaniko-warmer-cronjob.yaml").is_file()
+    assert Path("runner/values.yaml").is_file()
