@@ -19,6 +19,8 @@ from runner_ext.kube.assess import assess
 from runner_ext.kube.labels import CACHE_PVC, WARMER, labels
 from runner_ext.kube.pod import Rendered
 from runner_ext.kube.pss import Level
+from runner_ext.planner.engines import kaniko_warmer_argv
+from runner_ext.planner.spec import RegistryOptions
 from runner_ext.render.environment import render
 
 WARMER_UID = 1000
@@ -63,12 +65,9 @@ def base_images(text: str, source: str) -> list[str]:
 
 def warmer_argv(config: OrgConfig, images: Sequence[str]) -> list[str]:
     """Arguments of ``/kaniko/warmer``: the cache dir, the images, mirrors, insecure hosts."""
-    return [
-        f"--cache-dir={config.kaniko.cache_dir}",
-        *[f"--image={image}" for image in images],
-        *[f"--registry-mirror={mirror}" for mirror in config.registry.mirrors],
-        *[f"--insecure-registry={host}" for host in config.registry.insecure],
-    ]
+    registry = RegistryOptions(mirrors=tuple(config.registry.mirrors),
+                               insecure=tuple(config.registry.insecure))
+    return kaniko_warmer_argv(registry, config.kaniko.cache_dir, list(images))
 
 
 def warm_images(config: OrgConfig, dockerfiles: Mapping[str, str]) -> list[str]:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from runner_ext.planner.plan import BuildPlan, DigestOutput, PlanFile, Step, steps_for_each
 from runner_ext.planner.secrets import SECRET_NAME_PATTERNS
-from runner_ext.planner.spec import BuildSpec
+from runner_ext.planner.spec import BuildSpec, RegistryOptions
 from runner_ext.planner.words import (
     Arg,
     Items,
@@ -58,8 +58,7 @@ def plan_kaniko(spec: BuildSpec) -> BuildPlan:
         *([word("--use-new-run")] if k.use_new_run else []),
         *([] if k.compressed_caching else [word("--compressed-caching=false")]),
         *([word("--single-snapshot")] if k.single_snapshot else []),
-        *[word("--registry-mirror=", m) for m in spec.registry.mirrors],
-        *[word("--insecure-registry=", h) for h in spec.registry.insecure],
+        *_kaniko_registry_flags(spec.registry),
         *_hosts_with_ca(spec, lambda h: [word("--registry-certificate=", h, "=",
                                               spec.registry.ca_file)]),
         *when_set(spec.digest_file, lambda f: [word("--digest-file=", f)]),
@@ -73,6 +72,22 @@ def plan_kaniko(spec: BuildSpec) -> BuildPlan:
         auth_file=word(spec.work_dir, "/config.json"),
         digest=_digest(spec, "plain"),
     )
+
+
+def _kaniko_registry_flags(registry: RegistryOptions) -> list[Arg]:
+    """Mirrors and plain-HTTP registries, shared by Kaniko's executor and its warmer."""
+    return [
+        *[word("--registry-mirror=", m) for m in registry.mirrors],
+        *[word("--insecure-registry=", h) for h in registry.insecure],
+    ]
+
+
+def kaniko_warmer_argv(registry: RegistryOptions, cache_dir: str, images: list[str]
+                       ) -> list[str]:
+    """Arguments of ``/kaniko/warmer``, which pre-pulls base images into ``cache_dir``."""
+    args = [word("--cache-dir=", cache_dir), *[word("--image=", i) for i in images],
+            *_kaniko_registry_flags(registry)]
+    return [a.literal or "" for a in args if isinstance(a, Word)]
 
 
 def plan_buildkit(spec: BuildSpec) -> BuildPlan:
