@@ -1,0 +1,49 @@
+"""`apt-get install` that would ask for confirmation.
+
+### What it does
+Reports `apt-get install`/`upgrade` (and `apt install`) without `-y`, `--yes`,
+`--assume-yes` or `-qq`.
+
+### Why
+A build has no terminal: when apt wants to ask "Do you want to continue?", it reads end of
+input and aborts. The build then works only as long as no extra dependency is pulled in,
+and fails the day one is.
+
+### Example
+```dockerfile
+RUN apt-get update && apt-get install libgnutls30
+```
+
+### Instead
+```dockerfile
+RUN apt-get update && apt-get install -y --no-install-recommends libgnutls30 \\
+ && rm -rf /var/lib/apt/lists/*
+```
+
+### Fix
+None applied automatically; add `-y` by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from runner_ext.dockerfile.model import Subject
+from runner_ext.dockerfile.packages import assumes_yes, is_apt, is_install
+from runner_ext.dockerfile.rules._common import finding, runs, shown
+from runner_ext.rules.base import Finding, Severity
+
+ID = "RXD104"
+NAME = "apt-without-yes"
+SEVERITY = Severity.WARNING
+
+
+def check(subject: Subject) -> Iterator[Finding]:
+    """Report apt installs that are not told to assume yes."""
+    for _stage, instruction, commands in runs(subject):
+        asking = [shown(" ".join(c.words), 40) for c in commands
+                  if is_apt(c) and is_install(c) and not assumes_yes(c)]
+        if asking:
+            yield finding(ID, SEVERITY, subject, instruction.start_line,
+                          f"{', '.join(f'`{a}`' for a in asking)} without -y: apt aborts "
+                          "when it needs to ask, since a build cannot answer")

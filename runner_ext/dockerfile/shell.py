@@ -1,0 +1,76 @@
+"""Just enough shell to find commands in a ``RUN``: simple commands split at operators."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+
+from runner_ext.dockerfile.model import Instruction
+
+OPERATORS = frozenset({"&&", "||", ";", "|", "&", ";;", "|&"})
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_WRAPPERS = frozenset({"sudo", "env", "exec", "command", "time", "nice", "nohup"})
+_KEYWORDS = frozenset({"then", "do", "else", "!", "{", "(", "if", "while", "until", "elif"})
+
+
+@dataclass(frozen=True)
+class SimpleCommand:
+    """One command of a shell script with the operators around it."""
+
+    words: tuple[str, ...]
+    before: str | None
+    after: str | None
+    plain: bool
+
+    @property
+    def program(self) -> str:
+        """The command name without a path (``/usr/bin/apt-get`` → ``apt-get``)."""
+        return self.words[0].rsplit("/", 1)[-1] if self.words else ""
+
+    def has(self, *options: str) -> bool:
+        """True when any of ``options`` is one of the words."""
+        return any(option in self.words for option in options)
+
+
+def run_commands(instruction: Instruction) -> list[SimpleCommand] | None:
+    """The simple commands of a ``RUN`` (``None`` when its shell text cannot be split)."""
+    if instruction.json:
+        return [SimpleCommand(instruction.value, None, None, True)]
+    script = " ".join(instruction.value)
+    if instruction.heredocs:
+        script = "\n".join(instruction.heredocs)
+    return split_commands(script)
+
+
+def split_commands(script: str) -> list[SimpleCommand] | None:
+    """Split ``script`` at ``&&``, ``||``, ``;``, ``|``, ``&`` and newlines."""
+    lexer = shlex.shlex(script.replace("\n", " ; "), posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    try:
+        tokens = list(lexer)
+    except ValueError:
+        return None
+    commands: list[SimpleCommand] = []
+    current: list[str] = []
+    before: str | None = None
+    for token in [*tokens, None]:
+        if token is None or token in OPERATORS:
+            if current:
+                commands.append(_command(current, before, token))
+            before, current = token, []
+        else:
+            current.append(token)
+    return commands
+
+
+def _command(tokens: list[str], before: str | None, after: str | None) -> SimpleCommand:
+    plain = not any(set(t) <= set("<>&|();") for t in tokens)
+    words = list(tokens)
+    while words and (words[0] in _KEYWORDS or _ASSIGNMENT.match(words[0])):
+        words.pop(0)
+    while words and words[0] in _WRAPPERS:
+        words.pop(0)
+        while words and (words[0].startswith("-") or _ASSIGNMENT.match(words[0])):
+            words.pop(0)
+    return SimpleCommand(tuple(words), before, after, plain)

@@ -1,0 +1,52 @@
+"""The seed article's two Dockerfiles: the first is flagged and fixed, the second is clean."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_dockerfile_golden import GOLDEN, analyze_case
+
+
+def _words(line: str) -> str:
+    return " ".join(line.split())
+
+
+def test_golden_seed_dockerfiles_are_the_articles(shared_dir: Path) -> None:
+    article = "\n".join(_words(line) for line in
+                        (shared_dir / "seed").glob("*.txt").__next__().read_text().splitlines())
+    for case in ("seed-first", "seed-second"):
+        lines = [_words(line) for line in (GOLDEN / case / "Dockerfile").read_text().splitlines()
+                 if line.strip()]
+        position = 0
+        for line in lines:
+            found = article.find(line, position)
+            assert found >= 0, f"{case}: {line!r} is not in the article (after offset {position})"
+            position = found + len(line)
+
+
+def test_first_seed_dockerfile_gets_the_stage_bug_and_the_cache_fix() -> None:
+    report = analyze_case("seed-first")
+    by_rule = {f.rule_id: f for f in report.findings}
+    assert by_rule["RXD101"].line == 11 and "build-env" in by_rule["RXD101"].message
+    cache = by_rule["RXD102"]
+    assert cache.line == 6 and cache.fix is not None and cache.fix.safe
+    fixed = report.fixed_text.splitlines()
+    assert report.text.splitlines()[:5] == fixed[:5]
+    assert fixed[5:15] == [
+        "# Dependency manifests first: the restore below stays cached until they change.",
+        "COPY app.sln ./",
+        "COPY src/Module1/Module1.csproj ./src/Module1/",
+        "COPY src/Module2/Module2.csproj ./src/Module2/",
+        "COPY src/app/app.csproj src/app/nuget.config ./src/app/",
+        "COPY tests/app.Test/app.Test.csproj ./tests/app.Test/",
+        "COPY tests/app.integrity.Test/app.integrity.Test.csproj ./tests/app.integrity.Test/",
+        "RUN dotnet restore   src/app/app.csproj --configfile src/app/nuget.config",
+        "COPY . ./",
+        "RUN dotnet publish src/app/apptifier.csproj -c Release -o /app/out",
+    ]
+    assert report.text.splitlines()[8:] == fixed[15:]
+
+
+def test_second_seed_dockerfile_has_neither_problem() -> None:
+    rules = {f.rule_id for f in analyze_case("seed-second").findings}
+    assert not rules & {"RXD101", "RXD102", "RXD103", "RXD107"}
