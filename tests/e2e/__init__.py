@@ -1,0 +1,1 @@
+"""Fixtures for end-to-end tests: a real registry, real Buildah, gitlab-ci-local projects."""
