@@ -18,7 +18,7 @@ from ruamel.yaml import YAML
 
 from runner_ext import __version__
 from runner_ext.config import ENGINES, OrgConfig
-from runner_ext.planner.from_config import ENTRYPOINTS
+from runner_ext.planner.from_config import ENTRYPOINT
 
 EXECUTOR = REPO / "executor"
 EXAMPLE = REPO / "ci-examples" / "executor-image" / ".gitlab-ci.yml"
@@ -42,7 +42,7 @@ def test_hadolint_clean() -> None:
 @pytest.mark.parametrize("engine", ENGINES)
 def test_entrypoint_where_the_template_sources_it(engine: str) -> None:
     copies = [c.value for c in _commands(engine) if c.cmd == "COPY"]
-    assert copies == [("entrypoint.sh", ENTRYPOINTS[engine])]
+    assert copies == [("entrypoint.sh", ENTRYPOINT)]
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -122,7 +122,7 @@ def test_executor_images_build(tmp_path: Path) -> None:
             subprocess.run([*flags, "push", tag, f"dir:{out}"], env=env, check=True,
                            capture_output=True)
             files = _layer_files(out)
-            assert files[ENTRYPOINTS[engine].lstrip("/")] == \
+            assert files[ENTRYPOINT.lstrip("/")] == \
                 (EXECUTOR / "entrypoint.sh").read_bytes()
             assert "bin/busybox" in files  # the stand-in base is underneath
     finally:

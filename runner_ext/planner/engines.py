@@ -60,7 +60,7 @@ def plan_kaniko(spec: BuildSpec) -> BuildPlan:
         *([word("--single-snapshot")] if k.single_snapshot else []),
         *_kaniko_registry_flags(spec.registry),
         *_hosts_with_ca(spec, lambda h: [word("--registry-certificate=", h, "=",
-                                              spec.registry.ca_file)]),
+                                              spec.work_dir, "/certs/ca.crt")]),
         *when_set(spec.digest_file, lambda f: [word("--digest-file=", f)]),
         *each(spec.extra_args, lambda x: [word(x)]),
     ]
@@ -68,7 +68,8 @@ def plan_kaniko(spec: BuildSpec) -> BuildPlan:
         engine="kaniko",
         steps=(Step(tuple(argv)),),
         env=(("DOCKER_CONFIG", word(spec.work_dir)),),
-        files=(),
+        # Kaniko pushes after its root swap: the CA must be where the swap keeps it.
+        files=tuple(_ca_copy(spec)),
         auth_file=word(spec.work_dir, "/config.json"),
         digest=_digest(spec, "plain"),
     )

@@ -18,12 +18,10 @@ WORK_DIRS: dict[str, str] = {
     "buildah": "/var/tmp/runner-ext",
 }
 
-# Where the executor images keep our entrypoint (under /kaniko for the same reason).
-ENTRYPOINTS: dict[str, str] = {
-    "kaniko": "/kaniko/runner-ext/entrypoint.sh",
-    "buildkit": "/usr/local/lib/runner-ext/entrypoint.sh",
-    "buildah": "/usr/local/lib/runner-ext/entrypoint.sh",
-}
+# Where every executor image keeps our entrypoint. In Kaniko's it need not survive the root
+# filesystem swap: the job shell has it open (sourced) before the executor starts, and Kaniko
+# would not write below /kaniko into an image it builds, so the path is outside /kaniko.
+ENTRYPOINT = "/usr/local/lib/runner-ext/entrypoint.sh"
 
 # The job variables a symbolic spec reads; the CI templates set them from inputs.
 VARIABLES: dict[str, str] = {

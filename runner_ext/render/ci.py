@@ -8,7 +8,7 @@ from typing import Any
 from runner_ext.ci_inputs import INPUTS, input_defaults
 from runner_ext.config.model import ENGINES, Engine, OrgConfig
 from runner_ext.planner import plan
-from runner_ext.planner.from_config import ENTRYPOINTS, WORK_DIRS, template_spec
+from runner_ext.planner.from_config import ENTRYPOINT, WORK_DIRS, template_spec
 from runner_ext.planner.shell import plan_to_shell
 from runner_ext.render.environment import render
 
@@ -17,6 +17,8 @@ SUMMARIES: dict[str, str] = {
     "buildkit": "rootless (UID 1000), needs seccomp and AppArmor Unconfined or Localhost profiles",
     "buildah": "UID 1000, SETUID/SETGID/SETFCAP, seccomp and AppArmor Unconfined or Localhost",
 }
+
+AUTH_VARIABLE = "RUNNER_EXT_REGISTRY_AUTH"
 
 # Paths of the files `render ci` writes, relative to --out.
 COMPONENT = "templates/build/template.yml"
@@ -42,16 +44,23 @@ def _variable_value(value: object) -> str:
     return str(value)
 
 
+def _registries_variable(config: OrgConfig) -> list[tuple[str, str]]:
+    """Map the org's variable for extra registries onto the one the entrypoint reads."""
+    name = config.build.registries_variable
+    return [] if name == AUTH_VARIABLE else [(AUTH_VARIABLE, f"${name}")]
+
+
 def engine_job(config: OrgConfig, engine: Engine) -> EngineJob:
     """The hidden job of one engine: its image, default variables and plan."""
     defaults = input_defaults(config)
     variables = [
         ("RUNNER_EXT_ENGINE", engine),
-        ("RUNNER_EXT_ENTRYPOINT", ENTRYPOINTS[engine]),
+        ("RUNNER_EXT_ENTRYPOINT", ENTRYPOINT),
         ("RUNNER_EXT_WORK_DIR", WORK_DIRS[engine]),
         *[(i.variable, _variable_value(defaults[i.name])) for i in INPUTS if i.variable],
         ("RUNNER_EXT_DIGEST_FILE", "${RUNNER_EXT_WORK_DIR}/image-digest"),
         ("RUNNER_EXT_DOTENV", "runner-ext.env"),
+        *_registries_variable(config),
     ]
     shell = plan_to_shell(plan(template_spec(config, engine), engine))
     return EngineJob(engine, SUMMARIES[engine], config.image_for(engine).executor, variables,
