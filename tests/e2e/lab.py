@@ -1,0 +1,138 @@
+"""Builds the way a runner-ext Buildah job runs them, outside CI: the planner's plan, run as is.
+
+Used by the Dockerfile-fix build test and by ``bench/dockerfile_fix.py``. Each build gets a
+fresh :class:`Storage`, like a fresh build pod, so anything reused comes from the registry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from conftest import require_tool
+
+from e2e.buildah import Storage
+from e2e.registry import Registry
+from runner_ext.config import parse_config
+from runner_ext.planner import plan
+from runner_ext.planner.from_config import spec_from_config
+
+# A stand-in for `npm ci`: as slow as RESTORE_SECONDS, and it writes node_modules from the
+# lock file, so a restore that ran is visible in the image.
+FAKE_NPM = """#!/bin/sh
+sleep "$RESTORE_SECONDS"
+mkdir -p node_modules
+cp package-lock.json node_modules/.installed-from-lock
+"""
+
+
+@dataclass(frozen=True)
+class Build:
+    """One finished build: wall time, the engine's output and the pushed reference."""
+
+    seconds: float
+    output: str
+    reference: str
+
+
+def build(registry: Registry, work: Path, *, context: Path, dockerfile: Path,
+          destination: str, build_args: tuple[str, ...] = ()) -> Build:
+    """Run the Buildah plan for one build in a fresh storage; raise if it fails."""
+    require_tool("buildah")
+    config = parse_config({"registry": {"insecure": [registry.host]}})
+    spec = spec_from_config(config, "buildah", context=str(context), dockerfile=str(dockerfile),
+                            destinations=[destination], build_args=build_args,
+                            work_dir=str(work / "plan"))
+    result = plan(spec, "buildah")
+    for path, content in result.file_contents().items():
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(content)
+    auth = Path(result.auth_file.literal or "")
+    auth.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(auth, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(registry.docker_config(), handle)
+    storage = Storage(work / "storage").create()
+    env = {**os.environ, **result.environment(), **storage.env()}
+    output = []
+    start = time.monotonic()
+    try:
+        for argv in result.argv():
+            done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+            output.append(done.stdout + done.stderr)
+            if done.returncode != 0:
+                raise RuntimeError(f"{argv[:4]} failed ({done.returncode}):\n{output[-1]}")
+        return Build(time.monotonic() - start, "".join(output), destination)
+    finally:
+        storage.remove()
+        auth.unlink(missing_ok=True)
+
+
+def image_tree(registry: Registry, reference: str, work: Path, folder: str) -> dict[str, str]:
+    """Path → sha256 of every file under ``folder`` in a pushed image (for comparing images)."""
+    buildah = require_tool("buildah")
+    storage = Storage(work / "inspect").create()
+    env = {**os.environ, **storage.env()}
+    auth = work / "inspect-auth.json"
+    auth.write_text(json.dumps(registry.docker_config()))
+    flags = [buildah, "--storage-driver", "vfs"]
+    try:
+        container = subprocess.run(
+            [*flags, "from", "--authfile", str(auth), "--tls-verify=false", reference],
+            env=env, capture_output=True, text=True, check=True).stdout.strip()
+        mount = Path(subprocess.run([*flags, "mount", container], env=env, capture_output=True,
+                                    text=True, check=True).stdout.strip())
+        root = mount / folder.lstrip("/")
+        return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(root.rglob("*")) if p.is_file()}
+    finally:
+        storage.remove()
+        auth.unlink(missing_ok=True)
+
+
+ORIGINAL = """FROM {base}
+WORKDIR /app
+ENV NODE_ENV=production
+COPY . .
+RUN npm ci
+CMD ["node", "src/index.js"]
+"""
+
+
+def node_base(registry: Registry, root: Path, busybox: str, restore_seconds: int = 3) -> str:
+    """Push busybox + the fake ``npm`` as a base image, built by the same planner; its ref."""
+    folder = root / "node-base"
+    (folder / "bin").mkdir(parents=True, exist_ok=True)
+    (folder / "bin" / "npm").write_text(FAKE_NPM)
+    (folder / "bin" / "npm").chmod(0o755)
+    (folder / "Dockerfile").write_text(f"FROM {busybox}\nENV RESTORE_SECONDS={restore_seconds}\n"
+                                       "COPY bin/npm /usr/local/bin/npm\n")
+    reference = f"{registry.host}/base/node-stand-in:1"
+    build(registry, root / "work-base", context=folder, dockerfile=folder / "Dockerfile",
+          destination=reference)
+    return reference
+
+
+def node_project(root: Path, base: str, source_files: int = 20) -> Path:
+    """A small Node.js-shaped project whose Dockerfile copies everything before `npm ci`."""
+    project = root / "project"
+    (project / "src").mkdir(parents=True, exist_ok=True)
+    (project / "package.json").write_text(
+        '{"name": "demo", "version": "1.0.0", "dependencies": {"left-pad": "1.3.0"}}\n')
+    (project / "package-lock.json").write_text('{"name": "demo", "lockfileVersion": 3}\n')
+    (project / ".dockerignore").write_text("node_modules\n.git\nDockerfile.*\n")
+    for n in range(source_files):
+        (project / "src" / f"module{n}.js").write_text(f"module.exports = {n};\n")
+    (project / "src" / "index.js").write_text("console.log('v1');\n")
+    (project / "Dockerfile.original").write_text(ORIGINAL.format(base=base))
+    return project
+
+
+def context_files(project: Path) -> list[str]:
+    """Every file of the project, relative to it."""
+    return sorted(p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file())
