@@ -19,10 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from e2e.buildah import push_base_image  # noqa: E402
-from e2e.lab import build, context_files, image_tree, node_base, node_project  # noqa: E402
-from e2e.registry import running_registry  # noqa: E402
-from runner_ext.dockerfile import analyze_dockerfile  # noqa: E402
+from e2e.buildah import push_base_image
+from e2e.lab import build, context_files, image_tree, node_base, node_project
+from e2e.registry import running_registry
+
+from runner_ext.dockerfile import analyze_dockerfile
 
 
 def fixed_dockerfile(project: Path) -> str:
