@@ -13,19 +13,14 @@ real, against a real registry.
 from __future__ import annotations
 
 import base64
-import gzip
-import io
 import shutil
-import tarfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import REPO
 from e2e import fake_engine
-from e2e.buildah import Storage, push_base_image
 from e2e.project import ENTRYPOINT, SAMPLE, FileVariable, Project
-from e2e.registry import running_registry
 from e2e.rootview import with_directory
 
 from runner_ext import __version__

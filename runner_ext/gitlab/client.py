@@ -1,0 +1,221 @@
+"""The python-gitlab adapter: the ``GitLabProject`` protocol over GitLab's REST API v4.
+
+Retries, as python-gitlab 8 does them: a 429 is retried when ``obey_rate_limit`` is on (the
+default), sleeping ``Retry-After`` seconds (or until ``RateLimit-Reset``); 500/502/503/504/52x,
+connection errors and timeouts are retried with 0.1 s, 0.2 s, 0.4 s... pauses only when
+``retry_transient_errors`` is on. Both count against ``max_retries``, which python-gitlab takes
+per request (default 10) and has no client-wide setting for, so :class:`_BoundedGitlab` sets it
+on every request.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import gitlab
+import requests
+from gitlab import exceptions as gl_exc
+from gitlab.utils import EncodedId
+
+from runner_ext import __version__
+from runner_ext.errors import Category, Problem, RunnerExtError
+from runner_ext.gitlab.api import (
+    Commit,
+    Comparison,
+    FileAction,
+    LintResult,
+    MergeRequest,
+    MergeRequestConflict,
+)
+from runner_ext.gitlab.auth import Credentials
+from runner_ext.gitlab.errors import api_error, connection_error
+
+MAX_RETRIES = 5
+PER_PAGE = 100
+
+log = logging.getLogger(__name__)
+
+
+class _BoundedGitlab(gitlab.Gitlab):
+    """A python-gitlab client whose every request gives up after ``max_retries`` retries."""
+
+    def __init__(self, *args: Any, max_retries: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_retries = max_retries
+
+    def http_request(self, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("max_retries", self.max_retries)
+        return super().http_request(*args, **kwargs)
+
+
+def connect(credentials: Credentials, project: str, *,
+            max_retries: int = MAX_RETRIES) -> RestProject:
+    """Open ``project`` (``group/name`` or numeric id) on the server ``credentials`` name."""
+    if not project.strip("/") or project != project.strip("/ "):
+        raise RunnerExtError(Category.USAGE, Problem(
+            "not a project path", key="--project", value=repr(project),
+            hint="give GROUP/NAME as in the project's URL, e.g. platform/app"))
+    token = {"private_token" if credentials.kind == "private" else "oauth_token":
+             credentials.token}
+    client = _BoundedGitlab(
+        credentials.url, **token, ssl_verify=credentials.ssl_verify,
+        timeout=credentials.timeout, retry_transient_errors=True, max_retries=max_retries,
+        user_agent=f"runner-ext/{__version__}")
+    return RestProject(client, project, secret=credentials.token)
+
+
+class RestProject:
+    """One project, reached through python-gitlab's HTTP layer (auth, retries, pagination)."""
+
+    def __init__(self, client: _BoundedGitlab, project: str, *, secret: str) -> None:
+        self._gl = client
+        self._secret = secret
+        data = self._request("GET", f"/projects/{EncodedId(project)}")
+        self._id = int(data["id"])
+        self._path = str(data.get("path_with_namespace") or project)
+        self._default_branch: str | None = data.get("default_branch") or None
+        self._ci_config_path = str(data.get("ci_config_path") or ".gitlab-ci.yml")
+        self.web_url = str(data.get("web_url") or "")
+
+    @property
+    def path(self) -> str:
+        """``group/name``."""
+        return self._path
+
+    @property
+    def default_branch(self) -> str | None:
+        """The default branch, ``None`` for an empty repository."""
+        return self._default_branch
+
+    @property
+    def ci_config_path(self) -> str:
+        """The project's CI file path."""
+        return self._ci_config_path
+
+    def list_files(self, ref: str) -> list[str]:
+        """Every blob at ``ref`` from the recursive tree API, all pages."""
+        entries = self._request("LIST", f"{self._base}/repository/tree",
+                                query={"ref": ref, "recursive": True, "per_page": PER_PAGE})
+        return sorted(str(e["path"]) for e in entries if e.get("type") == "blob")
+
+    def read(self, path: str, ref: str) -> bytes | None:
+        """Raw file bytes at ``ref`` from the files API, ``None`` on 404."""
+        response = self._request("RAW", f"{self._base}/repository/files/{EncodedId(path)}/raw",
+                                 query={"ref": ref}, missing_ok=True)
+        return None if response is None else bytes(response.content)
+
+    def branch_sha(self, name: str) -> str | None:
+        """The branch's head commit, ``None`` on 404."""
+        data = self._request("GET", f"{self._base}/repository/branches/{EncodedId(name)}",
+                             missing_ok=True)
+        return None if data is None else str(data["commit"]["id"])
+
+    def compare(self, base: str, head: str) -> Comparison:
+        """``GET /repository/compare`` from the merge base of ``base`` and ``head``."""
+        data = self._request("GET", f"{self._base}/repository/compare",
+                             query={"from": base, "to": head, "straight": False})
+        paths = {str(d[key]) for d in data.get("diffs", []) for key in ("old_path", "new_path")}
+        return Comparison(tuple(_commit(c) for c in data.get("commits", [])), frozenset(paths))
+
+    def commit(self, branch: str, *, start_sha: str, message: str,
+               actions: list[FileAction], force: bool = False) -> Commit:
+        """``POST /repository/commits``: all actions as one commit."""
+        body: dict[str, Any] = {
+            "branch": branch, "start_sha": start_sha, "commit_message": message,
+            "actions": [{"action": a.action, "file_path": a.path, "content": a.content}
+                        for a in actions]}
+        if force:
+            body["force"] = True
+        log.info("committing %d file(s) on %s", len(actions), branch)
+        return _commit(self._request("POST", f"{self._base}/repository/commits", body=body))
+
+    def delete_branch(self, name: str) -> None:
+        """``DELETE /repository/branches/:name``."""
+        log.info("deleting branch %s", name)
+        self._request("DELETE", f"{self._base}/repository/branches/{EncodedId(name)}")
+
+    def lint(self, content: str, *, ref: str) -> LintResult:
+        """``POST /ci/lint`` with ``dry_run``: a simulated pipeline creation on ``ref``."""
+        data = self._request("POST", f"{self._base}/ci/lint",
+                             body={"content": content, "dry_run": True, "ref": ref})
+        return LintResult(bool(data.get("valid")), tuple(map(str, data.get("errors") or ())),
+                          tuple(map(str, data.get("warnings") or ())))
+
+    def find_open_mr(self, source_branch: str, target_branch: str) -> MergeRequest | None:
+        """The first open MR between the two branches."""
+        found = self._request("LIST", f"{self._base}/merge_requests", query={
+            "state": "opened", "source_branch": source_branch, "target_branch": target_branch})
+        return _merge_request(found[0]) if found else None
+
+    def get_mr(self, iid: int) -> MergeRequest:
+        """``GET /merge_requests/:iid``."""
+        return _merge_request(self._request("GET", f"{self._base}/merge_requests/{iid}"))
+
+    def create_mr(self, *, source_branch: str, target_branch: str, title: str,
+                  description: str) -> MergeRequest:
+        """``POST /merge_requests``; a 409 becomes :class:`MergeRequestConflict`."""
+        body = {"source_branch": source_branch, "target_branch": target_branch, "title": title,
+                "description": description, "remove_source_branch": True}
+        log.info("opening a merge request from %s into %s", source_branch, target_branch)
+        return _merge_request(self._request("POST", f"{self._base}/merge_requests", body=body,
+                                            conflict_is_mr=True))
+
+    def update_mr(self, iid: int, *, title: str, description: str) -> MergeRequest:
+        """``PUT /merge_requests/:iid``."""
+        log.info("updating merge request !%d", iid)
+        return _merge_request(self._request("PUT", f"{self._base}/merge_requests/{iid}",
+                                            body={"title": title, "description": description}))
+
+    @property
+    def _base(self) -> str:
+        return f"/projects/{self._id}"
+
+    def _request(self, method: str, path: str, *, query: dict[str, Any] | None = None,
+                 body: dict[str, Any] | None = None, missing_ok: bool = False,
+                 conflict_is_mr: bool = False) -> Any:
+        """Send one request; convert every failure at this boundary."""
+        verb = {"LIST": "GET", "RAW": "GET"}.get(method, method)
+        try:
+            return self._send(method, path, query or {}, body)
+        except gl_exc.GitlabError as exc:
+            if missing_ok and exc.response_code == 404:
+                return None
+            if conflict_is_mr and exc.response_code == 409:
+                raise MergeRequestConflict(_mr_iid(exc)) from exc
+            raise api_error(exc, verb, path, secret=self._secret,
+                            retries=self._gl.max_retries) from exc
+        except requests.RequestException as exc:
+            raise connection_error(exc, self._gl.url, verb, path, secret=self._secret,
+                                   retries=self._gl.max_retries) from exc
+
+    def _send(self, method: str, path: str, query: dict[str, Any],
+              body: dict[str, Any] | None) -> Any:
+        gl = self._gl
+        if method == "LIST":
+            return gl.http_list(path, query_data=query, get_all=True)
+        if method == "RAW":
+            return gl.http_get(path, query_data=query, raw=True)
+        if method == "GET":
+            return gl.http_get(path, query_data=query)
+        if method == "POST":
+            return gl.http_post(path, query_data=query, post_data=body)
+        if method == "PUT":
+            return gl.http_put(path, query_data=query, post_data=body)
+        return gl.http_delete(path)
+
+
+def _commit(data: dict[str, Any]) -> Commit:
+    return Commit(str(data["id"]), tuple(map(str, data.get("parent_ids") or ())),
+                  str(data.get("message") or ""))
+
+
+def _merge_request(data: dict[str, Any]) -> MergeRequest:
+    return MergeRequest(int(data["iid"]), str(data.get("web_url") or ""),
+                        str(data.get("title") or ""), str(data.get("description") or ""))
+
+
+def _mr_iid(exc: gl_exc.GitlabError) -> int | None:
+    match = re.search(r"!(\d+)", str(exc.error_message))
+    return int(match.group(1)) if match else None

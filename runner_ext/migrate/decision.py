@@ -1,0 +1,47 @@
+"""The outcome of analysing one job: a build request to rewrite it with, or a refusal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a job is left as it is, and what its owners can do instead."""
+
+    reason: str
+    suggestion: str
+    rule: str | None = None
+
+
+class Refused(Exception):
+    """Raised inside the analysis to stop at the first reason a job can't be migrated."""
+
+    def __init__(self, reason: str, suggestion: str, rule: str | None = None) -> None:
+        super().__init__(reason)
+        self.refusal = Refusal(reason, suggestion, rule)
+
+
+@dataclass
+class BuildRequest:
+    """What the migrated job must build and push (paths relative to the project root)."""
+
+    dockerfile: str
+    context: str
+    destinations: list[str]
+    build_args: list[str] = field(default_factory=list)
+    target: str = ""
+    labels: list[str] = field(default_factory=list)
+    platform: str = ""
+    cache: bool = True
+    cache_repo: str = ""
+    changes: list[str] = field(default_factory=list)
+    attention: list[str] = field(default_factory=list)
+
+
+# For YAML runner-ext can't edit in place without touching other jobs.
+RESHAPE = ("write this part of the YAML in plain block style, with no anchor shared with other "
+           "jobs, then run migrate-project again — or migrate the job by hand "
+           "(docs/migrate.md shows the form)")
+MANUAL = ("move the build into its own job with only docker build/tag/push/login, then run "
+          "migrate-project again — or write the runner-ext job by hand (docs/migrate.md)")

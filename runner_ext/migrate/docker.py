@@ -1,0 +1,210 @@
+"""Docker CLI invocations in job scripts: which subcommand, and a ``docker build``'s flags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from runner_ext.migrate.shell import Command
+
+_GLOBAL_WITH_VALUE = frozenset({"-H", "--host", "--config", "-c", "--context", "-l",
+                                "--log-level", "--tlscacert", "--tlscert", "--tlskey"})
+_GLOBAL_FLAGS = frozenset({"--tls", "--tlsverify", "-D", "--debug"})
+_GROUPS = {"image", "container", "builder", "system", "buildx", "compose", "manifest"}
+_KINDS: dict[tuple[str, ...], str] = {
+    ("build",): "build", ("image", "build"): "build", ("builder", "build"): "build",
+    ("buildx", "build"): "build", ("buildx", "b"): "build",
+    ("tag",): "tag", ("image", "tag"): "tag",
+    ("push",): "push", ("image", "push"): "push",
+    ("login",): "login", ("logout",): "logout",
+    ("pull",): "pull", ("image", "pull"): "pull",
+    ("run",): "run", ("container", "run"): "run", ("exec",): "run", ("create",): "run",
+    ("container", "create"): "run", ("start",): "run", ("compose", "run"): "run",
+    ("compose", "up"): "run", ("compose", "exec"): "run",
+    ("compose", "build"): "compose-build",
+    ("info",): "info", ("version",): "info", ("images",): "info", ("ps",): "info",
+    ("image", "ls"): "info", ("inspect",): "info", ("image", "inspect"): "info",
+    ("system", "info"): "info", ("system", "df"): "info", ("buildx", "version"): "info",
+    ("buildx", "ls"): "info", ("buildx", "inspect"): "info", ("compose", "version"): "info",
+    ("rmi",): "cleanup", ("image", "rm"): "cleanup", ("image", "prune"): "cleanup",
+    ("system", "prune"): "cleanup", ("builder", "prune"): "cleanup",
+    ("container", "prune"): "cleanup", ("buildx", "prune"): "cleanup",
+    ("buildx", "create"): "setup", ("buildx", "use"): "setup", ("buildx", "rm"): "setup",
+    ("buildx", "stop"): "setup", ("buildx", "install"): "setup",
+    ("buildx", "imagetools"): "manifest", ("manifest",): "manifest",
+}
+BUILD_VALUE_FLAGS = frozenset({
+    "-t", "--tag", "-f", "--file", "--build-arg", "--target", "--label", "--platform",
+    "--cache-from", "--cache-to", "--progress", "--network", "--iidfile", "--secret", "--ssh",
+    "-o", "--output", "--add-host", "--shm-size", "-m", "--memory", "--memory-swap",
+    "--cpu-shares", "--cpuset-cpus", "--cpu-quota", "--cpu-period", "--isolation", "--ulimit",
+    "--builder", "--metadata-file", "--provenance", "--sbom", "--attest", "--annotation",
+    "--build-context", "--allow", "--cgroup-parent", "--security-opt", "--platforms",
+})
+BUILD_BOOL_FLAGS = frozenset({"--pull", "--no-cache", "--push", "--load", "-q", "--quiet",
+                              "--rm", "--force-rm", "--squash", "--compress",
+                              "--disable-content-trust"})
+# Flags that change nothing about the image a registry ends up with.
+_IGNORED = frozenset({"--pull", "--load", "-q", "--quiet", "--rm", "--force-rm", "--progress",
+                      "--compress", "--disable-content-trust"})
+
+
+@dataclass(frozen=True)
+class DockerCall:
+    """One ``docker``/``docker-compose`` command: its kind and the words after it."""
+
+    kind: str
+    command: Command
+    args: tuple[str, ...]
+    host: str | None = None
+    subcommand: str = ""
+
+
+@dataclass
+class BuildFlags:
+    """What a ``docker build`` asks for, flag by flag."""
+
+    tags: list[str] = field(default_factory=list)
+    dockerfile: str | None = None
+    context: str | None = None
+    build_args: list[tuple[str, str | None]] = field(default_factory=list)
+    target: str = ""
+    labels: list[str] = field(default_factory=list)
+    platform: str = ""
+    cache_from: list[str] = field(default_factory=list)
+    no_cache: bool = False
+    push: bool = False
+    unsupported: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def classify(command: Command) -> DockerCall | None:
+    """The docker call a command makes, or ``None`` when it is not a docker command."""
+    words = list(command.words)
+    if words and words[0] == "sudo":
+        words = words[1:]
+    if not words:
+        return None
+    if words[0] == "docker-compose":
+        sub = _first_positional(words[1:])
+        kind = "compose-build" if sub == "build" else _KINDS.get(("compose", sub), "compose")
+        return DockerCall(kind, command, tuple(words[1:]), subcommand=f"docker-compose {sub}")
+    if words[0] != "docker":
+        return None
+    host, rest = _global_options(words[1:])
+    path = rest[:1]
+    if rest and rest[0] in _GROUPS and len(rest) > 1:
+        path = rest[:2]
+    kind = _KINDS.get(tuple(path)) or _KINDS.get(tuple(rest[:1])) or "other"
+    if tuple(path) == ("compose", "up") and "--build" in rest:
+        kind = "compose-build"
+    if rest[:1] == ["compose"] and kind == "other":
+        kind = "compose"
+    used = len(path) if tuple(path) in _KINDS else 1
+    return DockerCall(kind, command, tuple(rest[used:]), host, " ".join(["docker", *path]))
+
+
+def is_login_pipe(command: Command, call: DockerCall | None) -> bool:
+    """``echo "$PASSWORD" | docker login --password-stdin …``: a login, not shell logic."""
+    if command.construct != "|" or command.text.count("|") != 1:
+        return False
+    if call is not None:
+        return call.kind == "login" and "--password-stdin" in call.args
+    return command.name in ("echo", "printf") and "docker login" in command.text and \
+        "--password-stdin" in command.text
+
+
+def _first_positional(words: list[str]) -> str:
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+        elif word in ("-f", "--file", "-p", "--project-name", "--env-file", "--profile"):
+            skip = True
+        elif not word.startswith("-"):
+            return word
+    return ""
+
+
+def _global_options(words: list[str]) -> tuple[str | None, list[str]]:
+    host = None
+    i = 0
+    while i < len(words) and words[i].startswith("-"):
+        word = words[i]
+        name, _, inline = word.partition("=")
+        if name in _GLOBAL_WITH_VALUE:
+            value = inline if inline else (words[i + 1] if i + 1 < len(words) else "")
+            host = value if name in ("-H", "--host") else host
+            i += 1 if inline else 2
+        elif word in _GLOBAL_FLAGS:
+            i += 1
+        else:
+            break
+    return host, words[i:]
+
+
+def parse_build(call: DockerCall) -> BuildFlags:
+    """Read a ``docker build``'s flags; anything runner-ext can't carry over is listed."""
+    flags = BuildFlags()
+    positional: list[str] = []
+    args = list(call.args)
+    i = 0
+    while i < len(args):
+        word = args[i]
+        if not word.startswith("-") or word == "-":
+            positional.append(word)
+            i += 1
+            continue
+        name, value, used = _flag_value(args, i)
+        i += used
+        _apply(flags, name, value)
+    if len(positional) != 1:
+        flags.problems.append(f"expected one build context, got {len(positional)}: "
+                              f"{' '.join(positional) or 'none'}")
+    else:
+        flags.context = positional[0]
+    return flags
+
+
+def _flag_value(args: list[str], i: int) -> tuple[str, str | None, int]:
+    word = args[i]
+    if word.startswith("--") and "=" in word:
+        name, value = word.split("=", 1)
+        return name, value, 1
+    if word in BUILD_BOOL_FLAGS:
+        return word, None, 1
+    if word in BUILD_VALUE_FLAGS:
+        return word, args[i + 1] if i + 1 < len(args) else "", 2
+    if not word.startswith("--") and len(word) > 2 and word[:2] in BUILD_VALUE_FLAGS:
+        return word[:2], word[2:], 1
+    return word, None, 1
+
+
+def _apply(flags: BuildFlags, name: str, value: str | None) -> None:
+    text = value or ""
+    if name in ("-t", "--tag"):
+        flags.tags.append(text)
+    elif name in ("-f", "--file"):
+        flags.dockerfile = text
+    elif name == "--build-arg":
+        key, eq, arg = text.partition("=")
+        flags.build_args.append((key, arg if eq else None))
+    elif name == "--target":
+        flags.target = text
+    elif name == "--label":
+        flags.labels.append(text if "=" in text else f"{text}=")
+    elif name == "--platform":
+        flags.platform = text
+    elif name in ("--cache-from", "--cache-to"):
+        flags.cache_from.append(text)
+    elif name == "--no-cache":
+        flags.no_cache = True
+    elif name == "--push":
+        flags.push = True
+    elif name not in _IGNORED and not _harmless(name, text):
+        flags.unsupported.append(name if value is None else f"{name} {value}")
+
+
+def _harmless(name: str, value: str) -> bool:
+    if name == "--network":
+        return value in ("default", "bridge")
+    return name in ("--provenance", "--sbom") and value.lower() in ("false", "0")

@@ -1,0 +1,119 @@
+"""What the CI rules and the migration know about one job, computed once."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from runner_ext.migrate.docker import DockerCall, classify
+from runner_ext.migrate.jobs import CiJob, Pipeline, variable_values
+from runner_ext.migrate.shell import Command, parse_script
+
+ReadText = Callable[[str], "str | None"]
+_DAEMONLESS_COMMANDS = {
+    "/kaniko/executor": "kaniko", "executor": "kaniko", "buildah": "buildah",
+    "buildctl": "buildkit", "buildctl-daemonless.sh": "buildkit",
+}
+_DAEMONLESS_IMAGES = (("kaniko", "kaniko"), ("buildah", "buildah"), ("buildkit", "buildkit"))
+_DIND = re.compile(r"(^|/)docker:([^/]*-)?dind([-@:]|$)|(^|/)docker:dind")
+
+
+@dataclass
+class JobFacts:
+    """A job's effective image, services, tags, variables and parsed script."""
+
+    job: CiJob
+    image: str
+    services: list[str]
+    tags: list[str]
+    variables: dict[str, str]
+    commands: list[Command] = field(default_factory=list)
+    after_commands: list[Command] = field(default_factory=list)
+    script_problems: list[str] = field(default_factory=list)
+    calls: list[DockerCall] = field(default_factory=list)
+    read_text: ReadText = lambda _path: None
+
+    @property
+    def name(self) -> str:
+        """The job's name."""
+        return self.job.name
+
+    @property
+    def file(self) -> str:
+        """The file the job is written in."""
+        return self.job.file.path
+
+    @property
+    def line(self) -> int:
+        """The line of the job's key."""
+        return self.job.line
+
+    def calls_of(self, *kinds: str) -> list[DockerCall]:
+        """Docker calls of the given kinds, in script order."""
+        return [c for c in self.calls if c.kind in kinds]
+
+    def dind_services(self) -> list[str]:
+        """Services that run a Docker daemon."""
+        return [s for s in self.services if is_dind(s)]
+
+    def daemonless(self) -> str | None:
+        """The daemonless builder this job already uses, if any."""
+        for command in self.commands:
+            engine = _DAEMONLESS_COMMANDS.get(command.name)
+            if engine and (command.name != "executor" or "kaniko" in self.image):
+                return engine
+        if any(str(p).startswith(".runner-ext-build") for p in self.job.parents):
+            return "runner-ext"
+        for needle, engine in _DAEMONLESS_IMAGES:
+            if needle in self.image and not self.calls:
+                return engine
+        return None
+
+
+def is_dind(service: str) -> bool:
+    """True for a ``docker:…dind`` service image."""
+    return bool(_DIND.search(service))
+
+
+def _image_name(value: Any) -> str:
+    if isinstance(value, dict):
+        value = value.get("name", "")
+    return "" if value is None else str(value)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def job_facts(job: CiJob, pipeline: Pipeline, read_text: ReadText) -> JobFacts:
+    """Gather a job's facts from its effective definition."""
+    effective = job.effective
+    facts = JobFacts(
+        job=job,
+        image=_image_name(effective.get("image")),
+        services=[_image_name(s) for s in _as_list(effective.get("services"))],
+        tags=[str(t) for t in _as_list(effective.get("tags"))],
+        variables=variable_values(effective.get("variables")),
+        read_text=read_text,
+    )
+    main: list[str] = []
+    for key in ("before_script", "script"):
+        lines = pipeline.script(effective.get(key))
+        if lines is None:
+            facts.script_problems.append(f"{key} uses a !reference runner-ext cannot resolve")
+        else:
+            main.extend(lines)
+    facts.commands, problems = parse_script(main)
+    facts.script_problems.extend(problems)
+    after = pipeline.script(effective.get("after_script"))
+    if after is None:
+        facts.script_problems.append("after_script uses a !reference runner-ext cannot resolve")
+    else:
+        facts.after_commands, problems = parse_script(after)
+        facts.script_problems.extend(problems)
+    facts.calls = [c for c in map(classify, facts.commands + facts.after_commands) if c]
+    return facts

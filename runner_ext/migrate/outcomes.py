@@ -1,0 +1,86 @@
+"""Turning a job's way through the migration into the :class:`JobOutcome` of the report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from runner_ext.config.model import OrgConfig
+from runner_ext.migrate.decision import BuildRequest, Refusal
+from runner_ext.migrate.facts import JobFacts
+from runner_ext.migrate.jobs import CiJob
+from runner_ext.migrate.result import DockerfileOutcome, JobOutcome
+from runner_ext.migrate.rewrite import JobRewrite
+from runner_ext.rules.base import Finding, Severity
+
+
+@dataclass
+class JobWork:
+    """One job on its way through the migration."""
+
+    job: CiJob
+    facts: JobFacts
+    findings: list[Finding]
+    daemonless: str | None = None
+    request: BuildRequest | None = None
+    rewrite: JobRewrite | None = None
+    refusal: Refusal | None = None
+
+
+_NOT_A_BUILD = {
+    "RXC101": "reaches the host's Docker socket",
+    "RXC102": "starts a Docker-in-Docker service",
+    "RXC103": "points DOCKER_HOST at a Docker daemon",
+    "RXC104": "runs on a shell runner",
+}
+
+
+def not_a_build(findings: list[Finding], config: OrgConfig) -> Refusal:
+    ids = {f.rule_id for f in findings}
+    what = [text for rule, text in _NOT_A_BUILD.items() if rule in ids] or ["uses Docker"]
+    tags = ", ".join(config.runner.tags)
+    if ids & {"RXC101", "RXC102", "RXC103"}:
+        todo = ("drop the Docker daemon it does not use (services, DOCKER_HOST), give it an "
+                f"image: with its tools and tags: [{tags}]")
+    else:
+        todo = f"give it an image: with the tools its script needs and tags: [{tags}]"
+    return Refusal(f"not an image build; it {' and '.join(what)}", todo)
+
+
+def _changes(item: JobWork, runner_tags: list[str]) -> tuple[str, ...]:
+    facts, own = item.facts, item.job.own
+    assert item.request is not None and item.rewrite is not None
+    changes = list(item.request.changes)
+    if "image" in own and facts.image:
+        changes.append(f"image {facts.image} replaced by the runner-ext executor image")
+    changes.extend(f"removed service {s}" for s in facts.dind_services() if "services" in own)
+    if facts.calls_of("login"):
+        changes.append("removed docker login (the template authenticates with the job's "
+                       "registry credentials)")
+    if "tags" in own:
+        changes.append(f"runner tags {', '.join(facts.tags)} → {', '.join(runner_tags)}")
+    return tuple(changes + item.rewrite.changes)
+
+
+def dockerfile_errors(outcome: DockerfileOutcome) -> list[str]:
+    return [f"{outcome.path}:{f.line}: {f.rule_id} {f.message}; fix it before merging"
+            for f in outcome.findings if f.severity is Severity.ERROR
+            and (f.fix is None or f.fix.description not in outcome.applied_fixes)]
+
+
+def outcome(item: JobWork, runner_tags: list[str], errors: dict[str, list[str]]
+             ) -> JobOutcome:
+    job = item.job
+    base: dict[str, Any] = {"name": job.name, "file": job.file.path, "line": job.line,
+                            "findings": tuple(item.findings)}
+    if item.daemonless:
+        return JobOutcome(status="already-daemonless",
+                          reason=f"already builds with {item.daemonless}", **base)
+    if item.rewrite is not None and item.request is not None:
+        attention = [*item.request.attention, *errors.get(item.request.dockerfile, [])]
+        return JobOutcome(status="migrated", changes=_changes(item, runner_tags),
+                          attention=tuple(attention),
+                          dockerfile=item.request.dockerfile, **base)
+    refusal = item.refusal or Refusal("not migrated", "")
+    return JobOutcome(status="left", reason=refusal.reason, suggestion=refusal.suggestion,
+                      **base)

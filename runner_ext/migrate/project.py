@@ -1,0 +1,271 @@
+"""Migrating one project: analyse every job, rewrite the safe ones, fix their Dockerfiles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from runner_ext.config.model import Engine, OrgConfig
+from runner_ext.errors import Category, Problem, RunnerExtError
+from runner_ext.migrate.cifiles import CiFile, decode_text, load_ci_files, parse_ci_file
+from runner_ext.migrate.decision import Refusal, Refused
+from runner_ext.migrate.dockerfiles import Analysis, DockerfileWork, analyze
+from runner_ext.migrate.dockerfiles import outcome as outcome_of
+from runner_ext.migrate.facts import job_facts
+from runner_ext.migrate.includes import include_splice
+from runner_ext.migrate.interpret import interpret
+from runner_ext.migrate.jobs import CiJob, Pipeline
+from runner_ext.migrate.outcomes import JobWork, dockerfile_errors, not_a_build, outcome
+from runner_ext.migrate.request import build_request
+from runner_ext.migrate.result import MigrationResult
+from runner_ext.migrate.rewrite import KEEP, check_anchors, check_keys, rewrite_job
+from runner_ext.migrate.rules import check_job
+from runner_ext.migrate.source import ProjectSource
+from runner_ext.migrate.template_values import classic_entry, component_entry
+from runner_ext.rules.base import Finding, Splice, apply_splices
+
+_BUILDISH = ("build", "compose-build", "run", "tag", "push", "manifest", "pull")
+
+
+class _Reader:
+    def __init__(self, source: ProjectSource) -> None:
+        self.source = source
+        self.cache: dict[str, str | None] = {}
+
+    def text(self, path: str) -> str | None:
+        if path not in self.cache:
+            raw = self.source.read(path)
+            try:
+                self.cache[path] = None if raw is None else decode_text(path, raw)[0]
+            except RunnerExtError:
+                self.cache[path] = None
+        return self.cache[path]
+
+
+def migrate_project(source: ProjectSource, *, config: OrgConfig, engine: Engine | None = None,
+                    dockerfile_fixes: str = "safe") -> MigrationResult:
+    """Analyse and rewrite a project; returns the result without writing anything.
+
+    ``dockerfile_fixes`` is ``"safe"`` (apply the Dockerfile fixes marked safe) or
+    ``"none"`` (report only).
+    """
+    if dockerfile_fixes not in ("safe", "none"):
+        raise RunnerExtError(Category.USAGE, Problem(
+            "unknown Dockerfile fix level", key="dockerfile_fixes", value=dockerfile_fixes,
+            hint="use 'safe' or 'none'"))
+    chosen: Engine = engine or config.build.engine
+    ci_files, notes = load_ci_files(source)
+    pipeline = Pipeline(ci_files)
+    files = source.list_files()
+    reader = _Reader(source)
+    work = [w for w in (_analyze(j, pipeline, reader, config, chosen, set(files))
+                        for j in pipeline.jobs.values()) if w is not None]
+    ours = (f"component: {config.include.component}/build@",
+            f"project: {config.include.project}")
+    result = MigrationResult(engine=chosen, include_mode=config.include.mode,
+                             ci_files=[c.path for c in ci_files],
+                             notes=[n for n in notes if not any(o in n for o in ours)])
+    result.notes.extend(f"{c.path} is a CI/CD component; left alone"
+                        for c in ci_files if c.component_spec)
+    _lock_daemonless_files(work)
+    for item in work:
+        if item.request is not None:
+            _try(item, lambda i=item: _rewrite(i, pipeline, config, chosen))
+    analyses = _check_dockerfiles(work, source, files, chosen)
+    _apply(ci_files, work, config, chosen, result)
+    _note_global_docker_variables(pipeline, work, result)
+    _dockerfile_outcomes(work, analyses, dockerfile_fixes, result)
+    errors = {d.path: dockerfile_errors(d) for d in result.dockerfiles}
+    result.jobs = [outcome(w, list(config.runner.tags), errors) for w in work]
+    return result
+
+
+def _try(item: JobWork, step: Any) -> None:
+    try:
+        step()
+    except Refused as refused:
+        item.request, item.rewrite, item.refusal = None, None, refused.refusal
+
+
+def _analyze(job: CiJob, pipeline: Pipeline, reader: _Reader, config: OrgConfig,
+             engine: Engine, files: set[str]) -> JobWork | None:
+    if job.hidden:
+        return None
+    facts = job_facts(job, pipeline, reader.text)
+    daemonless = "runner-ext" if job.name in _runner_ext_jobs(pipeline, config) \
+        else facts.daemonless()
+    item = JobWork(job, facts, _sorted(check_job(facts)), daemonless=daemonless)
+    if not item.findings and not item.daemonless:
+        return None
+    if item.daemonless:
+        return item
+    if not facts.calls_of(*_BUILDISH) and not any(f.rule_id == "RXC111" for f in item.findings):
+        item.refusal = not_a_build(item.findings, config)
+        return item
+    _try(item, lambda: _request(item, config, engine, files))
+    return item
+
+
+def _runner_ext_jobs(pipeline: Pipeline, config: OrgConfig) -> set[str]:
+    """Jobs created by a runner-ext component include (an earlier migration)."""
+    names = set()
+    prefix = f"{config.include.component}/build@"
+    for ci in pipeline.files:
+        entries = ci.data.get("include")
+        for entry in entries if isinstance(entries, list) else [entries]:
+            if isinstance(entry, dict) and str(entry.get("component", "")).startswith(prefix):
+                inputs = entry.get("inputs")
+                name = inputs.get("job_name") if isinstance(inputs, dict) else None
+                names.add(str(name or "build-image"))
+    return names
+
+
+def _request(item: JobWork, config: OrgConfig, engine: Engine, files: set[str]) -> None:
+    others = [s for s in item.facts.services if s not in item.facts.dind_services()]
+    if others:
+        raise Refused(f"the job uses service {others[0]} besides Docker",
+                      "keep it where it is, or split the build into its own job")
+    check_keys(item.job)
+    state = interpret(item.facts)
+    item.request = build_request(item.facts, state, config=config, engine=engine, files=files)
+
+
+def _sorted(findings: list[Finding]) -> list[Finding]:
+    order = {"error": 0, "warning": 1, "info": 2}
+    return sorted(findings, key=lambda f: (order[f.severity.value], f.rule_id))
+
+
+def _lock_daemonless_files(work: list[JobWork]) -> None:
+    locked: dict[str, str] = {}
+    for item in work:
+        if item.daemonless and item.daemonless != "runner-ext":
+            locked.setdefault(item.job.file.path, f"{item.daemonless} (job {item.job.name})")
+    for item in work:
+        where = locked.get(item.job.file.path)
+        if where and not item.daemonless and item.request is not None:
+            item.request = None
+            item.refusal = Refusal(
+                f"{item.job.file.path} already builds with {where}; runner-ext leaves such "
+                "files alone", "migrate this job by hand, following the daemonless job next "
+                "to it")
+
+
+def _rewrite(item: JobWork, pipeline: Pipeline, config: OrgConfig, engine: Engine) -> None:
+    assert item.request is not None
+    item.rewrite = rewrite_job(item.job, pipeline, item.request, config=config, engine=engine)
+
+
+def _settle_anchors(items: list[JobWork]) -> list[JobWork]:
+    """Check anchors against what all rewrites of a file remove together, until stable."""
+    while True:
+        removed = [span for i in items if i.rewrite for span in i.rewrite.deleted]
+        refused = []
+        for item in items:
+            assert item.rewrite is not None
+            try:
+                check_anchors(item.job, item.rewrite.deleted, removed)
+            except Refused as refusal:
+                item.request, item.rewrite, item.refusal = None, None, refusal.refusal
+                refused.append(item)
+        if not refused:
+            return items
+        items = [i for i in items if i.rewrite is not None]
+
+
+def _include_entries(ci: CiFile, items: list[JobWork], config: OrgConfig, engine: Engine,
+                     classic_here: bool) -> list[dict[str, Any]]:
+    if config.include.mode == "project":
+        return [classic_entry(config)] if classic_here else []
+    return [component_entry(i.job.name, i.request, config=config, engine=engine)
+            for i in items if i.request is not None]
+
+
+def _apply(ci_files: list[CiFile], work: list[JobWork], config: OrgConfig, engine: Engine,
+           result: MigrationResult) -> None:
+    classic_done = False
+    for ci in ci_files:
+        items = [w for w in work if w.job.file is ci and w.rewrite is not None]
+        if not items:
+            continue
+        items = _settle_anchors(items)
+        if not items:
+            continue
+        entries = _include_entries(ci, items, config, engine, not classic_done)
+        classic_done = True
+        splices: list[Splice] = [s for i in items for s in i.rewrite.splices]  # type: ignore[union-attr]
+        try:
+            splices.append(include_splice(ci, entries)) if entries else None
+        except Refused as refused:
+            for item in items:
+                item.request, item.rewrite, item.refusal = None, None, refused.refusal
+            continue
+        new_text = apply_splices(ci.text, splices)
+        _verify(ci, new_text, items)
+        result.originals[ci.path] = ci.original()
+        result.changes[ci.path] = ci.restore(new_text)
+
+
+def _note_global_docker_variables(pipeline: Pipeline, work: list[JobWork],
+                                 result: MigrationResult) -> None:
+    variables = pipeline.top.get("variables")
+    names = sorted(n for n in variables if str(n).startswith("DOCKER_")) \
+        if isinstance(variables, dict) else []
+    if names and any(w.rewrite is not None for w in work):
+        result.notes.append(f"the global variables {', '.join(names)} still apply to every job; "
+                            "the daemonless builds ignore them — remove them once no job needs "
+                            "Docker")
+
+
+def _verify(ci: CiFile, new_text: str, items: list[JobWork]) -> None:
+    """A rewritten file must parse and its jobs hold only keys we meant to leave there."""
+    try:
+        rewritten = parse_ci_file(ci.path, new_text.encode("utf-8"))
+    except RunnerExtError as exc:
+        raise RunnerExtError(Category.TEMPLATE, Problem(
+            f"the rewritten file would not be valid ({exc}); nothing was written",
+            file=ci.path)) from exc
+    for item in items:
+        job = rewritten.data.get(item.job.name)
+        if not isinstance(job, dict) or set(job) - KEEP - {"extends", "<<"}:
+            raise RunnerExtError(Category.TEMPLATE, Problem(
+                "the rewritten job kept keys it should not have; nothing was written",
+                file=ci.path, key=item.job.name))
+
+
+def _check_dockerfiles(work: list[JobWork], source: ProjectSource, files: list[str],
+                       engine: Engine) -> dict[str, Analysis]:
+    """Analyse the Dockerfile of every job about to be rewritten; refuse the jobs whose
+    Dockerfile needs features the engine lacks."""
+    analyses: dict[str, Analysis] = {}
+    for item in (w for w in work if w.rewrite is not None and w.request is not None):
+        req = item.request
+        assert req is not None
+        if req.dockerfile not in analyses:
+            analyses[req.dockerfile] = analyze(DockerfileWork(req.dockerfile, req.context),
+                                               read=source.read, files=files, engine=engine)
+        missing, partial = analyses[req.dockerfile].engine_gaps()
+        if missing:
+            gap = missing[0]
+            item.request, item.rewrite = None, None
+            item.refusal = Refusal(
+                f"{req.dockerfile}:{gap.line}: {gap.message}",
+                "choose an engine that has it (--engine buildkit) or change the Dockerfile, "
+                "then run migrate-project again")
+            continue
+        req.attention.extend(f"{req.dockerfile}:{f.line}: {f.message}" for f in partial)
+    return analyses
+
+
+def _dockerfile_outcomes(work: list[JobWork], analyses: dict[str, Analysis], fixes: str,
+                         result: MigrationResult) -> None:
+    jobs: dict[str, list[str]] = {}
+    for item in work:
+        if item.rewrite is not None and item.request is not None:
+            jobs.setdefault(item.request.dockerfile, []).append(item.job.name)
+    for path, names in jobs.items():
+        analysis = analyses[path]
+        result.dockerfiles.append(outcome_of(analysis, names, fixes))
+        if fixes == "safe" and analysis.fixed_text != analysis.text:
+            result.originals[path] = analysis.text
+            result.changes[path] = analysis.fixed_text
+
+

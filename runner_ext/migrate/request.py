@@ -1,0 +1,174 @@
+"""From an interpreted build script to the values the runner-ext template gets."""
+
+from __future__ import annotations
+
+import posixpath
+
+from runner_ext.config.model import Engine, OrgConfig
+from runner_ext.errors import Category, Problem, RunnerExtError
+from runner_ext.migrate.decision import MANUAL, BuildRequest, Refused
+from runner_ext.migrate.docker import BuildFlags
+from runner_ext.migrate.expand import is_plain, is_predefined, references, substitute
+from runner_ext.migrate.facts import JobFacts
+from runner_ext.migrate.interpret import ScriptState, relative
+from runner_ext.migrate.rules import computed_name
+from runner_ext.planner.cache import repository_of
+from runner_ext.planner.secrets import looks_secret
+
+_PROJECT_DIR = ("$CI_PROJECT_DIR", "${CI_PROJECT_DIR}")
+_OWN_REGISTRY = ("$CI_REGISTRY_IMAGE", "${CI_REGISTRY_IMAGE}", "$CI_REGISTRY/",
+                 "${CI_REGISTRY}/")
+
+
+def build_request(facts: JobFacts, state: ScriptState, *, config: OrgConfig, engine: Engine,
+                  files: set[str]) -> BuildRequest:
+    """The template values for a job whose script :func:`interpret` accepted."""
+    build = state.build
+    if build is None:
+        raise Refused("the job builds no image", MANUAL)
+    destinations = list(dict.fromkeys(state.pushed))
+    if not destinations:
+        raise Refused("the image is built but never pushed (a build check)",
+                      "keep it as it is, or push a throw-away tag so the build runs through "
+                      "runner-ext too")
+    context, dockerfile = _paths(facts, state, build, files)
+    request = BuildRequest(
+        dockerfile=dockerfile, context=context, destinations=destinations,
+        build_args=_build_args(facts, state, build, config),
+        target=_plain(facts, state, build.target), labels=[
+            _plain(facts, state, label) for label in build.labels],
+        platform=_platform(facts, state, build, engine), cache=not build.no_cache,
+    )
+    request.cache_repo = _cache_repo(destinations[0], config, facts)
+    _describe(facts, state, request, config, engine)
+    return request
+
+
+def _plain(facts: JobFacts, state: ScriptState, text: str) -> str:
+    result = substitute(text, state.shell_vars)
+    if not is_plain(result) or state.computed & set(references(result)) or "\n" in result:
+        raise Refused(f"a build value is computed at run time: {text}",
+                      "use CI variables instead of shell logic, then run migrate-project again",
+                      computed_name.ID)
+    return result
+
+
+def _literal_path(facts: JobFacts, state: ScriptState, text: str, base: str) -> str:
+    for prefix in _PROJECT_DIR:
+        if text == prefix or text.startswith(prefix + "/"):
+            return relative(text[len(prefix):].lstrip("/") or ".")
+    literal = {k: v for k, v in facts.variables.items() if "$" not in v}
+    resolved = substitute(substitute(text, state.shell_vars), literal)
+    if "$" in resolved or resolved.startswith("/") or "://" in resolved or resolved == "-":
+        raise Refused(f"build path '{text}' can't be resolved before the job runs",
+                      "write the context and -f as paths in the repository", computed_name.ID)
+    path = relative(posixpath.join(base, resolved))
+    if path.startswith(".."):
+        raise Refused(f"build path '{text}' leaves the project", MANUAL)
+    return path
+
+
+def _paths(facts: JobFacts, state: ScriptState, build: BuildFlags,
+           files: set[str]) -> tuple[str, str]:
+    context = _literal_path(facts, state, build.context or ".", state.build_cwd)
+    if build.dockerfile:
+        dockerfile = _literal_path(facts, state, build.dockerfile, state.build_cwd)
+    else:
+        dockerfile = relative(posixpath.join(context, "Dockerfile"))
+    if dockerfile not in files:
+        raise RunnerExtError(Category.INPUT, Problem(
+            "the Dockerfile this job builds does not exist", file=facts.file, line=facts.line,
+            key=facts.name, value=dockerfile,
+            hint="fix the job's -f / context or add the Dockerfile, then run again"))
+    if context and not any(f.startswith(context + "/") for f in files):
+        raise RunnerExtError(Category.INPUT, Problem(
+            "the build context folder does not exist", file=facts.file, line=facts.line,
+            key=facts.name, value=context))
+    return context, dockerfile
+
+
+def _build_args(facts: JobFacts, state: ScriptState, build: BuildFlags,
+                config: OrgConfig) -> list[str]:
+    args = []
+    allowed = {a.upper() for a in config.build.allow_secret_build_args}
+    for name, arg in build.build_args:
+        if looks_secret(name) and name.upper() not in allowed:
+            raise Refused(f"build arg {name} looks like a secret; the runner-ext template "
+                          "refuses it (build args end up in image history and cache keys)",
+                          "pass it as a secret mount or file, or list it in "
+                          "build.allow_secret_build_args if it is not a secret")
+        if arg is None:
+            if name in state.shell_vars:
+                arg = state.shell_vars[name]
+            elif name in facts.variables:
+                arg = f"${name}"
+            else:
+                raise Refused(f"--build-arg {name} takes its value from the runner's "
+                              "environment, which the Kubernetes runner may not have",
+                              f"set {name} as a CI/CD variable and write --build-arg "
+                              f"{name}=${name}, then run migrate-project again")
+        args.append(f"{name}={_plain(facts, state, arg)}")
+    return args
+
+
+def _platform(facts: JobFacts, state: ScriptState, build: BuildFlags, engine: Engine) -> str:
+    platform = _plain(facts, state, build.platform)
+    if "," in platform:
+        raise Refused(f"multi-platform build ({platform})",
+                      "build one job per platform on matching runners and join them with "
+                      "a manifest list")
+    if engine == "kaniko" and platform not in ("", "linux/amd64"):
+        raise Refused(f"Kaniko can't build for {platform} on another architecture",
+                      "run the job on a runner of that architecture, or use --engine buildkit")
+    return platform
+
+
+def _expanded(value: str, facts: JobFacts) -> str:
+    """A value with the CI file's own variables filled in (a few rounds, as GitLab does)."""
+    for _ in range(5):
+        value = substitute(value, facts.variables)
+    return value.replace("${CI_REGISTRY_IMAGE}", "$CI_REGISTRY_IMAGE")
+
+
+def _cache_repo(first: str, config: OrgConfig, facts: JobFacts) -> str:
+    """The cache repository next to the first destination ('' when the default fits)."""
+    default = config.cache.repo.replace("{image}", "$CI_REGISTRY_IMAGE")
+    if not _expanded(first, facts).startswith(_OWN_REGISTRY):
+        return ""  # keep the cache where the job's own credentials can write it
+    try:
+        repository, expanded = repository_of(first), repository_of(_expanded(first, facts))
+    except RunnerExtError:
+        return ""
+    last = expanded.rsplit("/", 1)[-1]
+    if "$" in last and last != "$CI_REGISTRY_IMAGE":
+        return ""
+    derived = config.cache.repo.replace("{image}", repository)
+    return "" if _expanded(derived, facts) == default else derived
+
+
+def _describe(facts: JobFacts, state: ScriptState, request: BuildRequest,
+              config: OrgConfig, engine: Engine) -> None:
+    cache = request.cache_repo or config.cache.repo.replace("{image}", "$CI_REGISTRY_IMAGE")
+    request.changes.append(f"builds {request.dockerfile} with {engine}" + (
+        f", layer cache in {cache}" if request.cache else ""))
+    request.changes.append("pushes " + ", ".join(request.destinations))
+    if state.build and state.build.cache_from:
+        request.changes.append("--cache-from replaced by the registry layer cache")
+    if not request.cache:
+        request.attention.append("--no-cache carried over: the layer cache is off for this job")
+    secret_var = config.build.registries_variable
+    for registry in dict.fromkeys(state.logins):
+        if registry not in ("$CI_REGISTRY", "${CI_REGISTRY}"):
+            request.attention.append(
+                f"the job logged in to {registry or 'Docker Hub'}: put those credentials into "
+                f"the {secret_var} CI/CD variable before merging")
+    for dest in request.destinations:
+        if not dest.startswith(_OWN_REGISTRY) and not state.logins:
+            request.attention.append(f"{dest} is outside this project's registry: make sure "
+                                     f"{secret_var} holds credentials for it")
+    undefined = sorted({name for value in [*request.destinations, *request.build_args]
+                        for name in references(value)
+                        if not is_predefined(name) and name not in facts.variables})
+    for name in undefined:
+        request.attention.append(f"${name} is not defined in the CI file: make sure it is a "
+                                 "CI/CD variable of the project or group")

@@ -1,0 +1,160 @@
+"""What a migration found and did: the engine-independent result model.
+
+A :class:`MigrationResult` is plain data: the new text of every file that changes, the
+original text of those files, one :class:`JobOutcome` per CI job that builds, pushes or
+otherwise talks to Docker, and one :class:`DockerfileOutcome` per Dockerfile those jobs use.
+Local and GitLab mode both produce it; the CLI and the merge request only render it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from runner_ext.rules.base import Finding
+
+JobStatus = Literal["migrated", "left", "already-daemonless"]
+JOB_STATUSES: tuple[JobStatus, ...] = ("migrated", "left", "already-daemonless")
+
+
+def finding_to_dict(finding: Finding) -> dict[str, Any]:
+    """A finding as JSON-able data (its fix, if any, as a description and safety flag)."""
+    data: dict[str, Any] = {
+        "rule": finding.rule_id,
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "file": finding.file,
+        "line": finding.line,
+    }
+    if finding.fix is not None:
+        data["fix"] = {"description": finding.fix.description, "safe": finding.fix.safe}
+    if finding.details:
+        data["details"] = dict(finding.details)
+    return data
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    """One CI job the migration looked at, and what became of it."""
+
+    name: str
+    file: str
+    line: int
+    status: JobStatus
+    reason: str = ""
+    suggestion: str = ""
+    findings: tuple[Finding, ...] = ()
+    changes: tuple[str, ...] = ()
+    attention: tuple[str, ...] = ()
+    dockerfile: str | None = None
+
+    def location(self) -> str:
+        """``file:line`` of the job's key."""
+        return f"{self.file}:{self.line}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "name": self.name,
+            "file": self.file,
+            "line": self.line,
+            "status": self.status,
+            "reason": self.reason,
+            "suggestion": self.suggestion,
+            "changes": list(self.changes),
+            "attention": list(self.attention),
+            "dockerfile": self.dockerfile,
+            "findings": [finding_to_dict(f) for f in self.findings],
+        }
+
+
+@dataclass(frozen=True)
+class DockerfileOutcome:
+    """One Dockerfile used by a build job: its findings and the fixes applied to it."""
+
+    path: str
+    findings: tuple[Finding, ...] = ()
+    applied_fixes: tuple[str, ...] = ()
+    jobs: tuple[str, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        """True when at least one fix was applied."""
+        return bool(self.applied_fixes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form."""
+        return {
+            "path": self.path,
+            "jobs": list(self.jobs),
+            "changed": self.changed,
+            "applied_fixes": list(self.applied_fixes),
+            "findings": [finding_to_dict(f) for f in self.findings],
+        }
+
+
+@dataclass
+class MigrationResult:
+    """Everything one migration run produced; nothing has been written yet."""
+
+    engine: str
+    include_mode: str
+    changes: dict[str, str] = field(default_factory=dict)
+    originals: dict[str, str] = field(default_factory=dict)
+    jobs: list[JobOutcome] = field(default_factory=list)
+    dockerfiles: list[DockerfileOutcome] = field(default_factory=list)
+    ci_files: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def has_changes(self) -> bool:
+        """True when at least one file would change."""
+        return bool(self.changes)
+
+    def jobs_with(self, status: JobStatus) -> list[JobOutcome]:
+        """The jobs that ended with one status, in file order."""
+        return [j for j in self.jobs if j.status == status]
+
+    def counts(self) -> dict[str, int]:
+        """Jobs per status, plus Dockerfiles changed."""
+        counts: dict[str, int] = {s: len(self.jobs_with(s)) for s in JOB_STATUSES}
+        counts["dockerfiles_changed"] = sum(1 for d in self.dockerfiles if d.changed)
+        counts["files_changed"] = len(self.changes)
+        return counts
+
+    def diff(self) -> str:
+        """A unified diff of every change (``a/`` and ``b/`` prefixes, like git)."""
+        chunks = []
+        for path in sorted(self.changes):
+            before = self.originals.get(path, "")
+            chunks.append("".join(difflib.unified_diff(
+                before.splitlines(keepends=True), self.changes[path].splitlines(keepends=True),
+                fromfile=f"a/{path}", tofile=f"b/{path}",
+            )))
+        return "".join(chunks)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form (file contents are not included; see ``changed_files``)."""
+        return {
+            "engine": self.engine,
+            "include_mode": self.include_mode,
+            "ci_files": list(self.ci_files),
+            "changed_files": sorted(self.changes),
+            "summary": self.counts(),
+            "jobs": [j.to_dict() for j in self.jobs],
+            "dockerfiles": [d.to_dict() for d in self.dockerfiles],
+            "notes": list(self.notes),
+        }
+
+    def to_markdown(self) -> str:
+        """The migration report in Markdown (also the merge request description)."""
+        from runner_ext.migrate.report import render_markdown
+
+        return render_markdown(self)
+
+    def to_text(self) -> str:
+        """The migration report for a terminal."""
+        from runner_ext.migrate.report import render_text
+
+        return render_text(self)

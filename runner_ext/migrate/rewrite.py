@@ -1,0 +1,215 @@
+"""Rewriting one build job in place: splices on the original text, nothing re-dumped.
+
+The job keeps its key, its position and every key the template does not replace (rules,
+needs, artifacts, variables…), byte for byte. Removed: image, services, scripts and runner
+tags (the template brings its own) and the Docker client's variables. Added, where needed:
+``extends:`` (classic mode, or next to an existing ``extends:``), ``stage: test`` (a job
+without a stage ran in ``test``; the template's default is ``build``), ``inherit:`` (so
+``default:`` services and scripts don't follow the job onto the Kubernetes runner), and the
+classic mode's ``RUNNER_EXT_*`` variables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from runner_ext.config.model import Engine, OrgConfig
+from runner_ext.migrate.decision import MANUAL, RESHAPE, BuildRequest, Refused
+from runner_ext.migrate.emit import dump_flow, dump_mapping, flow_list
+from runner_ext.migrate.expand import references
+from runner_ext.migrate.jobs import CiJob, Pipeline
+from runner_ext.migrate.spans import entry_span, is_empty
+from runner_ext.migrate.template_values import (
+    classic_variables,
+    component_hidden_job,
+    template_job,
+)
+from runner_ext.rules.base import Splice
+
+KEEP = frozenset({"stage", "rules", "only", "except", "needs", "dependencies", "artifacts",
+                  "when", "variables", "environment", "allow_failure", "timeout", "retry",
+                  "interruptible", "resource_group", "start_in", "parallel", "cache",
+                  "coverage", "inherit", "id_tokens", "secrets", "manual_confirmation"})
+DROP = frozenset({"image", "services", "before_script", "script", "after_script", "tags"})
+# What `default:` would add that the template's hidden job does not override.
+LEAKING_DEFAULTS = frozenset({"services", "before_script", "after_script", "hooks"})
+
+
+@dataclass
+class JobRewrite:
+    """The splices that turn one job into a runner-ext job, and what they change."""
+
+    splices: list[Splice] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)
+    deleted: list[tuple[int, int]] = field(default_factory=list)
+
+
+def check_keys(job: CiJob) -> None:
+    """Refuse jobs with keys (own or inherited) the migration can't carry over."""
+    unknown = sorted(set(job.effective) - KEEP - DROP - {"extends"})
+    if unknown:
+        raise Refused(f"the job uses '{unknown[0]}', which runner-ext does not carry over",
+                      f"move '{unknown[0]}' into a job of its own that needs: the build, then "
+                      "run migrate-project again")
+    if len(job.defined_in) > 1:
+        raise Refused(f"the job is defined in several files ({', '.join(job.defined_in)})",
+                      MANUAL)
+    if job.unresolved:
+        raise Refused(f"the job extends '{job.unresolved[0]}', which runner-ext can't read "
+                      "(another project or a missing job)", MANUAL)
+    for parent, keys in job.parent_keys.items():
+        inherited = sorted(keys & (DROP | {"extends"}))
+        if inherited:
+            raise Refused(f"the job inherits '{inherited[0]}' from {parent} via extends:",
+                          f"migrate by hand: stop extending {parent} (or move its Docker "
+                          "setup into the job), then run migrate-project again")
+
+
+def rewrite_job(job: CiJob, pipeline: Pipeline, request: BuildRequest, *, config: OrgConfig,
+                engine: Engine) -> JobRewrite:
+    """Splices for one job; raises :class:`Refused` when the text can't be edited safely."""
+    node, text = job.node, job.file.text
+    if node.kind != "map" or node.flow or not node.pairs:
+        raise Refused("the job is written in flow style or as an alias", RESHAPE)
+    _check_merge_keys(job)
+    result = JobRewrite()
+    for key, value in node.pairs:
+        if key.value in DROP:
+            span = entry_span(text, key, value)
+            if span is None:
+                raise Refused(f"the job's '{key.value}' is not on a line of its own", RESHAPE)
+            result.splices.append(Splice(span[0], span[1], ""))
+            result.deleted.append(span)
+    classic = config.include.mode == "project"
+    extra_vars = classic_variables(request) if classic else {}
+    _variables(job, request, extra_vars, result)
+    _extends(job, engine, config, result)
+    _top_keys(job, pipeline, engine, config, extra_vars, result)
+    return result  # anchors are checked per file, with every rewrite (check_anchors)
+
+
+def _check_merge_keys(job: CiJob) -> None:
+    for key, value in job.node.pairs:
+        if key.value == "<<":
+            merged = job.file.data.get(job.name, {})
+            inherited = sorted(set(merged) & DROP - {k.value for k, _ in job.node.pairs})
+            if inherited or value.kind != "alias":
+                raise Refused("the job merges keys from an anchor (<<: *…) that the "
+                              "migration would have to change", RESHAPE)
+
+
+def check_anchors(job: CiJob, own: list[tuple[int, int]], removed: list[tuple[int, int]]
+                  ) -> None:
+    """Refuse when the rewrite would remove an anchor that an alias still uses.
+
+    ``own`` are the spans this job's rewrite removes; ``removed`` those every rewrite of the
+    file removes (an alias inside one of them goes away too).
+    """
+    def inside(pos: int, spans: list[tuple[int, int]]) -> bool:
+        return any(start <= pos < end for start, end in spans)
+
+    for alias in job.file.alias_uses():
+        if inside(alias.start, removed):
+            continue
+        target = job.file.anchors.get(alias.value)
+        if target is job.node:
+            raise Refused(f"the job is reused elsewhere through its anchor &{alias.value}",
+                          "give the jobs that reuse it their own keys (or migrate both by "
+                          "hand), then run migrate-project again")
+        if target is not None and inside(target.start, own):
+            raise Refused(f"anchor &{alias.value} in a removed key is used elsewhere", RESHAPE)
+
+
+def _child_indent(job: CiJob) -> int:
+    return job.node.pairs[0][0].col
+
+
+def _variables(job: CiJob, request: BuildRequest, extra: dict[str, Any],
+               result: JobRewrite) -> None:
+    node, text = job.node.get("variables"), job.file.text
+    key = job.node.key_node("variables")
+    if node is None or key is None or is_empty(node):
+        if extra:
+            result.splices.append(_insert_top(job, {"variables": extra}))
+        return
+    used = {n for v in [*request.destinations, *request.build_args, *request.labels,
+                        request.target, request.platform, request.dockerfile]
+            for n in references(v)}
+    names = [k.value for k, _ in node.pairs] if node.kind == "map" else []
+    docker = [n for n in names if n.startswith("DOCKER_") and n not in used]
+    if node.kind != "map" or node.flow or "<<" in names:
+        if docker or extra or any(str(n).startswith("DOCKER_") for n in job.own.get(
+                "variables", {}) or {}):
+            raise Refused("the job's variables: are written in a form runner-ext can't edit "
+                          "(flow style, alias or merge key)", RESHAPE)
+        return
+    if docker and len(docker) == len(names) and not extra:
+        span = entry_span(text, key, node)
+        if span is None:
+            raise Refused("the job's variables: are not on lines of their own", RESHAPE)
+        result.splices.append(Splice(span[0], span[1], ""))
+        result.deleted.append(span)
+    else:
+        for k, v in node.pairs:
+            if k.value in docker:
+                span = entry_span(text, k, v)
+                if span is None:
+                    raise Refused("a variable shares its line with another", RESHAPE)
+                result.splices.append(Splice(span[0], span[1], ""))
+                result.deleted.append(span)
+        if extra:
+            last_key, last_value = node.pairs[-1]
+            end = entry_span(text, last_key, last_value)
+            at = end[1] if end else len(text)
+            result.splices.append(Splice(at, at, dump_mapping(extra, last_key.col)))
+    if docker:
+        result.changes.append(f"removed variables {', '.join(docker)}")
+
+
+def _extends(job: CiJob, engine: Engine, config: OrgConfig, result: JobRewrite) -> None:
+    value = job.node.get("extends")
+    if value is None:
+        return
+    if value.kind not in ("scalar", "seq") or (value.kind == "seq" and not value.flow):
+        raise Refused("the job's extends: is written in a form runner-ext can't edit", RESHAPE)
+    ours = template_job(config, engine) if config.include.mode == "project" \
+        else component_hidden_job(engine)
+    parents = [ours, *job.parents]
+    result.splices.append(Splice(value.start, value.end, dump_flow(flow_list(parents))))
+
+
+def _top_keys(job: CiJob, pipeline: Pipeline, engine: Engine, config: OrgConfig,
+              extra_vars: dict[str, Any], result: JobRewrite) -> None:
+    top: dict[str, Any] = {}
+    if config.include.mode == "project" and job.node.get("extends") is None:
+        top["extends"] = template_job(config, engine)
+    if "stage" not in job.effective:
+        top["stage"] = "test"
+    inherit = _inherit(job, pipeline)
+    if inherit is not None:
+        top["inherit"] = {"default": inherit}
+    if top:
+        result.splices.append(_insert_top(job, top))
+
+
+def _inherit(job: CiJob, pipeline: Pipeline) -> Any:
+    defaults = set(pipeline.defaults())
+    leaking = defaults & LEAKING_DEFAULTS
+    own = job.effective.get("inherit")
+    if not leaking or (isinstance(own, dict) and own.get("default") is False):
+        return None
+    if own is not None:
+        raise Refused("the job has its own inherit: while default: sets "
+                      f"{sorted(leaking)[0]}, which must not reach the build",
+                      "add the default: keys the job needs to its inherit:default list by "
+                      "hand, or drop its inherit: and run migrate-project again")
+    keep = sorted(defaults - leaking - {"image", "tags"})
+    return flow_list(keep) if keep else False
+
+
+def _insert_top(job: CiJob, data: dict[str, Any]) -> Splice:
+    first_key, first_value = job.node.pairs[0]
+    span = entry_span(job.file.text, first_key, first_value)
+    at = span[0] if span else first_key.start
+    return Splice(at, at, dump_mapping(data, _child_indent(job)))

@@ -1,0 +1,48 @@
+"""RXC108 compose-build: the job builds with Docker Compose.
+
+What it does: flags ``docker-compose build``, ``docker compose build`` and
+``docker compose up --build``.
+
+Why it matters: Compose drives a Docker daemon and may build several images with
+settings spread over ``compose.yaml``; a rewrite can't see them all safely, so the job is
+left for its owners.
+
+Flagged:
+
+    images:
+      script:
+        - docker compose build
+        - docker compose push
+
+Instead:
+
+    include:
+      - component: $CI_SERVER_FQDN/platform/runner-ext/build@0.1.0
+        inputs:
+          job_name: api-image
+          context: $CI_PROJECT_DIR/api
+          dockerfile: api/Dockerfile
+    api-image:
+      stage: build
+
+Fix: none automatic. Create one runner-ext build job per service image (context, dockerfile,
+args from ``compose.yaml``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from runner_ext.migrate.facts import JobFacts
+from runner_ext.migrate.rules._common import finding, shown
+from runner_ext.rules.base import Finding, Severity
+
+ID = "RXC108"
+NAME = "compose-build"
+SEVERITY = Severity.WARNING
+
+
+def check(facts: JobFacts) -> Iterator[Finding]:
+    """Flag each compose build."""
+    for call in facts.calls_of("compose-build"):
+        yield finding(ID, SEVERITY, facts, f"'{shown(call.command.text)}' builds with Compose")

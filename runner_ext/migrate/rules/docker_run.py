@@ -1,0 +1,42 @@
+"""RXC109 docker-run: the job runs containers with the Docker CLI.
+
+What it does: flags ``docker run``, ``docker exec``, ``docker create``/``start`` and
+``docker compose up/run/exec``.
+
+Why it matters: running containers needs a daemon; on Kubernetes the same is done with the
+job's ``image:`` or ``services:``. A job that runs the image it just built (a smoke test)
+can't be moved by rewriting the build alone.
+
+Flagged:
+
+    smoke:
+      script:
+        - docker run --rm $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA ./healthcheck
+
+Instead:
+
+    smoke:
+      image: $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA
+      script:
+        - ./healthcheck
+
+Fix: none automatic; use the image as the job's ``image:`` (or as a service).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from runner_ext.migrate.facts import JobFacts
+from runner_ext.migrate.rules._common import finding, shown
+from runner_ext.rules.base import Finding, Severity
+
+ID = "RXC109"
+NAME = "docker-run"
+SEVERITY = Severity.WARNING
+
+
+def check(facts: JobFacts) -> Iterator[Finding]:
+    """Flag each container run."""
+    for call in facts.calls_of("run"):
+        yield finding(ID, SEVERITY, facts, f"'{shown(call.command.text)}' runs a container")

@@ -1,0 +1,127 @@
+"""RXC111 hidden-build: the job builds images inside a make target or a script file.
+
+What it does: follows ``make [-C dir] [target…]`` into the Makefile's recipes (and their
+prerequisites), and ``./script.sh`` / ``sh|bash script.sh`` into the script, looking for
+``docker build``, ``docker buildx build`` or a Compose build.
+
+Why it matters: the job needs a Docker daemon although its YAML shows none, and a rewrite
+of the YAML alone can't move it.
+
+Flagged:
+
+    app-image:
+      script:
+        - make image
+
+Instead:
+
+    include:
+      - component: $CI_SERVER_FQDN/platform/runner-ext/build@0.1.0
+        inputs:
+          job_name: app-image
+    app-image:
+      stage: build
+
+Fix: none automatic; move the ``docker build`` arguments from the recipe into the job.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator
+
+from runner_ext.migrate.facts import JobFacts
+from runner_ext.migrate.rules._common import finding
+from runner_ext.rules.base import Finding, Severity
+
+ID = "RXC111"
+NAME = "hidden-build"
+SEVERITY = Severity.WARNING
+BUILD_TEXT = re.compile(r"docker(\s+buildx)?\s+(image\s+)?build\b|docker[- ]compose\b.*\bbuild\b")
+_TARGET = re.compile(r"^([A-Za-z0-9_.%/\-][^:=#\s]*(?:\s+[^:=#\s]+)*)\s*::?(?!=)(.*)$")
+_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh"})
+
+
+def check(facts: JobFacts) -> Iterator[Finding]:
+    """Flag make targets and script files that build images."""
+    cwd = ""
+    for command in facts.commands:
+        words = list(command.words)
+        if command.name == "cd" and len(words) == 2 and "$" not in words[1]:
+            cwd = posixpath.normpath(posixpath.join(cwd, words[1])).lstrip("./")
+            continue
+        where = make_build(facts, cwd, words) or script_build(facts, cwd, words)
+        if where:
+            yield finding(ID, SEVERITY, facts, f"'{' '.join(words)}' builds an image ({where})",
+                          where=where)
+
+
+def make_build(facts: JobFacts, cwd: str, words: list[str]) -> str | None:
+    if not words or words[0] not in ("make", "gmake"):
+        return None
+    directory, targets = cwd, []
+    args = iter(words[1:])
+    for word in args:
+        if word == "-C":
+            directory = posixpath.join(directory, next(args, ""))
+        elif not word.startswith("-") and "=" not in word:
+            targets.append(word)
+    path = posixpath.normpath(posixpath.join(directory, "Makefile")).lstrip("./")
+    text = facts.read_text(path)
+    if text is None:
+        return None
+    return _recipe_build(path, text, targets)
+
+
+def _recipes(text: str) -> tuple[dict[str, tuple[list[str], list[tuple[int, str]]]], list[str]]:
+    rules: dict[str, tuple[list[str], list[tuple[int, str]]]] = {}
+    order: list[str] = []
+    current: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("\t"):
+            for name in current:
+                rules[name][1].append((number, line))
+            continue
+        match = _TARGET.match(line)
+        current = match.group(1).split() if match else []
+        for name in current:
+            rules.setdefault(name, ([], []))[0].extend(match.group(2).split() if match else [])
+            if not name.startswith("."):
+                order.append(name)
+    return rules, order
+
+
+def _recipe_build(path: str, text: str, targets: list[str]) -> str | None:
+    rules, order = _recipes(text)
+    todo = list(targets or order[:1])
+    seen: set[str] = set()
+    while todo:
+        target = todo.pop(0)
+        if target in seen or target not in rules:
+            continue
+        seen.add(target)
+        prerequisites, recipe = rules[target]
+        for number, line in recipe:
+            if BUILD_TEXT.search(line):
+                return f"{path}:{number}, target {target}"
+        todo.extend(prerequisites)
+    return None
+
+
+def script_build(facts: JobFacts, cwd: str, words: list[str]) -> str | None:
+    if not words:
+        return None
+    script = words[1] if words[0] in _SHELLS and len(words) > 1 else words[0]
+    if "/" not in script and not script.endswith(".sh"):
+        return None
+    if "$" in script or script.startswith("/"):
+        return None
+    path = posixpath.normpath(posixpath.join(cwd, script)).lstrip("./")
+    text = facts.read_text(path)
+    if text is None:
+        return None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if BUILD_TEXT.search(line) and not line.lstrip().startswith("#"):
+            return f"{path}:{number}"
+    return None

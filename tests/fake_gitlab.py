@@ -1,0 +1,379 @@
+"""A stateful fake of GitLab's REST API v4 on 127.0.0.1, for driving the real python-gitlab client.
+
+It answers the endpoints runner-ext uses with GitLab's documented payload shapes: project,
+repository tree (offset pagination with ``X-Page``/``X-Next-Page``/``X-Total-Pages``/``Link``),
+raw files, branches, compare, commits, project CI lint (``dry_run``), merge requests. Tokens
+come in ``PRIVATE-TOKEN`` (or ``Authorization: Bearer``); a wrong one gets 401, a ``read_api``
+token writing gets 403 ``insufficient_scope``, an unknown project 404. :meth:`FakeGitLab.fail`
+injects faults (429 with ``Retry-After``, 5xx, ...) in front of everything, like a proxy or rate
+limiter would; :meth:`FakeGitLab.before` runs a hook before a request (to simulate a race).
+Every request is recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+
+from fake_gitlab_repo import (
+    ApiError,
+    FakeCommit,
+    FakeMergeRequest,
+    FakeRepo,
+    diffs,
+    tree_entries,
+)
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+Answer = tuple[int, dict[str, str], bytes]
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    headers: dict[str, str]
+
+
+@dataclass
+class Fault:
+    method: str
+    pattern: re.Pattern[str]
+    status: int
+    headers: dict[str, str]
+    body: dict[str, Any]
+    times: int | None
+    lost_answer: bool = False
+    hits: int = 0
+
+
+@dataclass
+class FakeGitLab:
+    token: str
+    scopes: tuple[str, ...] = ("api",)
+    project_path: str = "group/app"
+    project_id: int = 42
+    repo: FakeRepo = field(default_factory=FakeRepo)
+    requests: list[Recorded] = field(default_factory=list)
+    lint_errors: Callable[[str], list[str]] | None = None
+    url: str = ""
+    _faults: list[Fault] = field(default_factory=list)
+    _hooks: list[tuple[str, re.Pattern[str], Callable[[], None]]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # --- test-side helpers ----------------------------------------------------------------
+    def seed(self, files: dict[str, str | bytes], branch: str | None = None) -> FakeCommit:
+        """Commit ``files`` on ``branch`` (default: the default branch), created from it if new."""
+        name = branch or self.repo.default_branch
+        parent = self.repo.branches.get(name) or self.repo.branches.get(self.repo.default_branch)
+        tree = dict(self.repo.commits[parent].tree) if parent else {}
+        tree.update({p: c.encode() if isinstance(c, str) else c for p, c in files.items()})
+        commit = self.repo.new_commit([parent] if parent else [], "Seed", tree)
+        self.repo.branches[name] = commit.sha
+        return commit
+
+    def fail(self, method: str, path_regex: str, status: int, *, times: int | None = 1,
+             headers: dict[str, str] | None = None, body: dict[str, Any] | None = None,
+             lost_answer: bool = False) -> None:
+        """Answer matching requests with ``status`` (``times=None``: always).
+
+        ``lost_answer``: GitLab carries the request out, but a proxy answers ``status``.
+        """
+        self._faults.append(Fault(method, re.compile(path_regex), status, headers or {},
+                                  body or {"message": f"{status} fault"}, times, lost_answer))
+
+    def before(self, method: str, path_regex: str, hook: Callable[[], None]) -> None:
+        """Run ``hook`` once before the first matching request is handled."""
+        self._hooks.append((method, re.compile(path_regex), hook))
+
+    def calls(self, method: str | None = None, path_regex: str = "") -> list[Recorded]:
+        return [r for r in self.requests if (method is None or r.method == method)
+                and re.search(path_regex, r.path)]
+
+    def writes(self) -> list[Recorded]:
+        return [r for r in self.requests if r.method not in ("GET", "HEAD")]
+
+    def open_mrs(self) -> list[FakeMergeRequest]:
+        return [mr for mr in self.repo.merge_requests if mr.state == "opened"]
+
+    def tree(self, ref: str) -> dict[str, bytes]:
+        commit = self.repo.resolve(ref)
+        assert commit is not None, ref
+        return commit.tree
+
+    # --- the HTTP side --------------------------------------------------------------------
+    def handle(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> Answer:
+        parts = urlsplit(raw_path)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        data = json.loads(body) if body and "json" in headers.get("content-type", "") else None
+        with self._lock:
+            self.requests.append(Recorded(method, parts.path, query, data, headers))
+            self._run_hooks(method, parts.path)
+            fault = self._fault(method, parts.path)
+            if fault is not None and not fault.lost_answer:
+                return _json(fault.status, fault.body, fault.headers)
+            try:
+                self._authorize(method, headers)
+                answer = self._route(method, parts.path, query, data or {})
+            except ApiError as exc:
+                answer = _json(exc.status, exc.body)
+            return answer if fault is None else _json(fault.status, fault.body, fault.headers)
+
+    def _run_hooks(self, method: str, path: str) -> None:
+        for hook in [h for h in self._hooks if h[0] == method and h[1].search(path)]:
+            self._hooks.remove(hook)
+            hook[2]()
+
+    def _fault(self, method: str, path: str) -> Fault | None:
+        for fault in self._faults:
+            if fault.method in (method, "*") and fault.pattern.search(path) and (
+                    fault.times is None or fault.hits < fault.times):
+                fault.hits += 1
+                return fault
+        return None
+
+    def _authorize(self, method: str, headers: dict[str, str]) -> None:
+        bearer = headers.get("authorization", "").removeprefix("Bearer ")
+        if self.token not in (headers.get("private-token"), bearer):
+            raise ApiError(401, {"message": "401 Unauthorized"})
+        if method != "GET" and "api" not in self.scopes:
+            raise ApiError(403, {
+                "error": "insufficient_scope", "scope": "api",
+                "error_description": "The request requires higher privileges than provided "
+                                     "by the access token."})
+
+    def _route(self, method: str, path: str, query: dict[str, str],
+               body: dict[str, Any]) -> Answer:
+        match = re.fullmatch(r"/api/v4/projects/([^/]+)(/.*)?", path)
+        if not match or unquote(match.group(1)) not in (self.project_path, str(self.project_id)):
+            raise ApiError(404, {"message": "404 Project Not Found"})
+        rest = match.group(2) or ""
+        for verb, pattern, handler in _ROUTES:
+            found = re.fullmatch(pattern, rest)
+            if found and verb == method:
+                args = [unquote(g) for g in found.groups()]
+                result: Answer = handler(self, query, body, *args)
+                return result
+        raise ApiError(404, {"error": "404 Not Found"})
+
+    # --- endpoints --------------------------------------------------------------------------
+    def _project(self, query: dict[str, str], body: dict[str, Any]) -> Answer:
+        return _json(200, {
+            "id": self.project_id, "path_with_namespace": self.project_path,
+            "name": self.project_path.rsplit("/", 1)[-1],
+            "default_branch": self.repo.default_branch if self.repo.branches else None,
+            "web_url": f"{self.url}/{self.project_path}", "ci_config_path": None,
+            "visibility": "private", "empty_repo": not self.repo.branches})
+
+    def _tree(self, query: dict[str, str], body: dict[str, Any]) -> Answer:
+        commit = self.repo.resolve(query.get("ref") or self.repo.default_branch)
+        if commit is None:
+            raise ApiError(404, {"message": "404 Tree Not Found"})
+        entries = tree_entries(commit.tree, query.get("path", ""),
+                                query.get("recursive", "").lower() == "true")
+        return self._page(entries, query, f"/api/v4/projects/{self.project_id}/repository/tree")
+
+    def _raw(self, query: dict[str, str], body: dict[str, Any], path: str) -> Answer:
+        commit = self.repo.resolve(query.get("ref") or self.repo.default_branch)
+        if commit is None or path not in commit.tree:
+            raise ApiError(404, {"message": "404 File Not Found"})
+        return 200, {"Content-Type": "text/plain; charset=utf-8",
+                     "X-Gitlab-File-Path": path}, commit.tree[path]
+
+    def _branch(self, query: dict[str, str], body: dict[str, Any], name: str) -> Answer:
+        if name not in self.repo.branches:
+            raise ApiError(404, {"message": "404 Branch Not Found"})
+        commit = self.repo.commits[self.repo.branches[name]]
+        return _json(200, {"name": name, "merged": False, "protected": False,
+                           "default": name == self.repo.default_branch, "can_push": True,
+                           "developers_can_push": False, "developers_can_merge": False,
+                           "web_url": f"{self.url}/{self.project_path}/-/tree/{name}",
+                           "commit": self._commit_json(commit)})
+
+    def _delete_branch(self, query: dict[str, str], body: dict[str, Any], name: str) -> Answer:
+        self.repo.delete_branch(name)
+        return 204, {}, b""
+
+    def _compare(self, query: dict[str, str], body: dict[str, Any]) -> Answer:
+        base, head = self.repo.resolve(query.get("from", "")), self.repo.resolve(
+            query.get("to", ""))
+        if base is None or head is None:
+            raise ApiError(404, {"message": "404 Ref Not Found"})
+        straight = query.get("straight", "").lower() == "true"
+        start_sha = base.sha if straight else self.repo.merge_base(base.sha, head.sha)
+        start = self.repo.commits[start_sha] if start_sha else None
+        known = set(self.repo.ancestors(start.sha)) if start else set()
+        new = [self.repo.commits[s] for s in self.repo.ancestors(head.sha) if s not in known]
+        new.sort(key=lambda c: c.created_at)
+        return _json(200, {
+            "commit": self._commit_json(new[-1]) if new else None,
+            "commits": [self._commit_json(c) for c in new],
+            "diffs": diffs(start.tree if start else {}, head.tree),
+            "compare_timeout": False, "compare_same_ref": base.sha == head.sha,
+            "web_url": f"{self.url}/{self.project_path}/-/compare/{base.sha}...{head.sha}"})
+
+    def _commit(self, query: dict[str, str], body: dict[str, Any]) -> Answer:
+        return _json(201, self._commit_json(self.repo.create_commit(body)))
+
+    def _lint(self, query: dict[str, str], body: dict[str, Any]) -> Answer:
+        content = body.get("content")
+        if not isinstance(content, str):
+            raise ApiError(400, {"error": "content is missing"})
+        errors = _yaml_errors(content)
+        ref = body.get("ref") or self.repo.default_branch
+        if body.get("dry_run") and ref not in self.repo.branches:
+            errors.append(f"Reference not found: {ref}")
+        if not errors and self.lint_errors is not None:
+            errors = self.lint_errors(content)
+        return _json(200, {"valid": not errors, "errors": errors, "warnings": [],
+                           "merged_yaml": content if not errors else None, "includes": []})
+
+    def _list_mrs(self, query: dict[str, str], body: dict[str, Any]) -> Answer:
+        wanted = {k: query[k] for k in ("state", "source_branch", "target_branch") if k in query}
+        found = [self._mr_json(mr) for mr in self.repo.merge_requests
+                 if all(getattr(mr, k) == v for k, v in wanted.items() if v != "all")]
+        return self._page(found[::-1], query,
+                          f"/api/v4/projects/{self.project_id}/merge_requests")
+
+    def _create_mr(self, query: dict[str, str], body: dict[str, Any]) -> Answer:
+        return _json(201, self._mr_json(self.repo.create_mr(body)))
+
+    def _get_mr(self, query: dict[str, str], body: dict[str, Any], iid: str) -> Answer:
+        return _json(200, self._mr_json(self._find_mr(int(iid))))
+
+    def _update_mr(self, query: dict[str, str], body: dict[str, Any], iid: str) -> Answer:
+        mr = self._find_mr(int(iid))
+        for key in ("title", "description"):
+            if key in body:
+                setattr(mr, key, str(body[key]))
+        mr.updated += 1
+        return _json(200, self._mr_json(mr))
+
+    def _find_mr(self, iid: int) -> FakeMergeRequest:
+        for mr in self.repo.merge_requests:
+            if mr.iid == iid:
+                return mr
+        raise ApiError(404, {"message": "404 Not found"})
+
+    # --- payloads ----------------------------------------------------------------------------
+    def _commit_json(self, commit: FakeCommit) -> dict[str, Any]:
+        return {"id": commit.sha, "short_id": commit.sha[:8],
+                "title": commit.message.split("\n", 1)[0], "message": commit.message,
+                "parent_ids": list(commit.parent_ids), "author_name": commit.author_name,
+                "author_email": commit.author_email, "authored_date": commit.created_at,
+                "committer_name": commit.author_name, "committer_email": commit.author_email,
+                "committed_date": commit.created_at, "created_at": commit.created_at,
+                "web_url": f"{self.url}/{self.project_path}/-/commit/{commit.sha}"}
+
+    def _mr_json(self, mr: FakeMergeRequest) -> dict[str, Any]:
+        return {"id": 1000 + mr.iid, "iid": mr.iid, "project_id": self.project_id,
+                "title": mr.title, "description": mr.description, "state": mr.state,
+                "source_branch": mr.source_branch, "target_branch": mr.target_branch,
+                "source_project_id": self.project_id, "target_project_id": self.project_id,
+                "draft": False, "merge_status": "can_be_merged", "labels": [],
+                "sha": self.repo.branches.get(mr.source_branch),
+                "force_remove_source_branch": mr.remove_source_branch,
+                "web_url": f"{self.url}/{self.project_path}/-/merge_requests/{mr.iid}"}
+
+    def _page(self, items: list[dict[str, Any]], query: dict[str, str], path: str) -> Answer:
+        per_page = max(1, min(int(query.get("per_page") or 20), 100))
+        page = max(1, int(query.get("page") or 1))
+        pages = max(1, math.ceil(len(items) / per_page))
+        headers = {"X-Page": str(page), "X-Per-Page": str(per_page), "X-Total": str(len(items)),
+                   "X-Total-Pages": str(pages),
+                   "X-Next-Page": str(page + 1) if page < pages else "",
+                   "X-Prev-Page": str(page - 1) if page > 1 else ""}
+        links = {"first": 1, "last": pages, "next": page + 1 if page < pages else None,
+                 "prev": page - 1 if page > 1 else None}
+        headers["Link"] = ", ".join(
+            f'<{self.url}{path}?{urlencode({**query, "page": n, "per_page": per_page})}>; '
+            f'rel="{rel}"' for rel, n in links.items() if n)
+        return _json(200, items[(page - 1) * per_page: page * per_page], headers)
+
+
+_ROUTES: list[tuple[str, str, Callable[..., Answer]]] = [
+    ("GET", "", FakeGitLab._project),
+    ("GET", "/repository/tree", FakeGitLab._tree),
+    ("GET", "/repository/files/([^/]+)/raw", FakeGitLab._raw),
+    ("GET", "/repository/branches/([^/]+)", FakeGitLab._branch),
+    ("DELETE", "/repository/branches/([^/]+)", FakeGitLab._delete_branch),
+    ("GET", "/repository/compare", FakeGitLab._compare),
+    ("POST", "/repository/commits", FakeGitLab._commit),
+    ("POST", "/ci/lint", FakeGitLab._lint),
+    ("GET", "/merge_requests", FakeGitLab._list_mrs),
+    ("POST", "/merge_requests", FakeGitLab._create_mr),
+    ("GET", r"/merge_requests/(\d+)", FakeGitLab._get_mr),
+    ("PUT", r"/merge_requests/(\d+)", FakeGitLab._update_mr),
+]
+
+
+def _json(status: int, data: Any, headers: dict[str, str] | None = None) -> Answer:
+    return status, {"Content-Type": "application/json", **(headers or {})}, \
+        json.dumps(data).encode()
+
+
+def _yaml_errors(content: str) -> list[str]:
+    try:
+        data = YAML(typ="safe", pure=True).load(content)
+    except YAMLError as exc:
+        return [f"(<unknown>): {' '.join(str(exc).split())}"]
+    if not isinstance(data, dict):
+        return ["Invalid configuration format"]
+    return []
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        status, out_headers, payload = self.server.fake.handle(
+            self.command, self.path, headers, body)
+        self.send_response(status)
+        for key, value in out_headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if payload:
+            self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the fake records requests itself."""
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, fake: FakeGitLab) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.fake = fake
+
+
+@contextmanager
+def serve(fake: FakeGitLab) -> Iterator[FakeGitLab]:
+    """Serve ``fake`` on a free 127.0.0.1 port for the duration of the block."""
+    server = _Server(fake)
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -1,0 +1,3 @@
+#!/bin/sh
+set -eu
+docker buildx build --push -t "$1" .
