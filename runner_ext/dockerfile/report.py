@@ -29,23 +29,8 @@ class DockerfileReport:
             "path": self.path,
             "engine": self.engine,
             "changed": self.changed,
-            "findings": [finding_dict(f) for f in self.findings],
+            "findings": [f.to_dict() for f in self.findings],
         }
-
-
-def finding_dict(finding: Finding) -> dict[str, Any]:
-    """One finding as JSON-ready data."""
-    data: dict[str, Any] = {
-        "rule": finding.rule_id,
-        "severity": finding.severity.value,
-        "line": finding.line,
-        "message": finding.message,
-    }
-    if finding.fix is not None:
-        data["fix"] = {"description": finding.fix.description, "safe": finding.fix.safe}
-    if finding.details:
-        data["details"] = dict(sorted(finding.details.items()))
-    return data
 
 
 def apply_safe_fixes(text: str, findings: list[Finding]) -> str:

@@ -18,22 +18,6 @@ JobStatus = Literal["migrated", "left", "already-daemonless"]
 JOB_STATUSES: tuple[JobStatus, ...] = ("migrated", "left", "already-daemonless")
 
 
-def finding_to_dict(finding: Finding) -> dict[str, Any]:
-    """A finding as JSON-able data (its fix, if any, as a description and safety flag)."""
-    data: dict[str, Any] = {
-        "rule": finding.rule_id,
-        "severity": finding.severity.value,
-        "message": finding.message,
-        "file": finding.file,
-        "line": finding.line,
-    }
-    if finding.fix is not None:
-        data["fix"] = {"description": finding.fix.description, "safe": finding.fix.safe}
-    if finding.details:
-        data["details"] = dict(finding.details)
-    return data
-
-
 @dataclass(frozen=True)
 class JobOutcome:
     """One CI job the migration looked at, and what became of it."""
@@ -65,7 +49,7 @@ class JobOutcome:
             "changes": list(self.changes),
             "attention": list(self.attention),
             "dockerfile": self.dockerfile,
-            "findings": [finding_to_dict(f) for f in self.findings],
+            "findings": [f.to_dict() for f in self.findings],
         }
 
 
@@ -90,7 +74,7 @@ class DockerfileOutcome:
             "jobs": list(self.jobs),
             "changed": self.changed,
             "applied_fixes": list(self.applied_fixes),
-            "findings": [finding_to_dict(f) for f in self.findings],
+            "findings": [f.to_dict() for f in self.findings],
         }
 
 

@@ -12,7 +12,7 @@ import enum
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 
 class Severity(str, enum.Enum):
@@ -56,6 +56,21 @@ class Finding:
     def location(self) -> str:
         """``file:line`` (or just the file)."""
         return f"{self.file}:{self.line}" if self.line else self.file
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data; a fix appears as its description and safety flag."""
+        data: dict[str, Any] = {
+            "rule": self.rule_id,
+            "severity": self.severity.value,
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+        }
+        if self.fix is not None:
+            data["fix"] = {"description": self.fix.description, "safe": self.fix.safe}
+        if self.details:
+            data["details"] = dict(sorted(self.details.items()))
+        return data
 
 
 SubjectT = TypeVar("SubjectT", contravariant=True)
