@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import email.utils
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -88,6 +90,19 @@ def test_branch_sha_is_none_for_a_missing_branch(fake: FakeGitLab) -> None:
 
 def test_429_is_retried_after_the_retry_after_delay(fake: FakeGitLab) -> None:
     fake.fail("GET", "/repository/tree$", 429, headers={"Retry-After": "1"},
+              body={"message": "429 Too Many Requests"})
+    project = open_project(fake)
+
+    assert "Dockerfile" in project.list_files("main")
+    assert len(fake.calls("GET", "/repository/tree$")) == 2
+
+
+@pytest.mark.parametrize("retry_after", ["date", "garbage"])
+def test_429_with_a_retry_after_date_is_retried(fake: FakeGitLab, retry_after: str) -> None:
+    """HTTP allows a date in Retry-After; an unreadable value falls back to the back-off."""
+    soon = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=1)
+    value = email.utils.format_datetime(soon, usegmt=True) if retry_after == "date" else "soon"
+    fake.fail("GET", "/repository/tree$", 429, headers={"Retry-After": value},
               body={"message": "429 Too Many Requests"})
     project = open_project(fake)
 

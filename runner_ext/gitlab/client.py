@@ -10,7 +10,10 @@ on every request.
 
 from __future__ import annotations
 
+import datetime
+import email.utils
 import logging
+import math
 import re
 from typing import Any
 
@@ -50,6 +53,20 @@ class _BoundedGitlab(gitlab.Gitlab):
         return super().http_request(*args, **kwargs)
 
 
+def _retry_after_in_seconds(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    """HTTP allows ``Retry-After`` as a date; python-gitlab reads only seconds, so convert."""
+    value = response.headers.get("Retry-After", "")
+    if not value or value.strip().isdigit():
+        return
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        del response.headers["Retry-After"]  # unreadable: fall back to the usual back-off
+        return
+    wait = (when - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
+    response.headers["Retry-After"] = str(max(0, math.ceil(wait)))
+
+
 def connect(credentials: Credentials, project: str, *,
             max_retries: int = MAX_RETRIES) -> RestProject:
     """Open ``project`` (``group/name`` or numeric id) on the server ``credentials`` name."""
@@ -63,6 +80,7 @@ def connect(credentials: Credentials, project: str, *,
         credentials.url, **token, ssl_verify=credentials.ssl_verify,
         timeout=credentials.timeout, retry_transient_errors=True, max_retries=max_retries,
         user_agent=f"runner-ext/{__version__}")
+    client.session.hooks["response"].append(_retry_after_in_seconds)
     return RestProject(client, project, secret=credentials.token)
 
 
