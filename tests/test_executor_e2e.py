@@ -20,7 +20,13 @@ from pathlib import Path
 
 import pytest
 from e2e.buildah import Storage, push_base_image
-from e2e.project import ENTRYPOINT, SAMPLE, FileVariable, JobRun, Project
+from e2e.project import (
+    FileVariable,
+    JobRun,
+    Project,
+    sample_config,
+    sample_variables,
+)
 from e2e.registry import Registry, make_ca, running_registry
 
 pytestmark = pytest.mark.e2e
@@ -55,31 +61,8 @@ class Sample:
     wrong: JobRun
 
 
-def _config(registry: Registry, tls_ca_variable: str = "") -> str:
-    sample = (SAMPLE / "runner-ext.toml").read_text()
-    assert "[registry]" not in sample
-    if tls_ca_variable:
-        registry_section = (f'ca_file = "${tls_ca_variable}"\n'
-                            f'ca_hosts = ["{registry.host}"]\n')
-    else:
-        registry_section = f'insecure = ["{registry.host}"]\n'
-    return f"{sample}\n[registry]\n{registry_section}"
-
-
-def _variables(registry: Registry, folder: Path, name: str, password: str = PASSWORD
-               ) -> dict[str, str | FileVariable]:
-    storage = Storage(folder / f"storage-{name}").create()
-    return {
-        "CI_REGISTRY": registry.host, "CI_REGISTRY_USER": USER, "CI_REGISTRY_PASSWORD": password,
-        # The executor image's paths, here: our entrypoint and a private work directory.
-        "RUNNER_EXT_ENTRYPOINT": str(ENTRYPOINT),
-        "RUNNER_EXT_WORK_DIR": str(folder / f"work-{name}"),
-        **storage.env(),
-    }
-
-
 def _build(sample: Project, registry: Registry, folder: Path, name: str) -> Build:
-    variables = _variables(registry, folder, name)
+    variables = sample_variables(registry, folder, name, USER, PASSWORD)
     run = sample.run_job(["build-image", "show-image"], variables)
     Storage(folder / f"storage-{name}").remove()
     assert run.returncode == 0, run.output[-4000:]
@@ -93,13 +76,14 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sample]:
     folder = tmp_path_factory.mktemp("e2e-buildah")
     with running_registry(folder / "registry", user=USER, password=PASSWORD) as registry:
         push_base_image(registry, f"{registry.host}/{BASE}:1.36", folder / "base")
-        project = Project.create(folder, _config(registry))
+        project = Project.create(folder, sample_config(registry))
         first = _build(project, registry, folder, "first")
         main_sh = project.root / "src" / "main.sh"
         main_sh.write_text(main_sh.read_text().replace("version 1", "version 2"))
         project.commit("change one source file")
         second = _build(project, registry, folder, "second")
-        wrong = project.run_job(["build-image"], _variables(registry, folder, "wrong", WRONG))
+        wrong = project.run_job(["build-image"],
+                                sample_variables(registry, folder, "wrong", USER, WRONG))
         Storage(folder / "storage-wrong").remove()
         print(f"\nsample build-image job: first {_job_seconds(first.run)}, second after a "
               f"one-file change {_job_seconds(second.run)} (whole gitlab-ci-local runs with "
@@ -231,8 +215,8 @@ def test_tls_registry_with_the_org_ca(tmp_path: Path) -> None:
     with running_registry(tmp_path / "registry", user=USER, password=PASSWORD,
                           tls=tls) as registry:
         push_base_image(registry, f"{registry.host}/{BASE}:1.36", tmp_path / "base")
-        project = Project.create(tmp_path, _config(registry, tls_ca_variable="REGISTRY_CA"))
-        variables = _variables(registry, tmp_path, "tls")
+        project = Project.create(tmp_path, sample_config(registry, tls_ca_variable="REGISTRY_CA"))
+        variables = sample_variables(registry, tmp_path, "tls", USER, PASSWORD)
         variables["REGISTRY_CA"] = FileVariable(tls.ca_file.read_text())
         run = project.run_job(["build-image"], variables)
         Storage(tmp_path / "storage-tls").remove()

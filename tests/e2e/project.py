@@ -19,6 +19,8 @@ from pathlib import Path
 
 from conftest import REPO, require_tool
 
+from e2e.buildah import Storage
+from e2e.registry import Registry
 from runner_ext.cli.main import run
 
 SAMPLE = REPO / "ci-examples" / "buildah-sample"
@@ -141,3 +143,29 @@ class Project:
         pairs = (line.split("=", 1) for line in
                  (self.root / name).read_text().splitlines() if "=" in line)
         return {key: value for key, value in pairs}
+
+
+def sample_config(registry: Registry, tls_ca_variable: str = "") -> str:
+    """The sample's runner-ext.toml plus how to reach ``registry`` (plain HTTP, or TLS with a
+    CA from the named file variable)."""
+    sample = (SAMPLE / "runner-ext.toml").read_text()
+    assert "[registry]" not in sample
+    if tls_ca_variable:
+        registry_section = (f'ca_file = "${tls_ca_variable}"\n'
+                            f'ca_hosts = ["{registry.host}"]\n')
+    else:
+        registry_section = f'insecure = ["{registry.host}"]\n'
+    return f"{sample}\n[registry]\n{registry_section}"
+
+
+def sample_variables(registry: Registry, folder: Path, name: str, user: str, password: str
+                     ) -> dict[str, str | FileVariable]:
+    """Job variables for one build: registry credentials, and the executor image's paths as
+    they are here (our entrypoint, a private work dir, a fresh Buildah storage)."""
+    storage = Storage(folder / f"storage-{name}").create()
+    return {
+        "CI_REGISTRY": registry.host, "CI_REGISTRY_USER": user, "CI_REGISTRY_PASSWORD": password,
+        "RUNNER_EXT_ENTRYPOINT": str(ENTRYPOINT),
+        "RUNNER_EXT_WORK_DIR": str(folder / f"work-{name}"),
+        **storage.env(),
+    }
