@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from runner_ext.dockerfile.shell import SimpleCommand
+from runner_ext.dockerfile.shell import SimpleCommand, positionals
 
 _APT = frozenset({"apt", "apt-get"})
 _ARG_OPTIONS = frozenset({"-o", "-t", "-c", "--option", "--target-release", "--config-file"})
@@ -12,16 +12,8 @@ def subcommand(command: SimpleCommand) -> str | None:
     """The subcommand of apt/apt-get/apk/dnf/yum (``install``, ``update``…), or ``None``."""
     if command.program not in _APT | {"apk", "dnf", "yum", "microdnf"}:
         return None
-    words = command.words[1:]
-    skip = False
-    for word in words:
-        if skip:
-            skip = False
-        elif word in _ARG_OPTIONS:
-            skip = True
-        elif not word.startswith("-"):
-            return word
-    return None
+    words = positionals(command.words[1:], _ARG_OPTIONS)
+    return words[0] if words else None
 
 
 def is_apt(command: SimpleCommand) -> bool:

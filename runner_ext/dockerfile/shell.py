@@ -74,3 +74,16 @@ def _command(tokens: list[str], before: str | None, after: str | None) -> Simple
         while words and (words[0].startswith("-") or _ASSIGNMENT.match(words[0])):
             words.pop(0)
     return SimpleCommand(tuple(words), before, after, plain)
+
+
+def positionals(words: tuple[str, ...], with_value: frozenset[str]) -> list[str]:
+    """Arguments that are not options (skipping the values of options in ``with_value``)."""
+    found, skip = [], False
+    for word in words:
+        if skip:
+            skip = False
+        elif word in with_value:
+            skip = True
+        elif not word.startswith("-"):
+            found.append(word)
+    return found

@@ -52,19 +52,6 @@ class Manifests:
     outputs: tuple[Output, ...]
 
 
-def positionals(words: tuple[str, ...], with_value: frozenset[str]) -> list[str]:
-    """Arguments that are not options (skipping the values of options in ``with_value``)."""
-    found, skip = [], False
-    for word in words:
-        if skip:
-            skip = False
-        elif word in with_value:
-            skip = True
-        elif not word.startswith("-"):
-            found.append(word)
-    return found
-
-
 def option_values(words: tuple[str, ...], names: tuple[str, ...]) -> list[str]:
     """Values of ``--name value`` and ``--name=value`` for each of ``names``."""
     values = []

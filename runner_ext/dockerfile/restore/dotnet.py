@@ -12,9 +12,8 @@ from runner_ext.dockerfile.restore import (
     Restore,
     Unsafe,
     option_values,
-    positionals,
 )
-from runner_ext.dockerfile.shell import SimpleCommand
+from runner_ext.dockerfile.shell import SimpleCommand, positionals
 
 _PROJECT_SUFFIXES = (".csproj", ".fsproj", ".vbproj")
 _SUFFIXES = (*_PROJECT_SUFFIXES, ".sln", ".slnx", ".slnf", ".props", ".targets")

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from runner_ext.dockerfile.context import BuildContext
-from runner_ext.dockerfile.restore import Manifests, Output, Restore, Unsafe, positionals
-from runner_ext.dockerfile.shell import SimpleCommand
+from runner_ext.dockerfile.restore import Manifests, Output, Restore, Unsafe
+from runner_ext.dockerfile.shell import SimpleCommand, positionals
 
 _INSTALL_VERBS = {
     "npm": frozenset({"ci", "install", "i", "clean-install"}),

@@ -13,9 +13,8 @@ from runner_ext.dockerfile.restore import (
     Restore,
     Unsafe,
     option_values,
-    positionals,
 )
-from runner_ext.dockerfile.shell import SimpleCommand
+from runner_ext.dockerfile.shell import SimpleCommand, positionals
 
 if sys.version_info >= (3, 11):
     import tomllib
