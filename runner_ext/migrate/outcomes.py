@@ -25,6 +25,10 @@ class JobWork:
     request: BuildRequest | None = None
     rewrite: JobRewrite | None = None
     refusal: Refusal | None = None
+    # A job that runs a hidden template's build: the template is rewritten, not the job.
+    via_template: str | None = None
+    # A hidden template rewritten once for the jobs that run its build.
+    template_for: tuple[str, ...] = ()
 
 
 _NOT_A_BUILD = {
