@@ -33,7 +33,7 @@ CHOSEN = ["example-dotnet", "example-node", "example-python", "case-keep-anchors
           "case-default-inherit", "case-classic-buildah", "case-include-mapping",
           "case-nested-include", "case-rxc105-build-flags",
           "case-extends-docker-setup", "case-shared-template",
-          "case-shared-template-fallback"]
+          "case-shared-template-fallback", "case-multi-platform"]
 # Keys a rewritten job must expand to exactly as before (variables and artifacts gain the
 # template's entries; inherit: is what keeps default: services and scripts away).
 COMPARED = sorted(KEEP - {"variables", "artifacts", "inherit"})

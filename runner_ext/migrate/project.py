@@ -14,7 +14,13 @@ from runner_ext.migrate.facts import job_facts
 from runner_ext.migrate.includes import include_splice
 from runner_ext.migrate.interpret import interpret
 from runner_ext.migrate.jobs import CiJob, Pipeline
-from runner_ext.migrate.outcomes import JobWork, dockerfile_errors, not_a_build, outcome
+from runner_ext.migrate.outcomes import (
+    JobWork,
+    dockerfile_errors,
+    engine_of,
+    not_a_build,
+    outcome,
+)
 from runner_ext.migrate.request import build_request
 from runner_ext.migrate.result import MigrationResult
 from runner_ext.migrate.rewrite import (
@@ -162,7 +168,8 @@ def _lock_daemonless_files(work: list[JobWork]) -> None:
 
 def _rewrite(item: JobWork, pipeline: Pipeline, config: OrgConfig, engine: Engine) -> None:
     assert item.request is not None
-    item.rewrite = rewrite_job(item.job, pipeline, item.request, config=config, engine=engine)
+    item.rewrite = rewrite_job(item.job, pipeline, item.request, config=config,
+                               engine=engine_of(item.request, engine))
 
 
 def _settle_anchors(items: list[JobWork]) -> list[JobWork]:
@@ -186,7 +193,8 @@ def _include_entries(ci: CiFile, items: list[JobWork], config: OrgConfig, engine
                      classic_here: bool) -> list[dict[str, Any]]:
     if config.include.mode == "project":
         return [classic_entry(config)] if classic_here else []
-    return [component_entry(i.job.name, i.request, config=config, engine=engine)
+    return [component_entry(i.job.name, i.request, config=config,
+                            engine=engine_of(i.request, engine))
             for i in items if i.request is not None and i.via_template is None]
 
 
@@ -252,9 +260,10 @@ def _check_dockerfiles(work: list[JobWork], source: ProjectSource, files: list[s
                  and not w.template_for):
         req = item.request
         assert req is not None
-        if req.dockerfile not in analyses:
+        if req.dockerfile not in analyses:  # checked for the first job's engine
             analyses[req.dockerfile] = analyze(DockerfileWork(req.dockerfile, req.context),
-                                               read=source.read, files=files, engine=engine)
+                                               read=source.read, files=files,
+                                               engine=engine_of(req, engine))
         missing, partial = analyses[req.dockerfile].engine_gaps()
         if missing:
             gap = missing[0]

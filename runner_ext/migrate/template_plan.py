@@ -12,7 +12,7 @@ from runner_ext.config.model import Engine, OrgConfig
 from runner_ext.migrate.decision import MANUAL, BuildRequest, Refusal, Refused
 from runner_ext.migrate.facts import ReadText, job_facts
 from runner_ext.migrate.jobs import CiJob, Pipeline
-from runner_ext.migrate.outcomes import JobWork
+from runner_ext.migrate.outcomes import JobWork, engine_of
 from runner_ext.migrate.rewrite import (
     JobRewrite,
     check_keys,
@@ -48,7 +48,10 @@ def plan_templates(work: list[JobWork], pipeline: Pipeline, read_text: ReadText,
 def _template_work(template: CiJob, children: list[JobWork], pipeline: Pipeline,
                    read_text: ReadText, config: OrgConfig, engine: Engine) -> JobWork | None:
     requests = [c.request for c in children if c.request is not None]
+    if len({r.engine for r in requests}) > 1:
+        return None  # the jobs need different engines: each is rewritten on its own
     shared = shared_request(requests)
+    engine = engine_of(shared, engine)
     facts = job_facts(template, pipeline, read_text)
     item = JobWork(template, facts, [], request=shared,
                    template_for=tuple(c.job.name for c in children))
