@@ -137,7 +137,7 @@ def value(state: ScriptState, command: Command, text: str) -> str:
     """A docker argument with the script's own variables filled in; refuses computed ones."""
     result = substitute(text, state.shell_vars)
     used = sorted(state.computed & set(references(result)))
-    if command.substitution or used or not is_plain(result) or command.literal_dollar:
+    if command.substitution or used or not is_plain(result):
         why = f"${used[0]} is computed by the script" if used else "shell-only expansion"
         raise Refused(f"'{command.text}' computes names at run time ({why})",
                       "use predefined variables ($CI_COMMIT_SHORT_SHA, $CI_COMMIT_TAG…) or "

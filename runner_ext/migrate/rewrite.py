@@ -17,7 +17,6 @@ from typing import Any
 from runner_ext.config.model import Engine, OrgConfig
 from runner_ext.migrate.decision import MANUAL, RESHAPE, BuildRequest, Refused
 from runner_ext.migrate.emit import dump_flow, dump_mapping, flow_list
-from runner_ext.migrate.expand import references
 from runner_ext.migrate.jobs import CiJob, Pipeline
 from runner_ext.migrate.spans import entry_span, is_empty
 from runner_ext.migrate.template_values import (
@@ -26,6 +25,7 @@ from runner_ext.migrate.template_values import (
     template_job,
 )
 from runner_ext.rules.base import Splice
+from runner_ext.variables import references
 
 KEEP = frozenset({"stage", "rules", "only", "except", "needs", "dependencies", "artifacts",
                   "when", "variables", "environment", "allow_failure", "timeout", "retry",
