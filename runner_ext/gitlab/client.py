@@ -6,6 +6,8 @@ connection errors and timeouts are retried with 0.1 s, 0.2 s, 0.4 s... pauses on
 ``retry_transient_errors`` is on. Both count against ``max_retries``, which python-gitlab takes
 per request (default 10) and has no client-wide setting for, so :class:`_BoundedGitlab` sets it
 on every request.
+
+The token goes to the configured origin only (:mod:`runner_ext.gitlab.origin`).
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from runner_ext.gitlab.api import (
     MergeRequestConflict,
 )
 from runner_ext.gitlab.auth import Credentials
-from runner_ext.gitlab.errors import api_error, connection_error
+from runner_ext.gitlab.errors import api_error, connection_error, foreign_url_error
+from runner_ext.gitlab.origin import ForeignUrl, check_transport, guard
 
 MAX_RETRIES = 5
 PER_PAGE = 100
@@ -74,13 +77,14 @@ def connect(credentials: Credentials, project: str, *,
         raise RunnerExtError(Category.USAGE, Problem(
             "not a project path", key="--project", value=repr(project),
             hint="give GROUP/NAME as in the project's URL, e.g. platform/app"))
+    check_transport(credentials.url, allow_insecure=credentials.allow_insecure)
     token = {"private_token" if credentials.kind == "private" else "oauth_token":
              credentials.token}
     client = _BoundedGitlab(
         credentials.url, **token, ssl_verify=credentials.ssl_verify,
         timeout=credentials.timeout, retry_transient_errors=True, max_retries=max_retries,
         user_agent=f"runner-ext/{__version__}")
-    client.session.hooks["response"].append(_retry_after_in_seconds)
+    client.session.hooks["response"][:0] = [guard(credentials.url), _retry_after_in_seconds]
     return RestProject(client, project, secret=credentials.token)
 
 
@@ -197,6 +201,8 @@ class RestProject:
         verb = {"LIST": "GET", "RAW": "GET"}.get(method, method)
         try:
             return self._send(method, path, query or {}, body)
+        except ForeignUrl as exc:
+            raise foreign_url_error(exc, verb, path) from None
         except gl_exc.GitlabError as exc:
             if missing_ok and exc.response_code == 404:
                 return None
