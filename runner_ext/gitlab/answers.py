@@ -63,11 +63,11 @@ class Answer:
         return value
 
     def flag(self, key: str) -> bool:
-        """A boolean; missing or null reads as false."""
+        """A required boolean."""
         value = self.data.get(key)
-        if value is not None and not isinstance(value, bool):
+        if not isinstance(value, bool):
             raise self._wrong(key, "a boolean", value)
-        return bool(value)
+        return value
 
     def strings(self, key: str) -> tuple[str, ...]:
         """A list of strings; missing or null reads as empty."""
