@@ -204,7 +204,7 @@ def _expanded_vars(variables: dict[str, Any], env: dict[str, str]) -> dict[str, 
 
 def _global_variables(project: Project) -> dict[str, Any]:
     """The root CI file's own ``variables:`` (the preview shows jobs without them)."""
-    data = YAML(typ="safe").load((project.input / ".gitlab-ci.yml").read_bytes()) or {}
+    data = YAML(typ="rt").load((project.input / ".gitlab-ci.yml").read_bytes()) or {}
     found = data.get("variables") or {}
     return {k: v.get("value", "") if isinstance(v, dict) else v for k, v in found.items()}
 
