@@ -3,7 +3,8 @@
 Two files: ``config.toml`` (a registration template: ``[[runners]]`` and
 ``[runners.kubernetes]`` without URL or token) and ``values.yaml`` for the
 ``gitlab-runner`` Helm chart, which embeds the same TOML as ``runners.config`` and reads
-the runner token from a Secret (``runners.secret``). Security contexts come from the same
+the runner token from a Secret (``runners.secret``). Both are built as data and written by
+their emitters (:mod:`runner_ext.kube.runner_config`). Security contexts come from the same
 engine profiles as standalone build pods, and are checked the same way.
 """
 
@@ -20,6 +21,7 @@ from runner_ext.kube.labels import CACHE_PVC
 from runner_ext.kube.pod import Rendered
 from runner_ext.kube.profiles import EngineProfile, engine_profile
 from runner_ext.kube.pss import Level
+from runner_ext.kube.runner_config import config_toml, helm_values
 from runner_ext.render.environment import render
 
 CONFIG = "config.toml"
@@ -88,6 +90,6 @@ def render_runner(config: OrgConfig, engine: Engine) -> Rendered:
                    enforce=Level(config.kubernetes.enforce),
                    namespace=config.kubernetes.namespace, reasons=profile.reasons)
     context["level"] = level.value
-    toml = render("kubernetes/runner-config.toml.j2", context)
-    values = render("kubernetes/runner-values.yml.j2", {**context, "config_toml": toml})
+    toml = config_toml(context)
+    values = helm_values(context, toml)
     return Rendered({CONFIG: toml, VALUES: values}, level)
