@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -259,3 +260,33 @@ def test_planner_migration_and_job_agree_on_secret_names_in_any_case(
         "job": _refused_in_the_job(name, allowed),
     }
     assert verdicts == dict.fromkeys(verdicts, refused)
+
+
+# --- org-config values in the rendered shell (security issue, "Also") -------------------
+
+HOSTILE = "a\"b'c\nd$(touch pwned)`touch pwned2` # ]] [x] \\ {y} ${HOME}"
+
+
+def test_org_config_values_reach_the_engine_as_exactly_one_word(tmp_path: Path) -> None:
+    from conftest import require_tool
+    ca = tmp_path / f"ca{HOSTILE}.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    config = parse_config({"kaniko": {"cache_dir": f"/cache{HOSTILE}"},
+                           "warmer": {"images": ["busybox:1.36.1"]},
+                           "registry": {"ca_file": str(ca), "ca_hosts": ["registry.example.com"]}})
+    shell = plan_to_shell(plan(template_spec(config, "kaniko"), "kaniko"))
+    record = tmp_path / "argv"
+    script = (shell + f'runner_ext_run() {{ printf "%s\\0" "$@" > {shlex.quote(str(record))}; }}'
+              "\nrunner_ext_prepare && runner_ext_plan\n")
+    env = {"PATH": os.environ["PATH"], "HOME": "/nonexistent",
+           **{var: "" for var in VARIABLES.values()},
+           "RUNNER_EXT_DESTINATIONS": f"{IMAGE}:1", "RUNNER_EXT_CONTEXT": ".",
+           "RUNNER_EXT_CACHE": "true", "RUNNER_EXT_CACHE_REPO": f"{IMAGE}/cache",
+           "RUNNER_EXT_DOCKERFILE": "Dockerfile", "RUNNER_EXT_WORK_DIR": str(tmp_path / "w")}
+    done = subprocess.run([require_tool("busybox"), "sh", "-c", script], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    argv = record.read_text().split("\0")[:-1]
+    assert f"--cache-dir=/cache{HOSTILE}" in argv
+    assert (tmp_path / "w" / "certs" / "ca.crt").read_text() == ca.read_text()
+    assert not list(tmp_path.glob("pwned*"))

@@ -19,6 +19,8 @@ Only busybox ``sh`` features are used, because Kaniko's debug image has nothing 
 
 from __future__ import annotations
 
+import shlex
+
 from runner_ext.planner.plan import BuildPlan, Check, PlanFile, Step
 from runner_ext.planner.references import GRAMMARS, MAX_LENGTH
 from runner_ext.planner.secrets import allowed_names
@@ -44,8 +46,8 @@ _ALPHABET = "]A-Za-z0-9._:/@+[-"
 
 
 def quote(text: str) -> str:
-    """Single-quote a literal for sh."""
-    return "'" + text.replace("'", "'\"'\"'") + "'"
+    """A literal as one sh word (:func:`shlex.quote`)."""
+    return shlex.quote(text)
 
 
 def _part(part: Part) -> str:
