@@ -124,6 +124,11 @@ _KANIKO_CAPABILITIES = (
 )
 
 
+# Raw sockets (ping, packet crafting) serve no build step of the rootless engines, which
+# cannot drop ALL (see _ROOTLESS_CAPABILITIES); GitLab Runner drops NET_RAW by default too.
+_ROOTLESS_DROP = ("NET_RAW",)
+
+
 def _confinement(localhost: str) -> Confinement:
     return Confinement("Localhost", localhost) if localhost else UNCONFINED
 
@@ -158,7 +163,7 @@ def buildkit_profile(config: OrgConfig) -> EngineProfile:
         engine="buildkit", summary=SUMMARIES["buildkit"], run_as_user=1000, run_as_non_root=True,
         allow_privilege_escalation=True, seccomp=_confinement(k.seccomp_localhost_profile),
         apparmor=_confinement(k.apparmor_localhost_profile), host_users=not k.user_namespaces,
-        state_dir="/home/user/.local/share/buildkit",
+        capabilities_drop=_ROOTLESS_DROP, state_dir="/home/user/.local/share/buildkit",
         reasons=_rootless_reasons("rootlesskit (BuildKit rootless)"),
     )
 
@@ -170,7 +175,7 @@ def buildah_profile(config: OrgConfig) -> EngineProfile:
         engine="buildah", summary=SUMMARIES["buildah"], run_as_user=1000, run_as_non_root=True,
         allow_privilege_escalation=True, seccomp=_confinement(k.seccomp_localhost_profile),
         apparmor=_confinement(k.apparmor_localhost_profile), host_users=not k.user_namespaces,
-        capabilities_add=("SETUID", "SETGID", "SETFCAP"),
+        capabilities_add=("SETUID", "SETGID", "SETFCAP"), capabilities_drop=_ROOTLESS_DROP,
         state_dir="/home/build/.local/share/containers",
         reasons=_rootless_reasons("rootless Buildah"),
     )
