@@ -3,9 +3,9 @@
 It follows the reference grammar of the distribution project (what ``docker pull`` parses):
 ``[host[:port]/]path[:tag][@digest]``, with lower-case path components. The planner checks
 values it knows with these patterns; the shell it renders checks job variables with the same
-text under ``grep -E`` (:func:`runner_ext.planner.checks.shell_checks`), so a value refused
-here is refused in the job too. No pattern matches a value starting with ``-``, so a checked
-value can never become an engine option.
+text under ``grep -E`` (``runner_ext_matches``, from :mod:`runner_ext.planner.shell`), so a
+value refused here is refused in the job too. No pattern matches a value starting with
+``-``, so a checked value can never become an engine option.
 """
 
 from __future__ import annotations
