@@ -256,6 +256,10 @@ def test_org_ca_must_be_given_as_a_file(tmp_path: Path,
 @pytest.mark.parametrize(("settings", "key"), [
     ({}, "runner.gitlab_url"),
     ({"gitlab_url": "https://gitlab.example.com"}, "runner.ci_registry"),
+    ({"gitlab_url": "https://gitlab.example.com", "ci_registry": 'reg.example.com\\"]#'},
+     "runner.ci_registry: not a registry host"),
+    ({"gitlab_url": "https://gitlab.example.com", "ci_registry": "reg.example.com/group"},
+     "runner.ci_registry: not a registry host"),
 ])
 def test_runner_config_needs_url_and_registry(settings: dict[str, str], key: str,
                                               tmp_path: Path,

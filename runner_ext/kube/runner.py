@@ -21,6 +21,7 @@ from runner_ext.kube.pod import Rendered
 from runner_ext.kube.profiles import EngineProfile, engine_profile
 from runner_ext.kube.pss import Level
 from runner_ext.kube.runner_config import config_toml, helm_values
+from runner_ext.planner.references import expected, matches
 from runner_ext.render.environment import render
 from runner_ext.variables import references, substitute
 
@@ -34,6 +35,10 @@ def _problems(config: OrgConfig, engine: Engine) -> list[Problem]:
     if not config.runner.gitlab_url:
         problems.append(Problem("the GitLab URL is not set", key="runner.gitlab_url",
                                 hint="set runner.gitlab_url, e.g. 'https://gitlab.example.com'"))
+    registry = config.runner.ci_registry
+    if registry and not matches("host", registry):
+        problems.append(Problem(f"not {expected('host').split(':')[0]}", key="runner.ci_registry",
+                                value=repr(registry), hint=f"write {expected('host')}"))
     image = config.image_for(engine).executor
     for name in references(image):
         if name == "CI_REGISTRY" and config.runner.ci_registry:
