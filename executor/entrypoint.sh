@@ -92,18 +92,22 @@ runner_ext_auth_key() {
   esac
 }
 
-# Prints one `"host":{"auth":"…"}` member. The password reaches base64 through a pipe from
-# the printf builtin, so it never appears in any process's argv.
-runner_ext_auth_member() {
-  printf '"%s":{"auth":"' "$(runner_ext_auth_key "$1")"
-  printf '%s:%s' "$2" "$3" | base64 | tr -d '\n'
-  printf '"}'
+# A JSON string: backslash and double quote escaped. Only registry hosts reach it, and
+# runner_ext_matches admits neither character nor any control character in a host; the
+# escaping keeps this writer correct on its own. (No executor image has a JSON tool: Kaniko's
+# debug image and BuildKit's are busybox, which has none.)
+runner_ext_json_string() {
+  printf '"%s"' "$(printf '%s' "$1" | sed 's/[\\"]/\\&/g')"
 }
 
-runner_ext_valid_host() {
-  case "$1" in
-    "" | *[!A-Za-z0-9.:/_-]*) return 1 ;;
-  esac
+# Prints one `"host":{"auth":"…"}` member for a host runner_ext_matches accepted. The auth
+# value is base64 ([A-Za-z0-9+/=]), so it needs no escaping. The password reaches base64
+# through a pipe from the printf builtin, so it never appears in any process's argv.
+runner_ext_auth_member() {
+  runner_ext_json_string "$(runner_ext_auth_key "$1")"
+  printf ':{"auth":"'
+  printf '%s:%s' "$2" "$3" | base64 | tr -d '\n'
+  printf '"}'
 }
 
 # The extra registries: RUNNER_EXT_REGISTRY_AUTH holds (or, as a file variable, names a file
@@ -120,8 +124,8 @@ runner_ext_extra_auths() {
     read -r runner_ext_h runner_ext_u runner_ext_p <<EOF
 $runner_ext_line
 EOF
-    if [ -z "$runner_ext_p" ] || ! runner_ext_valid_host "$runner_ext_h"; then
-      runner_ext_say "RUNNER_EXT_REGISTRY_AUTH line $runner_ext_n is not 'host username password' (the line is not shown: it may hold a secret)"
+    if [ -z "$runner_ext_p" ] || ! runner_ext_matches host "$runner_ext_h"; then
+      runner_ext_say "RUNNER_EXT_REGISTRY_AUTH line $runner_ext_n is not 'host username password' with host a registry host[:port] (the line is not shown: it may hold a secret)"
       return 2
     fi
     case "$runner_ext_seen" in *" $runner_ext_h "*) continue ;; esac
@@ -146,6 +150,10 @@ runner_ext_auth_source() {
 # Writes {"auths":{…}} for CI_REGISTRY (the job token) and the extra registries; an extra
 # entry for CI_REGISTRY's host replaces the job token.
 runner_ext_auth_json() {
+  if [ -n "${CI_REGISTRY:-}" ] && ! runner_ext_matches host "$CI_REGISTRY"; then
+    runner_ext_say "CI_REGISTRY is not a registry host[:port] (the value is not shown); it is set by GitLab: check the project's or group's CI/CD variables for one that overrides it"
+    return 2
+  fi
   runner_ext_extra=$(runner_ext_extra_auths) || return $?
   runner_ext_hosts=${runner_ext_extra##*runner_ext_hosts}
   runner_ext_extra=${runner_ext_extra%"${runner_ext_nl}runner_ext_hosts"*}
@@ -172,7 +180,11 @@ runner_ext_write_auth() {
     mkdir -p -- "$(dirname -- "$RUNNER_EXT_AUTH_FILE")" &&
       : > "$RUNNER_EXT_AUTH_FILE" && chmod 600 "$RUNNER_EXT_AUTH_FILE" &&
       runner_ext_auth_json > "$RUNNER_EXT_AUTH_FILE"
-  )
+  ) || {
+    runner_ext_rc=$?
+    rm -f -- "$RUNNER_EXT_AUTH_FILE"
+    return "$runner_ext_rc"
+  }
 }
 
 # --- running the engine --------------------------------------------------------------
@@ -270,7 +282,8 @@ runner_ext_diagnosis() {
 # --- main ----------------------------------------------------------------------------
 
 runner_ext_main() {
-  if ! command -v runner_ext_plan > /dev/null 2>&1 || ! command -v runner_ext_prepare > /dev/null 2>&1; then
+  if ! command -v runner_ext_plan > /dev/null 2>&1 || ! command -v runner_ext_prepare > /dev/null 2>&1 ||
+    ! command -v runner_ext_matches > /dev/null 2>&1; then
     runner_ext_say "the build plan is not defined: source this file after the plan functions of the runner-ext CI template"
     return 3
   fi

@@ -127,7 +127,7 @@ def test_manifests_pass_kubernetes_validate(manifests: list[Path], version: str)
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     objects = sum(len(list(YAML(typ="safe").load_all(p.read_text()))) for p in manifests)
-    assert done.stdout.count("passed for resource") == objects == 7
+    assert done.stdout.count("passed for resource") == objects == 11  # 4 NetworkPolicies
 
 
 def _keys(node: Any, prefix: str) -> Iterator[str]:

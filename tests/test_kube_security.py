@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import tomllib
 from conftest import require_tool
 from ruamel.yaml import YAML
 
@@ -23,8 +24,10 @@ from runner_ext.cli.main import run
 from runner_ext.config import ENGINES, Engine, OrgConfig, parse_config
 from runner_ext.kube.gitctx import parse_git_context
 from runner_ext.kube.pod import CLONE_SCRIPT, PodRequest, render_pod
-from runner_ext.kube.pss import Level, check_pod, highest_level
+from runner_ext.kube.profiles import KANIKO_CAPABILITIES
+from runner_ext.kube.pss import Level, capabilities_baseline, check_pod, highest_level
 from runner_ext.kube.pss.load import pods_from_text
+from runner_ext.kube.runner import render_runner
 from runner_ext.kube.warmer import base_images, render_warmer
 from runner_ext.planner import plan
 from runner_ext.planner.from_config import WORK_DIRS, spec_from_config
@@ -81,13 +84,32 @@ def test_no_build_pod_uses_host_access_or_privileged_mode(engine: Engine) -> Non
     assert not [e for e in build.get("env", []) if "valueFrom" in e]
 
 
-def test_kaniko_is_root_without_escalation_or_added_capabilities() -> None:
+def test_kaniko_is_root_without_escalation_dropping_all_but_documented_capabilities() -> None:
     build = _build_pod(OrgConfig(), "kaniko")["containers"][0]
     context = build["securityContext"]
     assert context["runAsUser"] == 0
     assert context["allowPrivilegeEscalation"] is False
-    assert "capabilities" not in context
+    assert context["capabilities"] == {"drop": ["ALL"], "add": list(KANIKO_CAPABILITIES)}
+    assert set(KANIKO_CAPABILITIES) < capabilities_baseline.ALLOWED
     assert context["seccompProfile"] == {"type": "RuntimeDefault"}
+    docs = (Path(__file__).parent.parent / "docs" / "kubernetes.md").read_text()
+    for capability in KANIKO_CAPABILITIES:  # each one explained in the docs' table
+        assert re.search(rf"^\| `{capability}` \| .+ \|$", docs, re.M), capability
+
+
+def test_kaniko_pod_and_runner_config_pass_check_pod_at_baseline(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    request = PodRequest("kaniko", CONTEXT, (IMAGE,))
+    ((name, text),) = render_pod(OrgConfig(), request).files.items()
+    (tmp_path / name).write_text(text)
+    assert run(["check", "pod", str(tmp_path / name), "--level", "baseline"]) == 0
+    assert "0 violate the baseline level" in capsys.readouterr().out
+    config = parse_config({"runner": {"gitlab_url": "https://gitlab.example.com",
+                                      "ci_registry": "registry.example.com"}})
+    toml = tomllib.loads(render_runner(config, "kaniko").files["config.toml"])
+    kube = toml["runners"][0]["kubernetes"]
+    assert kube["build_container_security_context"]["capabilities"] == {
+        "drop": ["ALL"], "add": list(KANIKO_CAPABILITIES)}
 
 
 @pytest.mark.parametrize("engine", ["buildkit", "buildah"])
@@ -234,6 +256,10 @@ def test_org_ca_must_be_given_as_a_file(tmp_path: Path,
 @pytest.mark.parametrize(("settings", "key"), [
     ({}, "runner.gitlab_url"),
     ({"gitlab_url": "https://gitlab.example.com"}, "runner.ci_registry"),
+    ({"gitlab_url": "https://gitlab.example.com", "ci_registry": 'reg.example.com\\"]#'},
+     "runner.ci_registry: not a registry host"),
+    ({"gitlab_url": "https://gitlab.example.com", "ci_registry": "reg.example.com/group"},
+     "runner.ci_registry: not a registry host"),
 ])
 def test_runner_config_needs_url_and_registry(settings: dict[str, str], key: str,
                                               tmp_path: Path,

@@ -23,8 +23,9 @@ class Confinement:
 
 RUNTIME_DEFAULT = Confinement("RuntimeDefault")
 SUMMARIES = {
-    "kaniko": "root (UID 0) without privileged mode, added capabilities or privilege "
-              "escalation; RuntimeDefault seccomp",
+    "kaniko": "root (UID 0) without privileged mode or privilege escalation; ALL "
+              "capabilities dropped but the seven file-owner and user-switch ones it needs; "
+              "RuntimeDefault seccomp",
     "buildkit": "rootless (UID 1000); seccomp and AppArmor relaxed (Unconfined, or "
                 "node-local Localhost profiles) for rootlesskit's user namespace",
     "buildah": "rootless (UID 1000) with SETUID/SETGID/SETFCAP; seccomp and AppArmor "
@@ -46,6 +47,7 @@ class EngineProfile:
     apparmor: Confinement | None
     host_users: bool
     capabilities_add: tuple[str, ...] = ()
+    capabilities_drop: tuple[str, ...] = ()
     state_dir: str = ""
     reasons: dict[str, str] = field(default_factory=dict)
 
@@ -96,11 +98,35 @@ _KANIKO_ROOT = (
     "Kaniko runs as UID 0: it unpacks the base image into its own root filesystem with the "
     "files' original owners and runs RUN steps itself, without a nested container"
 )
+# What Kaniko needs back after dropping ALL, and why: it unpacks images as root into its own
+# root filesystem, keeping owners, modes and file capabilities, and runs RUN steps as the
+# Dockerfile's USER. All are in the Pod Security baseline's allowed set (PSS104).
+KANIKO_CAPABILITIES: dict[str, str] = {
+    "CHOWN": "give unpacked and copied files their owners from the image "
+             "(without it: 'chown /bin: operation not permitted')",
+    "DAC_OVERRIDE": "read and write files whatever their mode, as root normally can: unpacking "
+                    "read-only directories, snapshotting, saving files between stages "
+                    "(without it: 'mkdir /kaniko/0/…: permission denied')",
+    "FOWNER": "chmod and set times on files owned by other users while unpacking "
+              "(without it: 'chmod /var/cache/apt/archives/partial: operation not permitted')",
+    "FSETID": "keep setuid/setgid bits on files of other groups (e.g. setgid tools in Debian "
+              "base images); without it the kernel clears them",
+    "SETUID": "run RUN steps as the Dockerfile's USER, and let su, setpriv and package "
+              "scripts inside RUN switch users",
+    "SETGID": "the same for groups (USER user:group, supplementary groups)",
+    "SETFCAP": "write file capabilities (security.capability), e.g. when rpm or dnf installs "
+               "ping; without it package installs fail",
+}
 _KANIKO_CAPABILITIES = (
-    "Kaniko keeps the runtime's default capabilities (CHOWN, DAC_OVERRIDE, FOWNER, SETUID, "
-    "SETGID…) to give files their owners and run RUN steps as other users; with none, most "
-    "Dockerfiles fail"
+    "Kaniko drops ALL capabilities but adds back " + ", ".join(KANIKO_CAPABILITIES)
+    + " to give files their owners, modes and file capabilities and to run RUN steps as "
+    "other users; with only NET_BIND_SERVICE, most Dockerfiles fail"
 )
+
+
+# Raw sockets (ping, packet crafting) serve no build step of the rootless engines, which
+# cannot drop ALL (see _ROOTLESS_CAPABILITIES); GitLab Runner drops NET_RAW by default too.
+_ROOTLESS_DROP = ("NET_RAW",)
 
 
 def _confinement(localhost: str) -> Confinement:
@@ -118,11 +144,13 @@ def _rootless_reasons(tool: str) -> dict[str, str]:
 
 
 def kaniko_profile(config: OrgConfig) -> EngineProfile:
-    """Root, no privilege escalation, default capabilities, RuntimeDefault seccomp."""
+    """Root, no privilege escalation, ALL capabilities dropped but
+    :data:`KANIKO_CAPABILITIES`, RuntimeDefault seccomp."""
     return EngineProfile(
         engine="kaniko", summary=SUMMARIES["kaniko"], run_as_user=0, run_as_non_root=False,
         allow_privilege_escalation=False, seccomp=RUNTIME_DEFAULT, apparmor=None,
         host_users=not config.kubernetes.user_namespaces,
+        capabilities_add=tuple(KANIKO_CAPABILITIES), capabilities_drop=("ALL",),
         reasons={"PSS203": _KANIKO_ROOT, "PSS204": _KANIKO_ROOT,
                  "PSS206": _KANIKO_CAPABILITIES},
     )
@@ -135,7 +163,7 @@ def buildkit_profile(config: OrgConfig) -> EngineProfile:
         engine="buildkit", summary=SUMMARIES["buildkit"], run_as_user=1000, run_as_non_root=True,
         allow_privilege_escalation=True, seccomp=_confinement(k.seccomp_localhost_profile),
         apparmor=_confinement(k.apparmor_localhost_profile), host_users=not k.user_namespaces,
-        state_dir="/home/user/.local/share/buildkit",
+        capabilities_drop=_ROOTLESS_DROP, state_dir="/home/user/.local/share/buildkit",
         reasons=_rootless_reasons("rootlesskit (BuildKit rootless)"),
     )
 
@@ -147,7 +175,7 @@ def buildah_profile(config: OrgConfig) -> EngineProfile:
         engine="buildah", summary=SUMMARIES["buildah"], run_as_user=1000, run_as_non_root=True,
         allow_privilege_escalation=True, seccomp=_confinement(k.seccomp_localhost_profile),
         apparmor=_confinement(k.apparmor_localhost_profile), host_users=not k.user_namespaces,
-        capabilities_add=("SETUID", "SETGID", "SETFCAP"),
+        capabilities_add=("SETUID", "SETGID", "SETFCAP"), capabilities_drop=_ROOTLESS_DROP,
         state_dir="/home/build/.local/share/containers",
         reasons=_rootless_reasons("rootless Buildah"),
     )

@@ -3,7 +3,8 @@
 Two files: ``config.toml`` (a registration template: ``[[runners]]`` and
 ``[runners.kubernetes]`` without URL or token) and ``values.yaml`` for the
 ``gitlab-runner`` Helm chart, which embeds the same TOML as ``runners.config`` and reads
-the runner token from a Secret (``runners.secret``). Security contexts come from the same
+the runner token from a Secret (``runners.secret``). Both are built as data and written by
+their emitters (:mod:`runner_ext.kube.runner_config`). Security contexts come from the same
 engine profiles as standalone build pods, and are checked the same way.
 """
 
@@ -19,6 +20,8 @@ from runner_ext.kube.labels import CACHE_PVC
 from runner_ext.kube.pod import Rendered
 from runner_ext.kube.profiles import EngineProfile, engine_profile
 from runner_ext.kube.pss import Level
+from runner_ext.kube.runner_config import config_toml, helm_values
+from runner_ext.planner.references import expected, matches
 from runner_ext.render.environment import render
 from runner_ext.variables import references, substitute
 
@@ -32,6 +35,10 @@ def _problems(config: OrgConfig, engine: Engine) -> list[Problem]:
     if not config.runner.gitlab_url:
         problems.append(Problem("the GitLab URL is not set", key="runner.gitlab_url",
                                 hint="set runner.gitlab_url, e.g. 'https://gitlab.example.com'"))
+    registry = config.runner.ci_registry
+    if registry and not matches("host", registry):
+        problems.append(Problem(f"not {expected('host').split(':')[0]}", key="runner.ci_registry",
+                                value=repr(registry), hint=f"write {expected('host')}"))
     image = config.image_for(engine).executor
     for name in references(image):
         if name == "CI_REGISTRY" and config.runner.ci_registry:
@@ -88,6 +95,6 @@ def render_runner(config: OrgConfig, engine: Engine) -> Rendered:
                    enforce=Level(config.kubernetes.enforce),
                    namespace=config.kubernetes.namespace, reasons=profile.reasons)
     context["level"] = level.value
-    toml = render("kubernetes/runner-config.toml.j2", context)
-    values = render("kubernetes/runner-values.yml.j2", {**context, "config_toml": toml})
+    toml = config_toml(context)
+    values = helm_values(context, toml)
     return Rendered({CONFIG: toml, VALUES: values}, level)

@@ -23,9 +23,11 @@ from runner_ext.planner.spec import RegistryOptions
 from runner_ext.render.environment import render
 from runner_ext.variables import substitute
 
-WARMER_UID = 1000
+# Any non-root UID works (the warmer writes only to the cache volume, owned through fsGroup);
+# one of 10000 and above cannot collide with a user of the node.
+WARMER_UID = 65532
 FILES = {"pvc": "kaniko-cache-pvc.yaml", "job": "kaniko-warmer-job.yaml",
-         "cronjob": "kaniko-warmer-cronjob.yaml"}
+         "cronjob": "kaniko-warmer-cronjob.yaml", "netpol": "kaniko-warmer-networkpolicy.yaml"}
 
 
 def _global_args(commands: Sequence[Any]) -> dict[str, str]:
@@ -95,7 +97,7 @@ def _context(config: OrgConfig, images: Sequence[str]) -> dict[str, Any]:
 
 
 def render_warmer(config: OrgConfig, dockerfiles: Mapping[str, str]) -> Rendered:
-    """The PVC, Job and CronJob; the warmer's pods must meet the restricted level."""
+    """The PVC, Job, CronJob and NetworkPolicy; the warmer's pods must meet restricted."""
     context = _context(config, warm_images(config, dockerfiles))
     files = {path: render("kubernetes/warmer.yml.j2", {**context, "part": part})
              for part, path in FILES.items()}

@@ -15,7 +15,7 @@ from runner_ext.migrate.facts import JobFacts
 from runner_ext.migrate.interpret import ScriptState, relative
 from runner_ext.migrate.rules import computed_name
 from runner_ext.planner.cache import repository_of
-from runner_ext.planner.secrets import looks_secret
+from runner_ext.planner.secrets import secret_refused
 
 _PROJECT_DIR = ("$CI_PROJECT_DIR", "${CI_PROJECT_DIR}")
 # The one engine that builds several platforms in one run.
@@ -145,9 +145,8 @@ def _paths(facts: JobFacts, state: ScriptState, build: BuildFlags,
 def _build_args(facts: JobFacts, state: ScriptState, build: BuildFlags,
                 config: OrgConfig) -> list[str]:
     args = []
-    allowed = {a.upper() for a in config.build.allow_secret_build_args}
     for name, arg in build.build_args:
-        if looks_secret(name) and name.upper() not in allowed:
+        if secret_refused(name, config.build.allow_secret_build_args):
             raise Refused(f"build arg {name} looks like a secret; the runner-ext template "
                           "refuses it (build args end up in image history and cache keys)",
                           "pass it as a secret mount or file, or list it in "

@@ -35,6 +35,17 @@ class DigestOutput:
 
 
 @dataclass(frozen=True)
+class Check:
+    """A job variable checked before any command runs: each item (``lines``) or the value,
+    when not empty, must be a ``kind`` of :mod:`runner_ext.planner.references` (or, for
+    ``operand``, must not start with ``-``)."""
+
+    var: Var
+    kind: str
+    lines: bool = False
+
+
+@dataclass(frozen=True)
 class BuildPlan:
     """An engine's complete plan for one build spec."""
 
@@ -44,6 +55,7 @@ class BuildPlan:
     files: tuple[PlanFile, ...]
     auth_file: Word
     digest: DigestOutput | None
+    checks: tuple[Check, ...] = ()
 
     def argv(self) -> list[list[str]]:
         """The commands as plain argv lists; only for plans of concrete specs."""
@@ -77,4 +89,4 @@ def _literal(arg: Arg) -> str:
                      value=repr(arg))
 
 
-__all__ = ["BuildPlan", "DigestOutput", "PlanFile", "Step", "steps_for_each", "word"]
+__all__ = ["BuildPlan", "Check", "DigestOutput", "PlanFile", "Step", "steps_for_each", "word"]

@@ -1,9 +1,16 @@
 """Render a build plan as POSIX shell, for plans whose values are job variables.
 
-The output defines two functions and nothing else:
+The output defines functions and nothing else:
 
-- ``runner_ext_prepare``: exports the engine's environment, writes its config files and
-  sets ``RUNNER_EXT_AUTH_FILE``, ``RUNNER_EXT_DIGEST_PATH`` and ``RUNNER_EXT_DIGEST_FORMAT``;
+- ``runner_ext_matches KIND VALUE``: whether a value is an image reference, repository,
+  registry host or mirror (the grammar of :mod:`runner_ext.planner.references`, run by
+  ``grep -E``) or an ``operand`` (not starting with ``-``); the executor entrypoint checks
+  registry hosts with it too;
+- ``runner_ext_check``: refuses, with one line naming the variable, a job variable that is
+  not what :data:`runner_ext.planner.validate.FIELD_KINDS` says it must be;
+- ``runner_ext_prepare``: checks the job variables the plan uses, exports the engine's
+  environment, writes its config files and sets ``RUNNER_EXT_AUTH_FILE``,
+  ``RUNNER_EXT_DIGEST_PATH`` and ``RUNNER_EXT_DIGEST_FORMAT``;
 - ``runner_ext_plan``: runs each step through ``runner_ext_run "$@"`` (supplied by the
   executor entrypoint), stopping at the first failure.
 
@@ -12,7 +19,11 @@ Only busybox ``sh`` features are used, because Kaniko's debug image has nothing 
 
 from __future__ import annotations
 
-from runner_ext.planner.plan import BuildPlan, PlanFile, Step
+import shlex
+
+from runner_ext.planner.plan import BuildPlan, Check, PlanFile, Step
+from runner_ext.planner.references import GRAMMARS, MAX_LENGTH
+from runner_ext.planner.secrets import allowed_names
 from runner_ext.planner.words import (
     ITEM,
     Arg,
@@ -27,12 +38,16 @@ from runner_ext.planner.words import (
 )
 
 # A newline as IFS, written on one line so the generated text indents cleanly in YAML.
-_NL_IFS = "runner_ext_nl=$(printf '\\n.'); IFS=${runner_ext_nl%.}"
+# (Its own variable: the entrypoint's runner_ext_nl is a bare newline.)
+_NL_IFS = "runner_ext_nl_dot=$(printf '\\n.'); IFS=${runner_ext_nl_dot%.}"
+# Every character the grammars admit, as the body of a sh bracket expression (']' first,
+# '-' last); anything else (blanks, quotes, newlines) is refused before grep reads the value.
+_ALPHABET = "]A-Za-z0-9._:/@+[-"
 
 
 def quote(text: str) -> str:
-    """Single-quote a literal for sh."""
-    return "'" + text.replace("'", "'\"'\"'") + "'"
+    """A literal as one sh word (:func:`shlex.quote`)."""
+    return shlex.quote(text)
 
 
 def _part(part: Part) -> str:
@@ -66,9 +81,9 @@ def _loop(var: Var, body: list[str], indent: str) -> list[str]:
 def _refuse(each: Each, indent: str) -> list[str]:
     if not each.refuse_names:
         return []
-    allowed = "|".join(quote(n.upper()) for n in each.allow_names)
-    patterns = "|".join(f"*{quote(p.strip('*'))}{'*' if p.endswith('*') else ''}"
-                        if p.startswith("*") else quote(p) for p in each.refuse_names)
+    allowed = "|".join(quote(n) for n in allowed_names(each.allow_names))
+    patterns = "|".join(_glob(p) for p in each.refuse_names)
+    # tr a-z A-Z is runner_ext.planner.secrets.fold.
     return [
         f'{indent}runner_ext_name=$(printf %s "${{{ITEM.name}%%=*}}" | tr a-z A-Z)',
         f'{indent}case "$runner_ext_name" in',
@@ -80,6 +95,60 @@ def _refuse(each: Each, indent: str) -> list[str]:
         f"{indent}    return 2 ;;",
         f"{indent}esac",
     ]
+
+
+def _glob(pattern: str) -> str:
+    """An fnmatch pattern of ``*`` and literal text as a sh case pattern."""
+    return "*".join(quote(piece) if piece else "" for piece in pattern.split("*"))
+
+
+def _matches_function() -> list[str]:
+    kinds = [f"    {kind}) set -- \"$2\" {quote(regex)} {quote(what)} ;;"
+             for kind, (regex, what) in GRAMMARS.items()]
+    return [
+        "runner_ext_matches() {",
+        '  case $1 in',
+        '    operand) runner_ext_expected="a value not starting with \'-\' (it would be read '
+        'as an option)"',
+        '      case $2 in -*) return 1 ;; esac; return 0 ;;',
+        *kinds,
+        "    *) return 3 ;;",
+        "  esac",
+        "  runner_ext_expected=$3",
+        f'  case $1 in "" | *[!{_ALPHABET}]*) return 1 ;; esac',
+        f'  [ "${{#1}}" -le {MAX_LENGTH} ] && printf \'%s\\n\' "$1" | grep -Eq -e "^($2)\\$"',
+        "}",
+    ]
+
+
+def _check_function() -> list[str]:
+    return [
+        "runner_ext_check() {",
+        "  runner_ext_kind=$1; runner_ext_var=$2",
+        '  if [ "$4" = lines ]; then',
+        f"    runner_ext_ifs=$IFS; {_NL_IFS}; set -f",
+        '    set -- $3',
+        "    IFS=$runner_ext_ifs; set +f",
+        "  else",
+        '    set -- "$3"',
+        "  fi",
+        '  for runner_ext_value in "$@"; do',
+        '    runner_ext_matches "$runner_ext_kind" "$runner_ext_value" && continue',
+        "    printf 'runner-ext: %s is not %s: %s\\n' \"$runner_ext_var\" "
+        '"$runner_ext_expected" "\'$(printf %s "$runner_ext_value" | tr -c \'\\040-\\176\' '
+        "'?')'\" >&2",
+        "    return 2",
+        "  done",
+        "}",
+    ]
+
+
+def _check(check: Check) -> str:
+    name = check.var.name
+    call = f'runner_ext_check {check.kind} {name} "${{{name}}}"'
+    if check.lines:
+        return f"  {call} lines || return $?"
+    return f'  [ -z "${{{name}}}" ] || {call} || return $?'
 
 
 def _args(args: tuple[Arg, ...], indent: str) -> list[str]:
@@ -141,6 +210,7 @@ def plan_to_shell(plan: BuildPlan) -> str:
     digest = plan.digest
     prepare = [
         "runner_ext_prepare() {",
+        *[_check(c) for c in plan.checks],
         *[f"  export {name}={shell_word(value)}" for name, value in plan.env],
         *[line for f in plan.files for line in _file(f)],
         f"  RUNNER_EXT_AUTH_FILE={shell_word(plan.auth_file)}",
@@ -149,4 +219,4 @@ def plan_to_shell(plan: BuildPlan) -> str:
         "}",
     ]
     run = ["runner_ext_plan() {", *[line for s in plan.steps for line in _step(s)], "}"]
-    return "\n".join([*prepare, *run]) + "\n"
+    return "\n".join([*_matches_function(), *_check_function(), *prepare, *run]) + "\n"

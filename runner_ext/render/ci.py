@@ -13,7 +13,8 @@ from runner_ext.planner.shell import plan_to_shell
 from runner_ext.render.environment import render
 
 SUMMARIES: dict[str, str] = {
-    "kaniko": "runs as root, needs no privileges or capabilities (Pod Security baseline)",
+    "kaniko": "runs as root, ALL capabilities dropped but seven from the default set, no "
+              "privileges (Pod Security baseline)",
     "buildkit": "rootless (UID 1000), needs seccomp and AppArmor Unconfined or Localhost profiles",
     "buildah": "UID 1000, SETUID/SETGID/SETFCAP, seccomp and AppArmor Unconfined or Localhost",
 }

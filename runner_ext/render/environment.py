@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
+import io
 import os
+import sys
 import tempfile
 from collections.abc import Mapping
 from functools import cache
@@ -11,20 +12,52 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from runner_ext.errors import Category, Problem, RunnerExtError
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
+@cache
+def _emitter() -> YAML:
+    yaml = YAML()
+    yaml.width = sys.maxsize  # one line per scalar: the templates place it after a key
+    return yaml
+
+
+def _styled(value: object) -> object:
+    """Strings double-quoted (escapes for every special character), collections in flow."""
+    if isinstance(value, str):
+        return DoubleQuotedScalarString(value)
+    if isinstance(value, Mapping):
+        mapping = CommentedMap((_styled(k), _styled(v)) for k, v in value.items())
+        mapping.fa.set_flow_style()
+        return mapping
+    if isinstance(value, (list, tuple)):
+        sequence = CommentedSeq(_styled(v) for v in value)
+        sequence.fa.set_flow_style()
+        return sequence
+    return value
+
+
+def _emit(value: object) -> str:
+    stream = io.StringIO()
+    _emitter().dump(_styled(value), stream)
+    text = stream.getvalue()
+    return text.removesuffix("\n...\n").removesuffix("\n")
+
+
 def yaml_scalar(value: object) -> str:
-    """A YAML scalar for any string/bool/number: JSON's double-quoted form is valid YAML."""
-    return json.dumps(value)
+    """A YAML scalar for a string/bool/number, written by ruamel.yaml's emitter on one line."""
+    return _emit(value)
 
 
 def yaml_flow(value: object) -> str:
-    """A YAML flow collection (list or mapping) in JSON form."""
-    return json.dumps(value)
+    """A YAML flow collection (list or mapping), written by ruamel.yaml's emitter."""
+    return _emit(value)
 
 
 @cache
