@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 from dataclasses import dataclass
 
 from runner_ext.dockerfile.model import Instruction
+from runner_ext.limits import DOCKERFILE_INSTRUCTIONS
 
 OPERATORS = frozenset({"&&", "||", ";", "|", "&", ";;", "|&"})
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
@@ -45,6 +47,14 @@ def run_commands(instruction: Instruction) -> list[SimpleCommand] | None:
 
 def split_commands(script: str) -> list[SimpleCommand] | None:
     """Split ``script`` at ``&&``, ``||``, ``;``, ``|``, ``&`` and newlines."""
+    commands = _split(script)
+    return None if commands is None else list(commands)
+
+
+# Several rules look at every RUN: each script is split once (a Dockerfile has at most
+# DOCKERFILE_INSTRUCTIONS instructions, so one Dockerfile never evicts its own scripts).
+@functools.lru_cache(maxsize=DOCKERFILE_INSTRUCTIONS.value)
+def _split(script: str) -> tuple[SimpleCommand, ...] | None:
     lexer = shlex.shlex(script.replace("\n", " ; "), posix=True, punctuation_chars=True)
     lexer.whitespace_split = True
     try:
@@ -61,7 +71,7 @@ def split_commands(script: str) -> list[SimpleCommand] | None:
             before, current = token, []
         else:
             current.append(token)
-    return commands
+    return tuple(commands)
 
 
 def _command(tokens: list[str], before: str | None, after: str | None) -> SimpleCommand:
