@@ -54,6 +54,11 @@ YAML_NODES = Limit(
     "manifests)",
     "YAML aliases expand to more than {limit} nodes",
     "each alias repeats its anchor's whole content; nest fewer aliases in one another")
+SCRIPT_LINES = Limit(
+    100_000, "lines", "script lines of all jobs together, once extends and !reference are "
+    "resolved (each job's before_script, script and after_script)",
+    "job scripts expand to more than {limit} lines (extends and !reference resolved)",
+    "a !reference to lists of !references repeats them all; reference fewer in one another")
 MANIFEST_BYTES = Limit(
     1024 * 1024, "bytes", "each manifest given to check pod (checked before parsing)",
     "manifest is too large to check (more than {limit} bytes)",
@@ -84,6 +89,7 @@ LIMITS: dict[str, Limit] = {
     "CI_FILES": CI_FILES,
     "YAML_DEPTH": YAML_DEPTH,
     "YAML_NODES": YAML_NODES,
+    "SCRIPT_LINES": SCRIPT_LINES,
     "MANIFEST_BYTES": MANIFEST_BYTES,
     "DOCKERFILE_BYTES": DOCKERFILE_BYTES,
     "DOCKERFILE_LINES": DOCKERFILE_LINES,

@@ -138,6 +138,41 @@ def test_to_data_keeps_its_own_budget() -> None:
     assert str(caught.value).startswith("ci.yml:3: YAML")
 
 
+def _fan_out(layers: int, width: int, body: Callable[[int, int], str]) -> bytes:
+    """Hidden jobs ``.l0`` … in layers, each made of ``width`` uses of the layer below."""
+    text = ".l0w0:\n  script: [echo hi]\n"
+    for layer in range(1, layers + 1):
+        text += "".join(f".l{layer}w{w}:\n{body(layer, width)}" for w in range(width))
+    return (text + BUILD_JOB.replace("build:\n", f"build:\n  extends: .l{layers}w0\n")).encode()
+
+
+def test_extends_fan_out_is_resolved_once_per_template(tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """Eleven layers of templates each extending six of the layer below: 6**11 merges in
+    the old resolver, one per template now (GitLab resolves each job once too)."""
+    def extends(layer: int, width: int) -> str:
+        below = range(width) if layer > 1 else [0]
+        return f"  extends: [{', '.join(f'.l{layer - 1}w{w}' for w in below)}]\n"
+
+    (tmp_path / ".gitlab-ci.yml").write_bytes(_fan_out(10, 6, extends))
+    (tmp_path / "Dockerfile").write_text("FROM busybox:1.36.1\n")
+    with deadline():
+        code = run(["--dry-run", str(tmp_path)], prog="migrate-project", command=migrate_cli.app)
+    assert code == 0, capsys.readouterr().err
+
+
+def test_reference_fan_out_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A job and four templates, each script 30 !references to the next: 30**5 lines."""
+    text = ".r0:\n  script: [echo hi]\n" + "".join(
+        f".r{n}:\n  script:\n" + f"    - !reference [.r{n - 1}, script]\n" * 30
+        for n in range(1, 5))
+    uses = "    - !reference [.r4, script]\n" * 30
+    build = BUILD_JOB.replace("  script:\n", "  script:\n" + uses)
+    files = {".gitlab-ci.yml": (text + build).encode(), "Dockerfile": b"FROM busybox:1\n"}
+    err = _refused(tmp_path, files, capsys)
+    assert f".gitlab-ci.yml:99: {limits.SCRIPT_LINES.text()} (got !reference [.r4, script])" in err
+
+
 # --- includes and file size (finding 9) ----------------------------------------------------
 
 def test_include_loop_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
