@@ -17,7 +17,9 @@ _DAEMONLESS_COMMANDS = {
     "buildctl": "buildkit", "buildctl-daemonless.sh": "buildkit",
 }
 _DAEMONLESS_IMAGES = (("kaniko", "kaniko"), ("buildah", "buildah"), ("buildkit", "buildkit"))
-_DIND = re.compile(r"(^|/)docker:([^/]*-)?dind([-@:]|$)|(^|/)docker:dind")
+# docker:dind, docker:27-dind-rootless, …/docker/dind, a mirror's …/docker:24-dind.
+_DIND = re.compile(r"(^|/)docker:([^/]*-)?dind([-@:]|$)|(^|/)docker:dind"
+                   r"|(^|/)([^/:@]*[-_.])?dind([-_.][^/:@]*)?([:@]|$)")
 
 
 @dataclass
@@ -33,6 +35,7 @@ class JobFacts:
     after_commands: list[Command] = field(default_factory=list)
     script_problems: list[str] = field(default_factory=list)
     calls: list[DockerCall] = field(default_factory=list)
+    items: list[str] = field(default_factory=list)  # before_script + script, as written
     read_text: ReadText = lambda _path: None
 
     @property
@@ -73,7 +76,7 @@ class JobFacts:
 
 
 def is_dind(service: str) -> bool:
-    """True for a ``docker:…dind`` service image."""
+    """True for a Docker-in-Docker service image (``docker:…dind`` or a ``…/dind`` mirror)."""
     return bool(_DIND.search(service))
 
 
@@ -107,6 +110,7 @@ def job_facts(job: CiJob, pipeline: Pipeline, read_text: ReadText) -> JobFacts:
             facts.script_problems.append(f"{key} uses a !reference runner-ext cannot resolve")
         else:
             main.extend(lines)
+    facts.items = main
     facts.commands, problems = parse_script(main)
     facts.script_problems.extend(problems)
     after = pipeline.script(effective.get("after_script"))
