@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from runner_ext.dockerfile.model import Instruction
+from runner_ext.limits import DOCKERFILE_INSTRUCTIONS
 from runner_ext.sh import ShellSyntaxError, Token, Word, tokenize
 from runner_ext.variables import ASSIGNMENT
 
@@ -44,6 +46,14 @@ def run_commands(instruction: Instruction) -> list[SimpleCommand] | None:
 
 def split_commands(script: str) -> list[SimpleCommand] | None:
     """Split ``script`` at ``&&``, ``||``, ``;``, ``|``, ``&`` and newlines."""
+    commands = _split(script)
+    return None if commands is None else list(commands)
+
+
+# Several rules look at every RUN: each script is split once (a Dockerfile has at most
+# DOCKERFILE_INSTRUCTIONS instructions, so one Dockerfile never evicts its own scripts).
+@functools.lru_cache(maxsize=DOCKERFILE_INSTRUCTIONS.value)
+def _split(script: str) -> tuple[SimpleCommand, ...] | None:
     try:
         tokens: list[Token | None] = [";" if t == "\n" else t for t in tokenize(script)]
     except ShellSyntaxError:
@@ -58,7 +68,7 @@ def split_commands(script: str) -> list[SimpleCommand] | None:
             before, current = token, []
         else:
             current.append(token)
-    return commands
+    return tuple(commands)
 
 
 def _command(tokens: list[Token], before: str | None, after: str | None) -> SimpleCommand:

@@ -10,6 +10,13 @@ import dockerfile as buildkit
 
 from runner_ext.dockerfile.model import Dockerfile, Instruction, split_lines
 from runner_ext.errors import Category, Problem, RunnerExtError
+from runner_ext.limits import (
+    DOCKERFILE_BYTES,
+    DOCKERFILE_INSTRUCTIONS,
+    DOCKERFILE_LINE_BYTES,
+    DOCKERFILE_LINES,
+    DOCKERFILE_STAGES,
+)
 
 # Flags each instruction accepts in the current Dockerfile frontend (labs flags included:
 # they parse, and RXD110 says which engines lack them).
@@ -25,12 +32,16 @@ KNOWN = frozenset(c.upper() for c in buildkit.all_cmds())
 NEEDS_ARGUMENTS = frozenset({"FROM", "ARG", "ENV", "LABEL", "WORKDIR", "USER", "EXPOSE",
                              "VOLUME", "STOPSIGNAL", "ONBUILD", "SHELL", "MAINTAINER",
                              "HEALTHCHECK"})
-MAX_LINE_BYTES = 65535
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
 
 
 def decode_dockerfile(path: str, data: bytes) -> str:
-    """Decode a Dockerfile's bytes as UTF-8, or raise an error naming the line of the bad byte."""
+    """Decode a Dockerfile's bytes as UTF-8, or raise an error naming the line of the bad byte.
+
+    Past :data:`~runner_ext.limits.DOCKERFILE_BYTES` the bytes are refused undecoded.
+    """
+    if len(data) > DOCKERFILE_BYTES.value:
+        raise DOCKERFILE_BYTES.error(file=path, got=f"{len(data)} bytes")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -41,7 +52,14 @@ def decode_dockerfile(path: str, data: bytes) -> str:
 
 
 def parse_dockerfile(path: str, text: str) -> Dockerfile:
-    """Parse ``text`` with BuildKit's parser and validate what the parser leaves to the builder."""
+    """Parse ``text`` with BuildKit's parser and validate what the parser leaves to the builder.
+
+    The line count (:data:`~runner_ext.limits.DOCKERFILE_LINES`) is checked before parsing,
+    the instruction and stage counts (``DOCKERFILE_INSTRUCTIONS``, ``DOCKERFILE_STAGES``)
+    right after, so the rules never see more than that.
+    """
+    if text.count("\n") + (not text.endswith("\n")) > DOCKERFILE_LINES.value:
+        raise DOCKERFILE_LINES.error(file=path, line=DOCKERFILE_LINES.value + 1)
     _check_characters(path, text)
     try:
         commands = buildkit.parse_string(text)
@@ -49,6 +67,7 @@ def parse_dockerfile(path: str, text: str) -> Dockerfile:
         raise _input_error(path, _failing_line(text), f"does not parse: {error}",
                            "fix the Dockerfile so that `docker build` accepts it") from None
     instructions = tuple(Instruction.from_command(c) for c in commands)
+    _check_counts(path, instructions)
     _validate(path, instructions)
     return Dockerfile(path, text, instructions, _directives(text))
 
@@ -61,9 +80,18 @@ def _check_characters(path: str, text: str) -> None:
         if "\x00" in line:
             raise _input_error(path, number, "contains a NUL byte (is it a binary file?)",
                                "remove the NUL byte; a Dockerfile is plain text")
-        if len(line.encode("utf-8", "surrogatepass")) > MAX_LINE_BYTES:
-            raise _input_error(path, number, f"line longer than {MAX_LINE_BYTES} bytes",
-                               "split it with a line continuation (\\)")
+        if len(line.encode("utf-8", "surrogatepass")) > DOCKERFILE_LINE_BYTES.value:
+            raise DOCKERFILE_LINE_BYTES.error(file=path, line=number)
+
+
+def _check_counts(path: str, instructions: tuple[Instruction, ...]) -> None:
+    if len(instructions) > DOCKERFILE_INSTRUCTIONS.value:
+        raise DOCKERFILE_INSTRUCTIONS.error(
+            file=path, line=instructions[DOCKERFILE_INSTRUCTIONS.value].start_line)
+    froms = (i for i in instructions if i.cmd == "FROM")
+    for count, instruction in enumerate(froms, start=1):
+        if count > DOCKERFILE_STAGES.value:
+            raise DOCKERFILE_STAGES.error(file=path, line=instruction.start_line)
 
 
 def _failing_line(text: str) -> int | None:

@@ -1,8 +1,10 @@
 """Reading a project's CI files: the root ``.gitlab-ci.yml`` and the local files it includes.
 
 Input is checked before anything else happens, so a bad file stops the run with a located
-error and nothing is written: a size limit (:data:`MAX_FILE_BYTES`), strict UTF-8, one line
-ending style, valid YAML, only GitLab's tags, no duplicate keys.
+error and nothing is written: a size limit (:data:`~runner_ext.limits.FILE_BYTES`), strict
+UTF-8, one line ending style, valid YAML of bounded depth and alias expansion, only GitLab's
+tags, no duplicate keys; at most :data:`~runner_ext.limits.CI_FILES` files, and no include
+loop.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runner_ext.errors import Category, Problem, RunnerExtError
+from runner_ext.limits import CI_FILES, FILE_BYTES
 from runner_ext.migrate.source import ProjectSource
 from runner_ext.migrate.yamlnodes import (
     Node,
@@ -23,8 +26,7 @@ from runner_ext.migrate.yamlnodes import (
 )
 
 ROOT_CI_FILE = ".gitlab-ci.yml"
-# Bigger files are refused; GitLab itself refuses CI configurations in the low megabytes.
-MAX_FILE_BYTES = 1024 * 1024
+MAX_FILE_BYTES = FILE_BYTES.value  # the value lives in runner_ext.limits
 _BOM = "\ufeff"
 
 
@@ -58,10 +60,8 @@ class CiFile:
 
 def decode_text(path: str, raw: bytes, *, what: str = "file") -> tuple[str, bool, bool]:
     """``(text with LF line ends and no BOM, had CRLF, had BOM)``; refuses what we can't keep."""
-    if len(raw) > MAX_FILE_BYTES:
-        raise RunnerExtError(Category.INPUT, Problem(
-            f"{what} is too large to migrate safely ({len(raw)} bytes; the limit is "
-            f"{MAX_FILE_BYTES})", file=path, hint="split it with include: local"))
+    if len(raw) > FILE_BYTES.value:
+        raise FILE_BYTES.error(file=path, got=f"{len(raw)} bytes", what=what)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -102,7 +102,7 @@ def parse_ci_file(path: str, raw: bytes) -> CiFile:
         raise RunnerExtError(Category.INPUT, Problem(
             "a CI file must be a block mapping of keywords and jobs", file=path, line=root.line))
     anchors = anchors_of(root) if root else {}
-    data = to_data(root, anchors) if root else {}
+    data = to_data(root, anchors, source=path) if root else {}
     return CiFile(path, text, root, data, crlf, bom, anchors=anchors)
 
 
@@ -146,17 +146,19 @@ def _glob_match(path: str, pattern: str) -> bool:
 
 
 def load_ci_files(source: ProjectSource) -> tuple[list[CiFile], list[str]]:
-    """The root CI file and every local file it includes (recursively), plus notes."""
+    """The root CI file and every local file it includes (recursively), plus notes.
+
+    A file included twice is read once; an include loop is an error, as in GitLab.
+    """
     files = source.list_files()
     queue = [ROOT_CI_FILE]
-    loaded: list[CiFile] = []
+    loaded: dict[str, CiFile] = {}
+    includes: dict[str, list[str]] = {}
     notes: list[str] = []
-    seen: set[str] = set()
     while queue:
         path = queue.pop(0)
-        if path in seen:
+        if path in loaded or path in includes:
             continue
-        seen.add(path)
         raw = source.read(path)
         if raw is None:
             if path == ROOT_CI_FILE:
@@ -164,10 +166,41 @@ def load_ci_files(source: ProjectSource) -> tuple[list[CiFile], list[str]]:
                     "the project has no CI configuration", file=ROOT_CI_FILE,
                     hint="run migrate-project on the project's root folder"))
             notes.append(f"{path} is included but does not exist")
+            includes[path] = []
             continue
-        ci = parse_ci_file(path, raw)
-        loaded.append(ci)
+        if len(loaded) >= CI_FILES.value:
+            raise CI_FILES.error(file=path)
+        ci = loaded[path] = parse_ci_file(path, raw)
         more, more_notes = local_includes(ci.data, files)
+        includes[path] = more
         queue.extend(more)
         notes.extend(f"{path}: {n}" for n in more_notes)
-    return loaded, notes
+    _check_no_include_loop(loaded, includes)
+    return list(loaded.values()), notes
+
+
+def _check_no_include_loop(loaded: dict[str, CiFile], includes: dict[str, list[str]]) -> None:
+    """Refuse a file that includes itself, directly or through others (depth-first)."""
+    done: set[str] = set()
+    path: list[str] = []
+
+    def visit(name: str) -> None:
+        path.append(name)
+        for child in includes.get(name, []):
+            if child in path:
+                raise _include_loop(loaded[name], [*path[path.index(child):], child])
+            if child not in done:
+                visit(child)
+        path.pop()
+        done.add(name)
+
+    visit(ROOT_CI_FILE)
+
+
+def _include_loop(ci: CiFile, cycle: list[str]) -> RunnerExtError:
+    key = ci.root.key_node("include") if ci.root is not None else None
+    return RunnerExtError(Category.INPUT, Problem(
+        "include loop: " + " includes ".join(cycle), file=ci.path,
+        line=key.line if key is not None else None,
+        hint="remove one of these includes (GitLab refuses a loop too: it counts every "
+             "include and stops at 150)"))

@@ -10,7 +10,6 @@ from runner_ext.config.model import Engine
 from runner_ext.dockerfile import analyze_dockerfile, decode_dockerfile
 from runner_ext.dockerfile.report import apply_safe_fixes
 from runner_ext.errors import Category, Problem, RunnerExtError
-from runner_ext.migrate.cifiles import MAX_FILE_BYTES
 from runner_ext.migrate.result import DockerfileOutcome
 from runner_ext.rules.base import Finding, Severity
 
@@ -30,10 +29,6 @@ class DockerfileWork:
 def _read(path: str, raw: bytes | None) -> str:
     if raw is None:
         raise RunnerExtError(Category.INPUT, Problem("Dockerfile not found", file=path))
-    if len(raw) > MAX_FILE_BYTES:
-        raise RunnerExtError(Category.INPUT, Problem(
-            f"Dockerfile is too large ({len(raw)} bytes; the limit is {MAX_FILE_BYTES})",
-            file=path))
     return decode_dockerfile(path, raw)
 
 

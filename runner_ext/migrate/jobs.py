@@ -10,6 +10,8 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from runner_ext.errors import RunnerExtError
+from runner_ext.limits import SCRIPT_LINES
 from runner_ext.migrate.cifiles import CiFile
 from runner_ext.migrate.yamlnodes import Node, Reference
 
@@ -67,6 +69,8 @@ class Pipeline:
         self.files = files
         self.jobs: dict[str, CiJob] = {}
         self.top: dict[str, Any] = {}
+        self._memo: dict[tuple[str, int], tuple[dict[str, Any], tuple[str, ...]]] = {}
+        self._script_lines = 0
         for ci in files:
             self._collect(ci)
         for job in self.jobs.values():
@@ -88,27 +92,39 @@ class Pipeline:
             self.jobs[name] = CiJob(name, ci, key, value, own, defined_in=[ci.path])
 
     def _resolve(self, job: CiJob) -> None:
-        merged = self._extended(job.name, 0, job)
+        job.parents = self._parents(job.name)
+        merged, unresolved = self._extended(job.name, 0)
+        job.parent_keys = {p: set(self._memo[(p, 1)][0]) for p in job.parents
+                           if (p, 1) in self._memo}
+        job.unresolved = list(unresolved)
         job.effective = self._with_defaults(merged)
 
-    def _extended(self, name: str, depth: int, job: CiJob) -> dict[str, Any]:
+    def _parents(self, name: str) -> list[str]:
         own = self.jobs[name].own if name in self.jobs else {}
         parents = own.get("extends") or []
-        parents = [parents] if isinstance(parents, str) else list(parents)
+        return [str(p) for p in ([parents] if isinstance(parents, str) else list(parents))]
+
+    def _extended(self, name: str, depth: int) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """``name`` with its parents merged in, and the parents that could not be read.
+
+        Each (job, depth) is merged once per pipeline, as GitLab resolves each job once:
+        templates that extend many templates that extend many more stay linear.
+        """
+        if (name, depth) in self._memo:
+            return self._memo[(name, depth)]
         merged: dict[str, Any] = {}
-        for parent in parents:
-            if depth == 0:
-                job.parents.append(str(parent))
+        unresolved: dict[str, None] = {}
+        for parent in self._parents(name):
             if parent not in self.jobs or depth >= _MAX_EXTENDS_DEPTH:
-                job.unresolved.append(str(parent))
+                unresolved[parent] = None
                 continue
-            resolved = self._extended(parent, depth + 1, job)
-            if depth == 0:
-                job.parent_keys[str(parent)] = set(resolved)
+            resolved, below = self._extended(parent, depth + 1)
+            unresolved.update(dict.fromkeys(below))
             merged = deep_merge(merged, resolved)
-        result: dict[str, Any] = deep_merge(merged, {k: v for k, v in own.items()
-                                                     if k != "extends"})
-        return result
+        own = self.jobs[name].own if name in self.jobs else {}
+        result = deep_merge(merged, {k: v for k, v in own.items() if k != "extends"})
+        self._memo[(name, depth)] = (result, tuple(unresolved))
+        return self._memo[(name, depth)]
 
     def defaults(self) -> dict[str, Any]:
         """What ``default:`` and the old top-level globals give every job."""
@@ -141,23 +157,37 @@ class Pipeline:
         return value
 
     def script(self, value: Any, depth: int = 0) -> list[str] | None:
-        """A script as a flat list of lines, ``!reference`` resolved (``None``: unresolvable)."""
+        """A script as a flat list of lines, ``!reference`` resolved (``None``: unresolvable).
+
+        All scripts resolved for one pipeline share :data:`~runner_ext.limits.SCRIPT_LINES`:
+        references to references multiply, and a few kilobytes could otherwise mean
+        millions of lines.
+        """
+        lines: list[str] = []
+        return lines if self._flatten(value, depth, lines, None) else None
+
+    def _flatten(self, value: Any, depth: int, out: list[str], via: Reference | None) -> bool:
         if value is None:
-            return []
+            return True
         if isinstance(value, str):
-            return [value]
+            self._script_lines += 1
+            if self._script_lines > SCRIPT_LINES.value:
+                raise self._too_many_lines(via)
+            out.append(value)
+            return True
         if isinstance(value, Reference):
             target = self.reference(value)
-            return None if target is None or depth > 10 else self.script(target, depth + 1)
+            return target is not None and depth <= 10 and self._flatten(
+                target, depth + 1, out, via or value)
         if not isinstance(value, list):
-            return None
-        lines: list[str] = []
-        for item in value:
-            part = self.script(item, depth + 1)
-            if part is None:
-                return None
-            lines.extend(part)
-        return lines
+            return False
+        return all(self._flatten(item, depth + 1, out, via) for item in value)
+
+    def _too_many_lines(self, via: Reference | None) -> RunnerExtError:
+        job = self.jobs.get(via.path[0]) if via is not None and via.path else None
+        where = job.file.path if job else (self.files[0].path if self.files else None)
+        shown = f"!reference [{', '.join(via.path)}]" if via is not None else None
+        return SCRIPT_LINES.error(file=where, line=job.line if job else None, got=shown)
 
 
 def _allowed(value: Any) -> set[str] | None:

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ruamel.yaml import YAML
 from ruamel.yaml.events import (
     AliasEvent,
     DocumentEndEvent,
@@ -29,6 +28,8 @@ from ruamel.yaml.events import (
 )
 
 from runner_ext.errors import Category, Problem, RunnerExtError
+from runner_ext.limits import YAML_DEPTH, YAML_NODES
+from runner_ext.yamlguard import checked_events, guarded_yaml
 
 Kind = Literal["map", "seq", "scalar", "alias"]
 STANDARD_TAG = "tag:yaml.org,2002:"
@@ -84,9 +85,15 @@ class Node:
 
 
 def parse_documents(text: str, source: str) -> list[Node]:
-    """Every document of a YAML text as a node tree; syntax errors name the line."""
+    """Every document of a YAML text as a node tree; syntax errors name the line.
+
+    Nesting, alias expansion and alias cycles are checked on the event stream
+    (:func:`~runner_ext.yamlguard.checked_events`) before any node is built.
+    """
     try:
-        events = list(YAML(typ="rt").parse(text))
+        events = list(checked_events(guarded_yaml().parse(text), source))
+    except RunnerExtError:
+        raise
     except Exception as exc:
         raise _syntax_error(exc, source) from exc
     return _Builder(events, source).documents()
@@ -186,17 +193,43 @@ def anchors_of(root: Node) -> dict[str, Node]:
     return {n.anchor: n for n in root.walk() if n.anchor}
 
 
-def to_data(node: Node, anchors: dict[str, Node], depth: int = 0) -> Any:
-    """Plain data: dicts, lists, strings, bools, ``None`` and :class:`Reference`."""
-    if depth > 50:
-        raise RunnerExtError(Category.INPUT, Problem("YAML nests too deep (alias loop?)",
-                                                     line=node.line))
+class _Budget:
+    """Nodes :func:`to_data` may still produce, and the outermost alias being expanded."""
+
+    def __init__(self, source: str | None) -> None:
+        self.left = YAML_NODES.value
+        self.source = source
+        self.alias: Node | None = None
+
+    def spend(self, node: Node, depth: int) -> None:
+        self.left -= 1
+        if depth > YAML_DEPTH.value:
+            raise YAML_DEPTH.error(file=self.source, line=(self.alias or node).line)
+        if self.left < 0:
+            where = self.alias or node
+            raise YAML_NODES.error(file=self.source, line=where.line,
+                                   got=f"*{where.value}" if where.kind == "alias" else None)
+
+
+def to_data(node: Node, anchors: dict[str, Node], depth: int = 0, *,
+            source: str | None = None, budget: _Budget | None = None) -> Any:
+    """Plain data: dicts, lists, strings, bools, ``None`` and :class:`Reference`.
+
+    Expansion stops with a located error past :data:`~runner_ext.limits.YAML_NODES` nodes
+    or :data:`~runner_ext.limits.YAML_DEPTH` levels, whatever the anchors say.
+    """
+    budget = budget or _Budget(source)
+    budget.spend(node, depth)
     if node.kind == "alias":
-        return to_data(anchors[node.value], anchors, depth + 1)
+        outermost = budget.alias is None
+        budget.alias = budget.alias or node
+        data = to_data(anchors[node.value], anchors, depth + 1, budget=budget)
+        budget.alias = None if outermost else budget.alias
+        return data
     if node.kind == "scalar":
         return _scalar(node)
     if node.kind == "seq":
-        items = [to_data(i, anchors, depth + 1) for i in node.items]
+        items = [to_data(i, anchors, depth + 1, budget=budget) for i in node.items]
         if node.tag == REFERENCE_TAG:
             return Reference(tuple(str(i) for i in items))
         return items
@@ -204,12 +237,13 @@ def to_data(node: Node, anchors: dict[str, Node], depth: int = 0) -> Any:
     merged: dict[str, Any] = {}
     for key, value in node.pairs:
         if key.kind == "scalar" and key.value == "<<" and key.style is None:
-            for source in (value.items if value.kind == "seq" else [value]):
-                data = to_data(source, anchors, depth + 1)
+            for source_node in (value.items if value.kind == "seq" else [value]):
+                data = to_data(source_node, anchors, depth + 1, budget=budget)
                 if isinstance(data, dict):
                     merged = {**data, **merged}
             continue
-        result[str(to_data(key, anchors, depth + 1))] = to_data(value, anchors, depth + 1)
+        result[str(to_data(key, anchors, depth + 1, budget=budget))] = to_data(
+            value, anchors, depth + 1, budget=budget)
     return {**merged, **result}
 
 

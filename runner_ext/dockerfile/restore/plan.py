@@ -58,29 +58,38 @@ def is_whole_context_copy(instruction: Instruction) -> bool:
             and instruction.value[0] in (".", "./"))
 
 
-def preceding_whole_copy(stage: Stage, instruction: Instruction) -> Instruction | None:
-    """The last whole-context copy of ``stage`` before ``instruction``."""
-    found = None
-    for candidate in stage.instructions:
-        if candidate is instruction:
-            return found
-        if is_whole_context_copy(candidate):
-            found = candidate
-    return None
+def preceding_whole_copies(stage: Stage) -> list[Instruction | None]:
+    """For each instruction of ``stage``, the last whole-context copy before it (one pass)."""
+    found: list[Instruction | None] = []
+    last = None
+    for instruction in stage.instructions:
+        found.append(last)
+        if is_whole_context_copy(instruction):
+            last = instruction
+    return found
 
 
 def cache_plans(dockerfile: Dockerfile, context: BuildContext) -> Iterator[CachePlan]:
-    """Every whole-context copy with the first restore after it in the same stage."""
+    """Every whole-context copy with the first restore after it in the same stage.
+
+    One pass per stage: a copy after which a toolchain's restore already ran earlier in the
+    stage (the manifests came first) gets no plan for that toolchain.
+    """
     for stage in dockerfile.stages():
         planned: set[int] = set()
-        for run in stage.instructions:
+        restored: set[str] = set()
+        restored_before: dict[int, frozenset[str]] = {}
+        for run, copy in zip(stage.instructions, preceding_whole_copies(stage), strict=True):
+            if is_whole_context_copy(run):
+                restored_before[run.start_line] = frozenset(restored)
             located = find_restore(run)
-            copy = preceding_whole_copy(stage, run) if located else None
+            if located is not None:
+                restored.add(located[1].toolchain)
             if located is None or copy is None or copy.start_line in planned:
                 continue
             planned.add(copy.start_line)
             index, restore, commands = located
-            if _restored_before(stage, copy, restore.toolchain):
+            if restore.toolchain in restored_before[copy.start_line]:
                 continue
             try:
                 fix = _fix(dockerfile, context, stage, copy, run, index, restore, commands)
@@ -88,17 +97,6 @@ def cache_plans(dockerfile: Dockerfile, context: BuildContext) -> Iterator[Cache
                 yield CachePlan(copy, run, restore, None, str(reason))
             else:
                 yield CachePlan(copy, run, restore, fix, None)
-
-
-def _restored_before(stage: Stage, copy: Instruction, toolchain: str) -> bool:
-    """A restore of the same toolchain already ran before the copy (manifests were first)."""
-    for instruction in stage.instructions:
-        if instruction is copy:
-            return False
-        located = find_restore(instruction)
-        if located is not None and located[1].toolchain == toolchain:
-            return True
-    return False
 
 
 def _fix(dockerfile: Dockerfile, context: BuildContext, stage: Stage, copy: Instruction,

@@ -33,6 +33,7 @@ Unsafe (shown, never applied): when the stage just before is unnamed, the fix na
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 
@@ -45,14 +46,18 @@ NAME = "copy-from-unknown-stage"
 SEVERITY = Severity.ERROR
 
 _IMAGE_LIKE = re.compile(r"[/:@.]")
+# Stage names listed in one message at most.
+_SHOWN = 10
 
 
 def check(subject: Subject) -> Iterator[Finding]:
-    """Report ``COPY --from`` references to stages that do not exist."""
-    stages = subject.dockerfile.stages()
-    for stage in stages:
-        earlier = stages[: stage.index]
-        names = {s.name for s in earlier if s.name}
+    """Report ``COPY --from`` references to stages that do not exist.
+
+    One pass: the names of earlier stages grow as the stages go by (sorted, for messages).
+    """
+    names: list[str] = []
+    previous: Stage | None = None
+    for stage in subject.dockerfile.stages():
         for instruction in stage.instructions:
             source = instruction.flag("from") if instruction.cmd == "COPY" else None
             if source is None or "$" in source or _IMAGE_LIKE.search(source):
@@ -60,8 +65,16 @@ def check(subject: Subject) -> Iterator[Finding]:
             if source.isdigit():
                 if int(source) >= stage.index:
                     yield _numeric(subject, instruction, source, stage.index)
-            elif source.lower() not in names:
-                yield _unknown(subject, instruction, source, earlier)
+            elif not _has(names, source.lower()):
+                yield _unknown(subject, instruction, source, names, previous)
+        if stage.name and not _has(names, stage.name):
+            bisect.insort(names, stage.name)
+        previous = stage
+
+
+def _has(names: list[str], name: str) -> bool:
+    at = bisect.bisect_left(names, name)
+    return at < len(names) and names[at] == name
 
 
 def _numeric(subject: Subject, instruction: Instruction, source: str, index: int) -> Finding:
@@ -70,23 +83,25 @@ def _numeric(subject: Subject, instruction: Instruction, source: str, index: int
                    "come before it (counted from 0)")
 
 
-def _unknown(subject: Subject, instruction: Instruction, source: str,
-             earlier: list[Stage]) -> Finding:
-    known = ", ".join(sorted(s.name for s in earlier if s.name)) or "none is named"
+def _unknown(subject: Subject, instruction: Instruction, source: str, names: list[str],
+             previous: Stage | None) -> Finding:
+    known = ", ".join(names[:_SHOWN]) or "none is named"
+    if len(names) > _SHOWN:
+        known += f" and {len(names) - _SHOWN} more"
     message = (f"COPY --from={source} names no stage of this Dockerfile (stages before it: "
                f"{known}); Docker would pull an image called {source!r} instead")
     return finding(ID, SEVERITY, subject, instruction.start_line, message,
-                   _name_previous_stage(subject, earlier, source))
+                   _name_previous_stage(subject, previous, source))
 
 
-def _name_previous_stage(subject: Subject, earlier: list[Stage], source: str) -> Fix | None:
-    if not earlier or earlier[-1].name or not re.fullmatch(r"[A-Za-z][\w.-]*", source):
+def _name_previous_stage(subject: Subject, previous: Stage | None, source: str) -> Fix | None:
+    if previous is None or previous.name or not re.fullmatch(r"[A-Za-z][\w.-]*", source):
         return None
-    from_line = earlier[-1].from_instruction
+    from_line = previous.from_instruction
     if from_line.start_line != from_line.end_line:
         return None
     dockerfile = subject.dockerfile
     line_text = dockerfile.lines[from_line.start_line - 1]
     end = dockerfile.line_offset(from_line.start_line) + len(line_text.rstrip("\r\n"))
-    return Fix(f"name stage {earlier[-1].index} (line {from_line.start_line}) {source!r}",
+    return Fix(f"name stage {previous.index} (line {from_line.start_line}) {source!r}",
                (Splice(end, end, f" AS {source}"),), safe=False)

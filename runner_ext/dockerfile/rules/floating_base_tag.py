@@ -50,18 +50,18 @@ _VARIABLE = re.compile(r"\$(?:\{([A-Za-z_]\w*)(?::?([-+])([^}]*))?\}|([A-Za-z_]\
 
 def check(subject: Subject) -> Iterator[Finding]:
     """Report base images that are not pinned to a version or digest."""
-    stages = subject.dockerfile.stages()
     args = subject.dockerfile.global_args()
-    for stage in stages:
-        earlier = {s.name for s in stages[: stage.index] if s.name}
+    earlier: set[str] = set()
+    for stage in subject.dockerfile.stages():
         image, via = _resolve(stage.base, args)
-        if image is None or image.lower() in earlier or image == "scratch":
-            continue
-        problem = floating(image)
+        problem = None if image is None or image.lower() in earlier or image == "scratch" \
+            else floating(image)
         if problem:
             shown = f"{stage.base} (= {image} through ARG {via})" if via else image
             yield finding(ID, SEVERITY, subject, stage.from_instruction.start_line,
                           f"base image {shown} {problem}; pin a version tag or a digest")
+        if stage.name:
+            earlier.add(stage.name)
 
 
 def floating(image: str) -> str | None:

@@ -37,9 +37,9 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 
-from runner_ext.dockerfile.model import Instruction, Stage, Subject
+from runner_ext.dockerfile.model import Instruction, Subject
 from runner_ext.dockerfile.packages import is_index_update, is_install
-from runner_ext.dockerfile.restore.plan import find_restore, preceding_whole_copy
+from runner_ext.dockerfile.restore.plan import find_restore, preceding_whole_copies
 from runner_ext.dockerfile.rules._common import finding
 from runner_ext.dockerfile.shell import SimpleCommand, run_commands
 from runner_ext.rules.base import Finding, Fix, Severity, Splice
@@ -55,7 +55,9 @@ _BUILD_VERBS = {"dotnet": ("publish", "build", "test", "pack"), "npm": ("run", "
 def check(subject: Subject) -> Iterator[Finding]:
     """Report index-update/install and restore/build pairs split over two ``RUN``s."""
     for stage in subject.dockerfile.stages():
-        for first, second in itertools.pairwise(stage.instructions):
+        has_shell = any(i.cmd == "SHELL" for i in stage.instructions)
+        copies = preceding_whole_copies(stage)
+        for at, (first, second) in enumerate(itertools.pairwise(stage.instructions)):
             if first.cmd != "RUN" or second.cmd != "RUN":
                 continue
             one, two = run_commands(first), run_commands(second)
@@ -65,30 +67,30 @@ def check(subject: Subject) -> Iterator[Finding]:
                 yield finding(ID, SEVERITY, subject, first.start_line,
                               "this RUN only updates the package index; the next RUN installs "
                               "from it, so later builds reuse a stale cached index: merge them",
-                              _merge(subject, stage, first, second))
-            elif _restore_then_build(stage, first, one, two):
+                              _merge(subject, first, second, has_shell))
+            elif copies[at] is None and _restore_then_build(first, one, two):
                 yield finding(ID, Severity.INFO, subject, first.start_line,
                               "this RUN only restores dependencies and the next one builds, "
                               "with nothing copied in between: one RUN saves a snapshot",
-                              _merge(subject, stage, first, second))
+                              _merge(subject, first, second, has_shell))
 
 
-def _restore_then_build(stage: Stage, first: Instruction, one: list[SimpleCommand],
+def _restore_then_build(first: Instruction, one: list[SimpleCommand],
                         two: list[SimpleCommand]) -> bool:
     located = find_restore(first)
-    if located is None or len(one) != 1 or preceding_whole_copy(stage, first) is not None:
+    if located is None or len(one) != 1:
         return False
     tool = located[1].command.program
     return any(c.program == tool and c.words[1:2] and c.words[1] in _BUILD_VERBS.get(tool, ())
                for c in two)
 
 
-def _merge(subject: Subject, stage: Stage, first: Instruction, second: Instruction) -> Fix | None:
+def _merge(subject: Subject, first: Instruction, second: Instruction,
+           has_shell: bool) -> Fix | None:
     dockerfile = subject.dockerfile
     plain = not (first.flags or second.flags or first.heredocs or second.heredocs or
                  first.json or second.json)
-    if not plain or second.start_line != first.end_line + 1 or any(
-            i.cmd == "SHELL" for i in stage.instructions):
+    if not plain or second.start_line != first.end_line + 1 or has_shell:
         return None
     escape = dockerfile.directives.get("escape", "\\")
     last = dockerfile.lines[first.end_line - 1]

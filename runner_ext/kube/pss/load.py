@@ -6,11 +6,12 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from runner_ext.errors import Category, Problem, RunnerExtError
 from runner_ext.kube.pss.base import PodView
+from runner_ext.limits import MANIFEST_BYTES
+from runner_ext.yamlguard import checked_events, guarded_yaml
 
 # Where each workload kind keeps its pod template, as keys below the object.
 TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
@@ -57,8 +58,12 @@ def pods_in(document: Any, source: str) -> Iterator[PodView]:
 
 
 def _parse(text: str, source: str) -> list[Any]:
+    """The documents, once the event stream is known to be of bounded depth and expansion
+    (so walking them, aliases and all, is bounded too)."""
     try:
-        return list(YAML(typ="rt").load_all(text))
+        for _ in checked_events(guarded_yaml().parse(text), source):
+            pass
+        return list(guarded_yaml().load_all(text))
     except MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
@@ -75,8 +80,11 @@ def pods_from_text(text: str, source: str) -> list[PodView]:
 
 
 def load_pods(path: Path) -> list[PodView]:
-    """Every pod spec in a manifest file."""
+    """Every pod spec in a manifest file (refused unread past :data:`MANIFEST_BYTES`)."""
     try:
+        size = path.stat().st_size
+        if size > MANIFEST_BYTES.value:
+            raise MANIFEST_BYTES.error(file=str(path), got=f"{size} bytes")
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RunnerExtError(Category.INPUT, Problem(f"cannot read manifest: {exc}",
