@@ -77,6 +77,53 @@ class BuildFlags:
     problems: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Login:
+    """What a ``docker login`` gives: registry ('' for Docker Hub), user and password words."""
+
+    registry: str
+    username: str | None = None
+    password: str | None = None
+    password_stdin: bool = False
+    problems: tuple[str, ...] = ()
+
+
+_LOGIN_VALUE = {"-u": "username", "--username": "username", "-p": "password",
+                "--password": "password"}
+
+
+def parse_login(call: DockerCall) -> Login:
+    """Read ``docker login [-u USER] [-p PASS | --password-stdin] [REGISTRY]`` in any order."""
+    values: dict[str, str] = {}
+    positional: list[str] = []
+    problems: list[str] = []
+    stdin = False
+    args = list(call.args)
+    i = 0
+    while i < len(args):
+        word = args[i]
+        name, eq, inline = word.partition("=")
+        short = word[:2] if len(word) > 2 and word[:2] in ("-u", "-p") and not eq else ""
+        if word == "--password-stdin":
+            stdin = True
+        elif name in _LOGIN_VALUE and eq:
+            values[_LOGIN_VALUE[name]] = inline
+        elif short:
+            values[_LOGIN_VALUE[short]] = word[2:]
+        elif word in _LOGIN_VALUE:
+            values[_LOGIN_VALUE[word]] = args[i + 1] if i + 1 < len(args) else ""
+            i += 1
+        elif word.startswith("-") and word != "-":
+            problems.append(f"unknown docker login option {name}")
+        else:
+            positional.append(word)
+        i += 1
+    if len(positional) > 1:
+        problems.append(f"docker login takes one registry, got {len(positional)}")
+    return Login(positional[0] if positional else "", values.get("username"),
+                 values.get("password"), stdin, tuple(problems))
+
+
 def classify(command: Command) -> DockerCall | None:
     """The docker call a command makes, or ``None`` when it is not a docker command."""
     words = list(command.words)

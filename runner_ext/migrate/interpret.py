@@ -18,6 +18,7 @@ from runner_ext.migrate.docker import (
     classify,
     is_login_pipe,
     parse_build,
+    parse_login,
 )
 from runner_ext.migrate.expand import is_plain, normalize_ref, references, substitute
 from runner_ext.migrate.facts import JobFacts
@@ -148,10 +149,10 @@ def _docker(facts: JobFacts, state: ScriptState, call: DockerCall) -> None:
     if kind in _SKIPPED_DOCKER:
         return
     if kind == "login":
-        positional = [a for a in call.args if not a.startswith("-")]
-        flags_with_values = sum(1 for a in call.args if a in ("-u", "--username", "-p",
-                                                             "--password"))
-        state.logins.append(positional[-1] if len(positional) > flags_with_values else "")
+        login = parse_login(call)
+        if login.problems:
+            raise Refused(f"'{call.command.text}': {login.problems[0]}", MANUAL)
+        state.logins.append(value(state, call.command, login.registry))
         return
     handler = _HANDLERS.get(kind)
     if handler is None:

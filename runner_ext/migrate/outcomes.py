@@ -11,6 +11,7 @@ from runner_ext.migrate.facts import JobFacts
 from runner_ext.migrate.jobs import CiJob
 from runner_ext.migrate.result import DockerfileOutcome, JobOutcome
 from runner_ext.migrate.rewrite import JobRewrite
+from runner_ext.migrate.rules import plaintext_password
 from runner_ext.rules.base import Finding, Severity
 
 
@@ -78,6 +79,8 @@ def outcome(item: JobWork, runner_tags: list[str], errors: dict[str, list[str]]
                           reason=f"already builds with {item.daemonless}", **base)
     if item.rewrite is not None and item.request is not None:
         attention = [*item.request.attention, *errors.get(item.request.dockerfile, [])]
+        attention += [f"{f.message} (it stays in the repository history)"
+                      for f in item.findings if f.rule_id == plaintext_password.ID]
         return JobOutcome(status="migrated", changes=_changes(item, runner_tags),
                           attention=tuple(attention),
                           dockerfile=item.request.dockerfile, **base)

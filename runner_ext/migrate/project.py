@@ -14,6 +14,7 @@ from runner_ext.migrate.facts import job_facts
 from runner_ext.migrate.includes import include_splice
 from runner_ext.migrate.interpret import interpret
 from runner_ext.migrate.jobs import CiJob, Pipeline
+from runner_ext.migrate.masking import ci_secrets, dockerfile_secrets
 from runner_ext.migrate.outcomes import JobWork, dockerfile_errors, not_a_build, outcome
 from runner_ext.migrate.request import build_request
 from runner_ext.migrate.result import MigrationResult
@@ -71,6 +72,8 @@ def migrate_project(source: ProjectSource, *, config: OrgConfig, engine: Engine 
         if item.request is not None:
             _try(item, lambda i=item: _rewrite(i, pipeline, config, chosen))
     analyses = _check_dockerfiles(work, source, files, chosen)
+    result.secrets = frozenset(ci_secrets([c.data for c in ci_files], [w.facts for w in work])
+                               .union(*(dockerfile_secrets(a.text) for a in analyses.values())))
     _apply(ci_files, work, config, chosen, result)
     _note_global_docker_variables(pipeline, work, result)
     _dockerfile_outcomes(work, analyses, dockerfile_fixes, result)
@@ -200,6 +203,8 @@ def _apply(ci_files: list[CiFile], work: list[JobWork], config: OrgConfig, engin
             continue
         new_text = apply_splices(ci.text, splices)
         _verify(ci, new_text, items)
+        if not _keeps_secrets_in_place(ci, new_text, items, result.secrets):
+            continue
         result.originals[ci.path] = ci.original()
         result.changes[ci.path] = ci.restore(new_text)
 
@@ -213,6 +218,19 @@ def _note_global_docker_variables(pipeline: Pipeline, work: list[JobWork],
         result.notes.append(f"the global variables {', '.join(names)} still apply to every job; "
                             "the daemonless builds ignore them — remove them once no job needs "
                             "Docker")
+
+
+def _keeps_secrets_in_place(ci: CiFile, new_text: str, items: list[JobWork],
+                            secrets: frozenset[str]) -> bool:
+    """A rewrite may drop a credential's line but never copy a credential somewhere new."""
+    if all(new_text.count(s) <= ci.text.count(s) for s in secrets):
+        return True
+    for item in items:
+        item.request, item.rewrite = None, None
+        item.refusal = Refusal("the rewrite would copy a plaintext credential to a new place",
+                               "move the credential into a masked CI/CD variable, then run "
+                               "migrate-project again")
+    return False
 
 
 def _verify(ci: CiFile, new_text: str, items: list[JobWork]) -> None:
