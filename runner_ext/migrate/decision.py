@@ -35,6 +35,8 @@ class BuildRequest:
     platform: str = ""
     cache: bool = True
     cache_repo: str = ""
+    # The engine this job needs when it is not the one chosen for the project ('' if none).
+    engine: str = ""
     changes: list[str] = field(default_factory=list)
     attention: list[str] = field(default_factory=list)
 

@@ -16,6 +16,7 @@ from runner_ext.migrate.docker import (
     BuildFlags,
     DockerCall,
     classify,
+    is_binfmt_setup,
     is_login_pipe,
     parse_build,
     parse_login,
@@ -53,6 +54,7 @@ class ScriptState:
     pushed: list[str] = field(default_factory=list)
     pulled: list[str] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
 
 
 def interpret(facts: JobFacts) -> ScriptState:
@@ -146,7 +148,9 @@ def value(state: ScriptState, command: Command, text: str) -> str:
 
 def _docker(facts: JobFacts, state: ScriptState, call: DockerCall) -> None:
     kind = call.kind
-    if kind in _SKIPPED_DOCKER:
+    if kind in _SKIPPED_DOCKER or is_binfmt_setup(call):
+        if kind in ("setup", "run"):
+            state.dropped.append(call.command.text)
         return
     if kind == "login":
         login = parse_login(call)

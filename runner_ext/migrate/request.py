@@ -16,6 +16,8 @@ from runner_ext.planner.cache import repository_of
 from runner_ext.planner.secrets import looks_secret
 
 _PROJECT_DIR = ("$CI_PROJECT_DIR", "${CI_PROJECT_DIR}")
+# The one engine that builds several platforms in one run.
+MULTI_PLATFORM_ENGINE: Engine = "buildkit"
 _OWN_REGISTRY = ("$CI_REGISTRY_IMAGE", "${CI_REGISTRY_IMAGE}", "$CI_REGISTRY/",
                  "${CI_REGISTRY}/")
 
@@ -40,6 +42,12 @@ def build_request(facts: JobFacts, state: ScriptState, *, config: OrgConfig, eng
         platform=_platform(facts, state, build, engine), cache=not build.no_cache,
     )
     request.cache_repo = _cache_repo(destinations[0], config, facts)
+    if "," in request.platform and engine != MULTI_PLATFORM_ENGINE:
+        request.engine = engine = MULTI_PLATFORM_ENGINE
+        request.attention.append(
+            f"builds {request.platform} in one job, which only BuildKit can: this job uses "
+            "the buildkit engine (its pods need the rootless profile, see docs/kubernetes.md) "
+            "and foreign platforms need QEMU binfmt handlers on the Kubernetes nodes")
     _describe(facts, state, request, config, engine)
     return request
 
@@ -114,9 +122,7 @@ def _build_args(facts: JobFacts, state: ScriptState, build: BuildFlags,
 def _platform(facts: JobFacts, state: ScriptState, build: BuildFlags, engine: Engine) -> str:
     platform = _plain(facts, state, build.platform)
     if "," in platform:
-        raise Refused(f"multi-platform build ({platform})",
-                      "build one job per platform on matching runners and join them with "
-                      "a manifest list")
+        return platform  # built with BuildKit (see build_request)
     if engine == "kaniko" and platform not in ("", "linux/amd64"):
         raise Refused(f"Kaniko can't build for {platform} on another architecture",
                       "run the job on a runner of that architecture, or use --engine buildkit")
@@ -152,6 +158,9 @@ def _describe(facts: JobFacts, state: ScriptState, request: BuildRequest,
     request.changes.append(f"builds {request.dockerfile} with {engine}" + (
         f", layer cache in {cache}" if request.cache else ""))
     request.changes.append("pushes " + ", ".join(request.destinations))
+    if state.dropped:
+        request.changes.append("dropped Docker daemon setup: " + "; ".join(
+            f"'{line}'" for line in dict.fromkeys(state.dropped)))
     if state.build and state.build.cache_from:
         request.changes.append("--cache-from replaced by the registry layer cache")
     if not request.cache:
