@@ -136,20 +136,40 @@ def _expanded(value: str, facts: JobFacts) -> str:
     return value.replace("${CI_REGISTRY_IMAGE}", "$CI_REGISTRY_IMAGE")
 
 
+# GitLab accepts at most two names after the project path (registry/group/project/a/b).
+REGISTRY_EXTRA_LEVELS = 2
+
+
 def _cache_repo(first: str, config: OrgConfig, facts: JobFacts) -> str:
-    """The cache repository next to the first destination ('' when the default fits)."""
+    """The cache repository next to the first destination ('' when the default fits).
+
+    The repository part only: a variable that holds a tag (``IMAGE: $CI_REGISTRY_IMAGE:sha``)
+    is replaced by its repository. A cache repository deeper than GitLab's registry allows
+    falls back to the default.
+    """
     default = config.cache.repo.replace("{image}", "$CI_REGISTRY_IMAGE")
-    if not _expanded(first, facts).startswith(_OWN_REGISTRY):
+    reference = _expanded(first, facts)
+    if not reference.startswith(_OWN_REGISTRY):
         return ""  # keep the cache where the job's own credentials can write it
     try:
-        repository, expanded = repository_of(first), repository_of(_expanded(first, facts))
+        expanded, written = repository_of(reference), repository_of(first)
     except RunnerExtError:
         return ""
     last = expanded.rsplit("/", 1)[-1]
     if "$" in last and last != "$CI_REGISTRY_IMAGE":
         return ""
+    repository = written if _expanded(written, facts) == expanded else expanded
     derived = config.cache.repo.replace("{image}", repository)
-    return "" if _expanded(derived, facts) == default else derived
+    full = _expanded(derived, facts)
+    return "" if full == default or not _within_registry_depth(full) else derived
+
+
+def _within_registry_depth(repository: str) -> bool:
+    """False when a repository is nested deeper below the project than GitLab allows."""
+    if not repository.startswith("$CI_REGISTRY_IMAGE"):
+        return True
+    rest = repository[len("$CI_REGISTRY_IMAGE"):].strip("/")
+    return len(rest.split("/")) <= REGISTRY_EXTRA_LEVELS if rest else True
 
 
 def _describe(facts: JobFacts, state: ScriptState, request: BuildRequest,

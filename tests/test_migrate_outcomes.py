@@ -1,0 +1,55 @@
+"""Small projects whose migration used to be silent, wrong or misleading: each job ends
+migrated with the right values, or left with a true and specific reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from runner_ext.config import load_config
+from runner_ext.migrate import LocalSource, MigrationResult, migrate_project
+from runner_ext.migrate.result import JobOutcome
+
+DOCKERFILE = "FROM busybox:1.36.1\nCOPY app.txt /app.txt\n"
+
+
+def migrate(root: Path, ci: str, files: dict[str, str] | None = None) -> MigrationResult:
+    """Migrate a project made of ``ci`` as .gitlab-ci.yml, a Dockerfile and ``files``."""
+    for name, text in {"Dockerfile": DOCKERFILE, "app.txt": "hi\n", ".dockerignore": ".git\n",
+                       **(files or {}), ".gitlab-ci.yml": ci}.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return migrate_project(LocalSource(root), config=load_config(None))
+
+
+def job(result: MigrationResult, name: str) -> JobOutcome:
+    """One job's outcome."""
+    [found] = [j for j in result.jobs if j.name == name]
+    return found
+
+
+def build_job(script: str, variables: str = "", extra: str = "") -> str:
+    """A dind build job ``build`` with the given script lines (YAML list items)."""
+    return (f"{variables}build:\n  image: docker:27\n  services: [docker:27-dind]\n{extra}"
+            f"  script:\n{script}")
+
+
+# --- C: the cache repository --------------------------------------------------------------
+
+@pytest.mark.parametrize(("image", "cache"), [
+    ("$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA", "$CI_REGISTRY_IMAGE/cache"),
+    ("$CI_REGISTRY_IMAGE/api:$CI_COMMIT_SHA", "$IMAGE_REPO/cache"),
+    ("$CI_REGISTRY_IMAGE/a/b:$CI_COMMIT_SHA", "$CI_REGISTRY_IMAGE/cache"),
+])
+def test_cache_repo_is_a_repository_within_gitlab_depth(tmp_path: Path, image: str,
+                                                        cache: str) -> None:
+    repo = image.rsplit(":", 1)[0]
+    ci = build_job("    - docker build -t $IMAGE .\n    - docker push $IMAGE\n",
+                   f"variables:\n  IMAGE: {image}\n  IMAGE_REPO: {repo}\n\n")
+    result = migrate(tmp_path, ci)
+    outcome = job(result, "build")
+    assert outcome.status == "migrated", outcome.reason
+    shown = cache.replace("$IMAGE_REPO", repo)
+    assert f"layer cache in {shown}" in outcome.changes[0]
+    assert ":$CI_COMMIT_SHA/" not in result.changes[".gitlab-ci.yml"]
