@@ -53,3 +53,34 @@ def test_cache_repo_is_a_repository_within_gitlab_depth(tmp_path: Path, image: s
     shown = cache.replace("$IMAGE_REPO", repo)
     assert f"layer cache in {shown}" in outcome.changes[0]
     assert ":$CI_COMMIT_SHA/" not in result.changes[".gitlab-ci.yml"]
+
+
+# --- D: DOCKER_* variables go only when nothing kept uses them -----------------------------
+
+BUILD = "    - docker build -t $CI_REGISTRY_IMAGE:1 .\n    - docker push $CI_REGISTRY_IMAGE:1\n"
+
+
+@pytest.mark.parametrize(("ci", "kept", "removed"), [
+    (build_job(BUILD, extra="  variables:\n    DOCKER_HOST: tcp://docker:2375\n"
+               "    DOCKER_DRIVER: overlay2\n    DOCKER_TLS_CERTDIR: ''\n"
+               "  environment:\n    name: $DOCKER_DRIVER\n"),
+     ["DOCKER_DRIVER: overlay2"], ["DOCKER_HOST", "DOCKER_TLS_CERTDIR"]),
+    (build_job(BUILD, extra="  variables:\n    DOCKER_HOST: tcp://docker:2375\n"
+               "    ENDPOINT: $DOCKER_HOST/v1\n"),
+     ["DOCKER_HOST: tcp://docker:2375"], []),
+    (build_job(BUILD, extra="  variables: &docker_env\n    DOCKER_HOST: tcp://docker:2375\n")
+     + "\nprobe:\n  image: docker:27\n  variables: *docker_env\n  script: [docker info]\n",
+     ["DOCKER_HOST: tcp://docker:2375"], []),
+    (build_job(BUILD, extra="  variables:\n    DOCKER_HOST: tcp://docker:2375\n")
+     + "\nprobe:\n  extends: build\n  script: [docker info]\n",
+     ["DOCKER_HOST: tcp://docker:2375"], []),
+])
+def test_docker_variables_stay_while_something_kept_uses_them(
+        tmp_path: Path, ci: str, kept: list[str], removed: list[str]) -> None:
+    result = migrate(tmp_path, ci)
+    assert job(result, "build").status == "migrated", job(result, "build").reason
+    new = result.changes[".gitlab-ci.yml"]
+    for line in kept:
+        assert line in new
+    for name in removed:
+        assert name not in new
