@@ -166,7 +166,8 @@ def _still_used(job: CiJob, node: Node, pipeline: Pipeline | None) -> set[str]:
     inherit its variables) and aliases of anchors inside its ``variables:``.
     """
     names = {str(k.value) for k, _ in node.pairs}
-    if pipeline is not None and any(job.name in other.parents
+    # A hidden template is rewritten together with every job that extends it.
+    if pipeline is not None and not job.hidden and any(job.name in other.parents
                                     for other in pipeline.jobs.values() if other is not job):
         return names
     aliased = {a.value for a in job.file.alias_uses()}
