@@ -84,3 +84,33 @@ def test_docker_variables_stay_while_something_kept_uses_them(
         assert line in new
     for name in removed:
         assert name not in new
+
+
+# --- E: paths from variables; one job never aborts the run ---------------------------------
+
+def test_a_dockerfile_path_from_ci_variables_is_resolved(tmp_path: Path) -> None:
+    ci = build_job('    - docker build -f "${CI_PROJECT_DIR}/${DOCKERFILE}" -t $CI_REGISTRY_IMAGE:1'
+                   ' "$CI_PROJECT_DIR/$CONTEXT"\n    - docker push $CI_REGISTRY_IMAGE:1\n',
+                   "variables:\n  CONTEXT: app\n\n", extra="  variables:\n"
+                   "    DOCKERFILE: docker/app.Dockerfile\n")
+    result = migrate(tmp_path, ci, {"docker/app.Dockerfile": DOCKERFILE, "app/app.txt": "x\n"})
+    outcome = job(result, "build")
+    assert outcome.status == "migrated", outcome.reason
+    assert outcome.dockerfile == "docker/app.Dockerfile"
+    assert "context: $CI_PROJECT_DIR/app\n" in result.changes[".gitlab-ci.yml"]
+
+
+def test_a_missing_dockerfile_leaves_only_its_job(tmp_path: Path) -> None:
+    ci = (build_job(BUILD) + "\nother:\n  image: docker:27\n  services: [docker:27-dind]\n"
+          "  script:\n    - docker build -f missing/Dockerfile -t $CI_REGISTRY_IMAGE/o:1 .\n"
+          "    - docker push $CI_REGISTRY_IMAGE/o:1\n"
+          "\nunknown:\n  image: docker:27\n  services: [docker:27-dind]\n"
+          "  script:\n    - docker build -f $NOWHERE/Dockerfile -t $CI_REGISTRY_IMAGE/u:1 .\n"
+          "    - docker push $CI_REGISTRY_IMAGE/u:1\n")
+    result = migrate(tmp_path, ci)
+    assert job(result, "build").status == "migrated"
+    other = job(result, "other")
+    assert other.status == "left"
+    assert other.reason.startswith(".gitlab-ci.yml:8: ") and "missing/Dockerfile" in other.reason
+    unknown = job(result, "unknown")
+    assert unknown.status == "left" and "$NOWHERE/Dockerfile" in unknown.reason

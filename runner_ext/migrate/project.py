@@ -100,10 +100,14 @@ def migrate_project(source: ProjectSource, *, config: OrgConfig, engine: Engine 
 
 
 def _try(item: JobWork, step: Any) -> None:
+    """Run one job's step; a job that can't go on is left with the reason, never the run."""
     try:
         step()
     except Refused as refused:
         item.request, item.rewrite, item.refusal = None, None, refused.refusal
+    except RunnerExtError as error:
+        item.request, item.rewrite = None, None
+        item.refusal = Refusal(str(error), "fix it, then run migrate-project again")
 
 
 def _analyze(job: CiJob, pipeline: Pipeline, reader: _Reader, config: OrgConfig,

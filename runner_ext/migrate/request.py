@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 
 from runner_ext.config.model import Engine, OrgConfig
-from runner_ext.errors import Category, Problem, RunnerExtError
+from runner_ext.errors import RunnerExtError
 from runner_ext.migrate.decision import MANUAL, BuildRequest, Refused
 from runner_ext.migrate.docker import BuildFlags
 from runner_ext.migrate.expand import is_plain, is_predefined, references, substitute
@@ -62,16 +62,18 @@ def _plain(facts: JobFacts, state: ScriptState, text: str) -> str:
 
 
 def _literal_path(facts: JobFacts, state: ScriptState, text: str, base: str) -> str:
+    """A build path as a project-relative path, with the script's and CI file's variables
+    filled in; refuses paths known only at run time or outside the project."""
+    resolved = _expanded(substitute(text, state.shell_vars), facts)
     for prefix in _PROJECT_DIR:
-        if text == prefix or text.startswith(prefix + "/"):
-            return relative(text[len(prefix):].lstrip("/") or ".")
-    literal = {k: v for k, v in facts.variables.items() if "$" not in v}
-    resolved = substitute(substitute(text, state.shell_vars), literal)
-    if "$" in resolved or resolved.startswith("/") or "://" in resolved or resolved == "-":
+        if resolved == prefix or resolved.startswith(prefix + "/"):
+            resolved, base = resolved[len(prefix):].lstrip("/") or ".", ""
+    if "$" in resolved or "://" in resolved or resolved == "-":
         raise Refused(f"build path '{text}' can't be resolved before the job runs",
-                      "write the context and -f as paths in the repository", computed_name.ID)
+                      "write the context and -f as paths in the repository, or define the "
+                      "variables they use in the CI file", computed_name.ID)
     path = relative(posixpath.join(base, resolved))
-    if path.startswith(".."):
+    if resolved.startswith("/") or path.startswith(".."):
         raise Refused(f"build path '{text}' leaves the project", MANUAL)
     return path
 
@@ -84,14 +86,14 @@ def _paths(facts: JobFacts, state: ScriptState, build: BuildFlags,
     else:
         dockerfile = relative(posixpath.join(context, "Dockerfile"))
     if dockerfile not in files:
-        raise RunnerExtError(Category.INPUT, Problem(
-            "the Dockerfile this job builds does not exist", file=facts.file, line=facts.line,
-            key=facts.name, value=dockerfile,
-            hint="fix the job's -f / context or add the Dockerfile, then run again"))
+        raise Refused(f"{facts.file}:{facts.line}: the Dockerfile this job builds, "
+                      f"{dockerfile}, is not in the project",
+                      "fix the job's -f / context or add the Dockerfile, then run "
+                      "migrate-project again")
     if context and not any(f.startswith(context + "/") for f in files):
-        raise RunnerExtError(Category.INPUT, Problem(
-            "the build context folder does not exist", file=facts.file, line=facts.line,
-            key=facts.name, value=context))
+        raise Refused(f"{facts.file}:{facts.line}: the build context folder {context} is not "
+                      "in the project", "fix the job's build context, then run "
+                      "migrate-project again")
     return context, dockerfile
 
 
