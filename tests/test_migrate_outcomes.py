@@ -114,3 +114,41 @@ def test_a_missing_dockerfile_leaves_only_its_job(tmp_path: Path) -> None:
     assert other.reason.startswith(".gitlab-ci.yml:8: ") and "missing/Dockerfile" in other.reason
     unknown = job(result, "unknown")
     assert unknown.status == "left" and "$NOWHERE/Dockerfile" in unknown.reason
+
+
+# --- F: platforms from variables; Compose builds in every spelling -------------------------
+
+def _platform_job(platform_vars: str) -> str:
+    return build_job("    - docker build --platform $PLATFORM -t $CI_REGISTRY_IMAGE:1 .\n"
+                     "    - docker push $CI_REGISTRY_IMAGE:1\n", platform_vars)
+
+
+def test_a_platform_variable_is_expanded_before_the_engine_check(tmp_path: Path) -> None:
+    arm = job(migrate(tmp_path, _platform_job("variables:\n  PLATFORM: linux/arm64\n\n")),
+              "build")
+    assert arm.status == "left" and "Kaniko can't build for linux/arm64" in arm.reason
+    amd = job(migrate(tmp_path, _platform_job("variables:\n  PLATFORM: linux/amd64\n\n")),
+              "build")
+    assert amd.status == "migrated", amd.reason
+
+
+def test_an_unknown_platform_variable_leaves_the_job_with_that_reason(tmp_path: Path) -> None:
+    outcome = job(migrate(tmp_path, _platform_job("")), "build")
+    assert outcome.status == "left"
+    assert "$PLATFORM is not defined in the CI file" in outcome.reason
+
+
+@pytest.mark.parametrize("line", [
+    "docker-compose -f x.yml build", "docker compose -f x.yml build",
+    "docker compose --file x.yml build app", "docker compose -p proj build",
+    "docker-compose -p proj --file=x.yml build", "docker compose up --build -d",
+    "docker-compose up --build",
+])
+def test_compose_builds_are_detected(line: str) -> None:
+    from test_ci_rules import facts_of
+
+    from runner_ext.migrate.rules import check_job
+
+    (facts,) = facts_of(f"j:\n  script:\n    - {line}\n")
+    assert [c.kind for c in facts.calls] == ["compose-build"]
+    assert "RXC108" in {f.rule_id for f in check_job(facts)}

@@ -137,20 +137,18 @@ def classify(command: Command) -> DockerCall | None:
     if not words:
         return None
     if words[0] == "docker-compose":
-        sub = _first_positional(words[1:])
-        kind = "compose-build" if sub == "build" else _KINDS.get(("compose", sub), "compose")
+        sub, kind = _compose(words[1:])
         return DockerCall(kind, command, tuple(words[1:]), subcommand=f"docker-compose {sub}")
     if words[0] != "docker":
         return None
     host, rest = _global_options(words[1:])
+    if rest[:1] == ["compose"]:
+        sub, kind = _compose(rest[1:])
+        return DockerCall(kind, command, tuple(rest[1:]), host, f"docker compose {sub}")
     path = rest[:1]
     if rest and rest[0] in _GROUPS and len(rest) > 1:
         path = rest[:2]
     kind = _KINDS.get(tuple(path)) or _KINDS.get(tuple(rest[:1])) or "other"
-    if tuple(path) == ("compose", "up") and "--build" in rest:
-        kind = "compose-build"
-    if rest[:1] == ["compose"] and kind == "other":
-        kind = "compose"
     used = len(path) if tuple(path) in _KINDS else 1
     return DockerCall(kind, command, tuple(rest[used:]), host, " ".join(["docker", *path]))
 
@@ -172,12 +170,25 @@ def is_login_pipe(command: Command, call: DockerCall | None) -> bool:
         "--password-stdin" in command.text
 
 
+def _compose(args: list[str]) -> tuple[str, str]:
+    """A Compose command's subcommand and kind (``up --build`` builds too)."""
+    sub = _first_positional(args)
+    if sub == "build" or (sub == "up" and "--build" in args):
+        return sub, "compose-build"
+    return sub, _KINDS.get(("compose", sub), "compose")
+
+
+_COMPOSE_WITH_VALUE = frozenset({"-f", "--file", "-p", "--project-name", "--env-file",
+                                 "--profile", "--project-directory", "--ansi", "--progress",
+                                 "--parallel", "-H", "--host", "--context", "-c"})
+
+
 def _first_positional(words: list[str]) -> str:
     skip = False
     for word in words:
         if skip:
             skip = False
-        elif word in ("-f", "--file", "-p", "--project-name", "--env-file", "--profile"):
+        elif word in _COMPOSE_WITH_VALUE:
             skip = True
         elif not word.startswith("-"):
             return word

@@ -122,7 +122,16 @@ def _build_args(facts: JobFacts, state: ScriptState, build: BuildFlags,
 
 
 def _platform(facts: JobFacts, state: ScriptState, build: BuildFlags, engine: Engine) -> str:
-    platform = _plain(facts, state, build.platform)
+    """The platform(s) to build, with the CI file's variables filled in, so that the
+    engine checks look at the value and not at a variable's name."""
+    written = _plain(facts, state, build.platform)
+    platform = _expanded(written, facts)
+    if "$" in platform:
+        name = references(platform)[0] if references(platform) else platform
+        raise Refused(f"--platform {written}: ${name} is not defined in the CI file, so "
+                      "runner-ext can't tell which platform the job builds",
+                      f"define {name} in the job's or the global variables:, or write "
+                      "--platform literally, then run migrate-project again")
     if "," in platform:
         return platform  # built with BuildKit (see build_request)
     if engine == "kaniko" and platform not in ("", "linux/amd64"):
