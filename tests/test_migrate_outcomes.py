@@ -152,3 +152,41 @@ def test_compose_builds_are_detected(line: str) -> None:
     (facts,) = facts_of(f"j:\n  script:\n    - {line}\n")
     assert [c.kind for c in facts.calls] == ["compose-build"]
     assert "RXC108" in {f.rule_id for f in check_job(facts)}
+
+
+# --- G: every left job says truly why ------------------------------------------------------
+
+MAKEFILE = "image:\n\tdocker build -t $(IMAGE) .\n\ntest:\n\t./run-tests\n"
+
+
+@pytest.mark.parametrize(("script", "reason"), [
+    ("    - docker buildx bake --push\n",
+     "'docker buildx bake --push' builds the targets of a Buildx bake file"),
+    ("    - make image\n", "'make image' builds an image out of sight (Makefile:2, target image)"),
+    ("    - ./ci/build.sh\n", "'./ci/build.sh' builds an image out of sight (ci/build.sh:2)"),
+    ("    - make test\n", "runs 'make test', in which runner-ext finds no image build"),
+    ("    - sh ci/other.sh\n", "runs 'sh ci/other.sh', in which runner-ext finds no image"),
+])
+def test_left_jobs_say_truly_why(tmp_path: Path, script: str, reason: str) -> None:
+    files = {"Makefile": MAKEFILE, "ci/build.sh": "set -e\ndocker buildx bake app\n",
+             "ci/other.sh": "docker info\n"}
+    outcome = job(migrate(tmp_path, build_job(script), files), "build")
+    assert outcome.status == "left"
+    assert reason in outcome.reason
+    assert "not an image build" not in outcome.reason
+
+
+def test_a_job_without_any_build_is_still_not_an_image_build(tmp_path: Path) -> None:
+    outcome = job(migrate(tmp_path, build_job("    - docker info\n    - pytest -q\n")), "build")
+    assert outcome.status == "left" and outcome.reason.startswith("not an image build")
+
+
+def test_multi_platform_with_a_docker_context_is_not_blamed_on_the_context(
+        tmp_path: Path) -> None:
+    script = ("    - docker context create builder\n"
+              "    - docker buildx create --use builder\n"
+              "    - docker buildx build --platform linux/amd64,linux/arm64 "
+              "-t $CI_REGISTRY_IMAGE:1 --push .\n")
+    outcome = job(migrate(tmp_path, build_job(script)), "build")
+    assert outcome.status == "migrated", outcome.reason
+    assert any("linux/amd64,linux/arm64" in a for a in outcome.attention)

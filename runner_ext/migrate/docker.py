@@ -15,7 +15,7 @@ _GROUPS = {"image", "container", "builder", "system", "buildx", "compose", "mani
 BINFMT_IMAGES = ("tonistiigi/binfmt", "multiarch/qemu-user-static", "docker/binfmt")
 _KINDS: dict[tuple[str, ...], str] = {
     ("build",): "build", ("image", "build"): "build", ("builder", "build"): "build",
-    ("buildx", "build"): "build", ("buildx", "b"): "build",
+    ("buildx", "build"): "build", ("buildx", "b"): "build", ("buildx", "bake"): "bake",
     ("tag",): "tag", ("image", "tag"): "tag",
     ("push",): "push", ("image", "push"): "push",
     ("login",): "login", ("logout",): "logout",

@@ -174,6 +174,10 @@ def _refuse_docker(call: DockerCall) -> None:
     if call.kind == "run":
         raise Refused(f"'{text}' runs a container", "run tests in a job that uses the image as "
                       "its image: (or as a service), after the build job", docker_run.ID)
+    if call.kind == "bake":
+        raise Refused(f"'{text}' builds the targets of a Buildx bake file, which runner-ext "
+                      "does not read", "create one runner-ext build job per bake target "
+                      "(context, dockerfile, args, tags)", hidden_build.ID)
     if call.kind == "manifest":
         raise Refused(f"'{text}' edits manifests", "use crane or skopeo in a job of its own",
                       retag_only.ID)

@@ -48,10 +48,23 @@ _NOT_A_BUILD = {
 }
 
 
-def not_a_build(findings: list[Finding], config: OrgConfig) -> Refusal:
+def not_a_build(findings: list[Finding], config: OrgConfig,
+                opaque: str | None = None) -> Refusal:
+    """Why a job that uses Docker but shows no image build is left.
+
+    ``opaque`` is a ``make`` or script command the job runs: then the job is not called
+    "not an image build", because runner-ext can't see what that command does.
+    """
     ids = {f.rule_id for f in findings}
     what = [text for rule, text in _NOT_A_BUILD.items() if rule in ids] or ["uses Docker"]
     tags = ", ".join(config.runner.tags)
+    if opaque:
+        return Refusal(f"it {' and '.join(what)} and runs '{opaque}', in which runner-ext "
+                       "finds no image build it can follow, so it can't tell what the job "
+                       "does with Docker",
+                       "if it builds an image, call docker build in the job itself and run "
+                       "migrate-project again; if not, drop the Docker daemon and give it "
+                       f"tags: [{tags}]")
     if ids & {"RXC101", "RXC102", "RXC103"}:
         todo = ("drop the Docker daemon it does not use (services, DOCKER_HOST), give it an "
                 f"image: with its tools and tags: [{tags}]")

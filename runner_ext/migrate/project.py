@@ -32,12 +32,13 @@ from runner_ext.migrate.rewrite import (
     rewrite_job,
 )
 from runner_ext.migrate.rules import check_job
+from runner_ext.migrate.rules.hidden_build import opaque_command
 from runner_ext.migrate.source import ProjectSource
 from runner_ext.migrate.template_plan import plan_templates, settle_templates
 from runner_ext.migrate.template_values import classic_entry, component_entry
 from runner_ext.rules.base import Finding, Splice, apply_splices
 
-_BUILDISH = ("build", "compose-build", "run", "tag", "push", "manifest", "pull")
+_BUILDISH = ("build", "bake", "compose-build", "run", "tag", "push", "manifest", "pull")
 
 
 class _Reader:
@@ -123,7 +124,7 @@ def _analyze(job: CiJob, pipeline: Pipeline, reader: _Reader, config: OrgConfig,
     if item.daemonless:
         return item
     if not facts.calls_of(*_BUILDISH) and not any(f.rule_id == "RXC111" for f in item.findings):
-        item.refusal = not_a_build(item.findings, config)
+        item.refusal = not_a_build(item.findings, config, opaque_command(facts))
         return item
     _try(item, lambda: _request(item, config, engine, files))
     return item
