@@ -48,8 +48,8 @@ class _Reader:
 
     def text(self, path: str) -> str | None:
         if path not in self.cache:
-            raw = self.source.read(path)
-            try:
+            try:  # a Makefile or script the rules can't read (or leading out) isn't followed
+                raw = self.source.read(path)
                 self.cache[path] = None if raw is None else decode_text(path, raw)[0]
             except RunnerExtError:
                 self.cache[path] = None

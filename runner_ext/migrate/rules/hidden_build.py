@@ -34,6 +34,7 @@ from collections.abc import Iterator
 
 from runner_ext.migrate.facts import JobFacts
 from runner_ext.migrate.rules._common import finding, shown
+from runner_ext.migrate.source import project_path
 from runner_ext.rules.base import Finding, Severity
 
 ID = "RXC111"
@@ -54,7 +55,7 @@ def check(facts: JobFacts) -> Iterator[Finding]:
     for command in facts.commands:
         words = list(command.words)
         if command.name == "cd" and len(words) == 2 and "$" not in words[1]:
-            cwd = posixpath.normpath(posixpath.join(cwd, words[1])).lstrip("./")
+            cwd = project_path(posixpath.join(cwd, words[1])) or ""
             continue
         where = make_build(facts, cwd, words) or script_build(facts, cwd, words)
         if where:
@@ -86,9 +87,9 @@ def make_build(facts: JobFacts, cwd: str, words: list[str]) -> str | None:
             directory = posixpath.join(directory, next(args, ""))
         elif not word.startswith("-") and "=" not in word:
             targets.append(word)
-    path = posixpath.normpath(posixpath.join(directory, "Makefile")).lstrip("./")
-    text = facts.read_text(path)
-    if text is None:
+    path = project_path(posixpath.join(directory, "Makefile"))
+    text = facts.read_text(path) if path else None
+    if path is None or text is None:
         return None
     return _recipe_build(path, text, targets)
 
@@ -134,8 +135,8 @@ def script_build(facts: JobFacts, cwd: str, words: list[str]) -> str | None:
     script = _script_path(words)
     if script is None or "$" in script or script.startswith("/"):
         return None
-    path = posixpath.normpath(posixpath.join(cwd, script)).lstrip("./")
-    text = facts.read_text(path)
+    path = project_path(posixpath.join(cwd, script))
+    text = facts.read_text(path) if path else None
     if text is None:
         return None
     for number, line in enumerate(text.splitlines(), start=1):
