@@ -22,10 +22,10 @@ from runner_ext.migrate.docker import classify, parse_login
 from runner_ext.migrate.remote import migrate_remote
 from runner_ext.migrate.shell import parse_script
 
-LOGIN_CANARY = "canary-login-91d2e"
+LOGIN_CANARY = "canary_login-91d2e"
 SHORT_LOGIN_CANARY = "pw1"
 PIPE_CANARY = "canary-pipe-55ab"
-VARIABLE_CANARY = "canary-var-7f3a1c"
+VARIABLE_CANARY = "canary_var*7f3a1c"
 ARG_CANARY = "canary-arg-c0ffee"
 CANARIES = (LOGIN_CANARY, SHORT_LOGIN_CANARY, PIPE_CANARY, VARIABLE_CANARY, ARG_CANARY)
 GITLAB_TOKEN = "glpat-CANARY-secrets-77aa"
@@ -55,12 +55,19 @@ smoke:
   script:
     - echo "{PIPE_CANARY}" | docker login --password-stdin -u ci registry.example.com
     - docker run -p 8080:80 registry.example.com/team/app:latest
+
+notify:
+  image: docker:27
+  services: [docker:27-dind]
+  script:
+    - ./ci/notify --auth "{VARIABLE_CANARY}"
 """
 FILES = {
     ".gitlab-ci.yml": CI,
     "docker/app.Dockerfile": f"FROM node:20\nARG NPM_TOKEN={ARG_CANARY}\nARG NODE_ENV\n"
                              "COPY . .\nRUN npm ci\n",
     "package.json": "{}\n",
+    "ci/notify": "#!/bin/sh\n",
 }
 # Values that are not secrets and must stay readable in the report and the diff.
 ORDINARY = ("registry.example.com/team/app", "release/2026", "docker/app.Dockerfile",
@@ -82,8 +89,11 @@ def _cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
 
 
 def _no_canary(text: str) -> None:
+    """No canary, escaped or not (each ends with a mark no other text has)."""
     for canary in CANARIES:
         assert canary not in text
+    for mark in ("7f3a1c", "91d2e", "55ab", "c0ffee"):
+        assert mark not in text
 
 
 def test_no_output_shows_a_credential(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from runner_ext.markdown import escape as markdown_escape
 from runner_ext.migrate.facts import JobFacts
 from runner_ext.migrate.rules.plaintext_password import literal_parts, plaintext_passwords
 from runner_ext.migrate.shell import redact
@@ -68,6 +69,11 @@ def mask(text: str, secrets: Iterable[str]) -> str:
     for value in sorted((s for s in secrets if len(s) >= MIN_LENGTH), key=len, reverse=True):
         text = text.replace(value, MASK)
     return text
+
+
+def in_markdown(secrets: Iterable[str]) -> set[str]:
+    """The secrets and their Markdown-escaped forms (the report escapes what it quotes)."""
+    return {form for s in secrets for form in (s, markdown_escape("x" + s)[1:])}
 
 
 def mask_lines(text: str, secrets: Iterable[str]) -> str:

@@ -139,10 +139,10 @@ class MigrationResult:
 
     def to_markdown(self) -> str:
         """The migration report in Markdown (also the merge request description)."""
-        from runner_ext.migrate.masking import mask
+        from runner_ext.migrate.masking import in_markdown, mask
         from runner_ext.migrate.report import render_markdown
 
-        return mask(render_markdown(self), self.secrets)
+        return mask(render_markdown(self), in_markdown(self.secrets))
 
     def to_text(self) -> str:
         """The migration report for a terminal."""
