@@ -173,3 +173,18 @@ def test_the_registry_is_never_the_password(project: Path) -> None:
     result = migrate_project(LocalSource(project), config=load_config(None))
     [build] = [j for j in result.jobs if j.name == "build"]
     assert any("logged in to registry.example.com" in a for a in build.attention)
+
+
+def test_a_rewrite_that_would_copy_a_credential_is_refused(tmp_path: Path) -> None:
+    ci = ("variables:\n  RELEASE_TOKEN: tok3n-canary-8e2f\n\nbuild:\n  image: docker:27\n"
+          "  services: [docker:27-dind]\n  script:\n"
+          "    - docker build -t registry.example.com/app:tok3n-canary-8e2f .\n"
+          "    - docker push registry.example.com/app:tok3n-canary-8e2f\n")
+    (tmp_path / ".gitlab-ci.yml").write_text(ci)
+    (tmp_path / "Dockerfile").write_text("FROM busybox:1.36.1\n")
+    result = migrate_project(LocalSource(tmp_path), config=load_config(None))
+    [build] = result.jobs
+    assert build.status == "left"
+    assert build.reason == "the rewrite would copy a plaintext credential to a new place"
+    assert result.changes == {}
+    assert "tok3n-canary-8e2f" not in result.to_text() + result.to_markdown()

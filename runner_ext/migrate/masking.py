@@ -13,7 +13,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from runner_ext.markdown import escape as markdown_escape
+from runner_ext.migrate.decision import Refusal
 from runner_ext.migrate.facts import JobFacts
+from runner_ext.migrate.outcomes import JobWork
 from runner_ext.migrate.rules.plaintext_password import literal_parts, plaintext_passwords
 from runner_ext.migrate.shell import redact
 from runner_ext.planner.secrets import looks_secret
@@ -91,3 +93,21 @@ def mask_data(data: Any, secrets: frozenset[str]) -> Any:
     if isinstance(data, list):
         return [mask_data(v, secrets) for v in data]
     return data
+
+
+def copies_a_secret(items: list[JobWork], secrets: frozenset[str]) -> bool:
+    """A rewrite may drop a credential's line but never copy a credential somewhere new:
+    when one would, no job of the file is rewritten."""
+    new = [text for i in items if i.request is not None and i.rewrite is not None
+           for text in [*(s.replacement for s in i.rewrite.splices), *i.request.destinations,
+                        *i.request.build_args, *i.request.labels, i.request.target,
+                        i.request.dockerfile, i.request.context, i.request.cache_repo]]
+    if not any(secret in text for secret in secrets if len(secret) >= MIN_LENGTH
+               for text in new):
+        return False
+    for item in items:
+        item.request, item.rewrite = None, None
+        item.refusal = Refusal("the rewrite would copy a plaintext credential to a new place",
+                               "move the credential into a masked CI/CD variable, then run "
+                               "migrate-project again")
+    return True

@@ -14,7 +14,7 @@ from runner_ext.migrate.facts import job_facts
 from runner_ext.migrate.includes import include_splice
 from runner_ext.migrate.interpret import interpret
 from runner_ext.migrate.jobs import CiJob, Pipeline
-from runner_ext.migrate.masking import ci_secrets, dockerfile_secrets
+from runner_ext.migrate.masking import ci_secrets, copies_a_secret, dockerfile_secrets
 from runner_ext.migrate.outcomes import (
     JobWork,
     dockerfile_errors,
@@ -211,7 +211,7 @@ def _apply(ci_files: list[CiFile], work: list[JobWork], config: OrgConfig, engin
     classic_done = False
     for ci in ci_files:
         items = [w for w in work if w.job.file is ci and w.rewrite is not None]
-        if not items:
+        if not items or copies_a_secret(items, result.secrets):
             continue
         items = _settle_anchors(items)
         if not items:
@@ -227,8 +227,6 @@ def _apply(ci_files: list[CiFile], work: list[JobWork], config: OrgConfig, engin
             continue
         new_text = apply_splices(ci.text, splices)
         _verify(ci, new_text, items)
-        if not _keeps_secrets_in_place(ci, new_text, items, result.secrets):
-            continue
         result.originals[ci.path] = ci.original()
         result.changes[ci.path] = ci.restore(new_text)
 
@@ -242,19 +240,6 @@ def _note_global_docker_variables(pipeline: Pipeline, work: list[JobWork],
         result.notes.append(f"the global variables {', '.join(names)} still apply to every job; "
                             "the daemonless builds ignore them — remove them once no job needs "
                             "Docker")
-
-
-def _keeps_secrets_in_place(ci: CiFile, new_text: str, items: list[JobWork],
-                            secrets: frozenset[str]) -> bool:
-    """A rewrite may drop a credential's line but never copy a credential somewhere new."""
-    if all(new_text.count(s) <= ci.text.count(s) for s in secrets):
-        return True
-    for item in items:
-        item.request, item.rewrite = None, None
-        item.refusal = Refusal("the rewrite would copy a plaintext credential to a new place",
-                               "move the credential into a masked CI/CD variable, then run "
-                               "migrate-project again")
-    return False
 
 
 def _verify(ci: CiFile, new_text: str, items: list[JobWork]) -> None:
