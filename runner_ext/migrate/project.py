@@ -253,6 +253,8 @@ def _verify(ci: CiFile, new_text: str, items: list[JobWork]) -> None:
     for item in items:
         job = rewritten.data.get(item.job.name)
         emptied = {k for k in LEAKING_PARENT_KEYS if isinstance(job, dict) and job.get(k) == []}
+        if item.request is not None and item.request.script:
+            emptied.add("before_script")
         if not isinstance(job, dict) or set(job) - KEEP - emptied - {"extends", "<<"}:
             raise RunnerExtError(Category.TEMPLATE, Problem(
                 "the rewritten job kept keys it should not have; nothing was written",

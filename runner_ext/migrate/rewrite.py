@@ -17,7 +17,7 @@ from typing import Any
 
 from runner_ext.config.model import Engine, OrgConfig
 from runner_ext.migrate.decision import MANUAL, RESHAPE, BuildRequest, Refused
-from runner_ext.migrate.emit import dump_flow, dump_mapping, flow_list
+from runner_ext.migrate.emit import block_text, dump_flow, dump_mapping, flow_list
 from runner_ext.migrate.jobs import CiJob, Pipeline
 from runner_ext.migrate.spans import entry_span, is_empty
 from runner_ext.migrate.template_values import (
@@ -86,6 +86,9 @@ def rewrite_job(job: CiJob, pipeline: Pipeline, request: BuildRequest, *, config
     _variables(job, request, extra_vars, result, pipeline)
     _extends(job, engine, config, result)
     _top_keys(job, pipeline, engine, config, extra_vars, result)
+    if request.script:
+        result.splices.append(_insert_top(job, {"before_script": [
+            block_text(line) for line in request.script]}))
     return result  # anchors are checked per file, with every rewrite (check_anchors)
 
 

@@ -67,6 +67,11 @@ class Command:
     redirected: bool = False
     literal_dollar: bool = False
     substitution: bool = False
+    # Where the command is written: the script item (its index among the items parsed
+    # together), the command's offsets in that item's text, and the line's exact source.
+    item: int = -1
+    span: tuple[int, int] = (0, 0)
+    source: str = ""
 
     @property
     def name(self) -> str:
@@ -140,9 +145,11 @@ class ScriptParser:
         self.blocks: list[str] = []
         self.commands: list[Command] = []
         self.problems: list[str] = []
+        self.item = -1
 
     def feed(self, item: str) -> None:
         """Parse one script item (one entry of ``script:``)."""
+        self.item += 1
         try:
             lines = logical_lines(item)
         except ShellSyntaxError as exc:
@@ -156,13 +163,17 @@ class ScriptParser:
             self._line(line)
 
     def _line(self, line: _Line) -> None:
-        segments = [(*_strip_redirects(tokens), separator)
+        segments = [(*_strip_redirects(tokens), separator,
+                     [t for t in tokens if isinstance(t, Word)])
                     for tokens, separator in _segments(line.tokens)]
         guarded: str | None = None
-        for index, (words, redirected, separator) in enumerate(segments):
-            words, inside = self._blocks(words)
+        for index, (words, redirected, separator, word_tokens) in enumerate(segments):
+            count = len(words)
+            words, inside, lead = self._blocks(words)
             if not words:
                 continue
+            last = len(word_tokens) - 1 - (count - lead - len(words))
+            span = (word_tokens[lead].start, word_tokens[max(last, lead)].end)
             previous = segments[index - 1][2] if index else ""
             nxt = segments[index + 1][0] if index + 1 < len(segments) else []
             construct = inside or guarded
@@ -174,9 +185,12 @@ class ScriptParser:
                 construct = construct or separator or previous
             if words[0] in _TESTS and separator in ("&&", "||"):
                 guarded = guarded or f"{words[0]} … {separator}"
-            self._add(words, line, construct, may_fail, redirected)
+            self._add(words, line, construct, may_fail, redirected, span)
 
-    def _blocks(self, words: list[str]) -> tuple[list[str], str | None]:
+    def _blocks(self, words: list[str]) -> tuple[list[str], str | None, int]:
+        """The words without block keywords, the outermost block, and how many leading
+        words were keywords."""
+        count = len(words)
         while words and words[0] in _OPEN:
             self.blocks.append(_OPEN[words[0]])
             words = words[1:]
@@ -188,21 +202,22 @@ class ScriptParser:
             else:
                 self.problems.append(f"'{words[0]}' without an opening block")
             words = words[1:]
+        lead = count - len(words)
         inside = self.blocks[0] if self.blocks else None
         if words and words[-1] in _CLOSE and self.blocks and words[0] not in ("echo", "printf"):
             self.blocks.pop()
             words = words[:-1]
-        return words, inside
+        return words, inside, lead
 
     def _add(self, words: list[str], line: _Line, construct: str | None,
-             may_fail: bool, redirected: bool) -> None:
+             may_fail: bool, redirected: bool, span: tuple[int, int]) -> None:
         assignments = []
         while words and ASSIGNMENT.match(words[0]):
             name, value = words.pop(0).split("=", 1)
             assignments.append((name, value))
         self.commands.append(Command(
             tuple(words), redact(line.text.strip()), tuple(assignments), construct, may_fail,
-            redirected, line.literal_dollar, line.substitution))
+            redirected, line.literal_dollar, line.substitution, self.item, span, line.text))
 
 
 def parse_script(items: list[str]) -> tuple[list[Command], list[str]]:
