@@ -121,7 +121,8 @@ def test_the_written_files_copy_no_credential(project: Path,
     assert LOGIN_CANARY not in (project / ".gitlab-ci.yml").read_text()
 
 
-def test_the_merge_request_shows_no_credential() -> None:
+def test_the_merge_request_shows_no_credential(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("DEBUG")
     fake = FakeGitLab(token=GITLAB_TOKEN)
     fake.seed(FILES)
     with serve(fake):
@@ -129,7 +130,7 @@ def test_the_merge_request_shows_no_credential() -> None:
             gitlab_url=fake.url, project="group/app", token=GITLAB_TOKEN,
             config=load_config(None), engine=None, dockerfile_fixes="safe")
     [mr] = fake.open_mrs()
-    _no_canary(mr.description + mr.title)
+    _no_canary(mr.description + mr.title + caplog.text)
     _no_canary(json.dumps(outcome.to_dict()) + outcome.to_text() + outcome.result.diff())
     assert "registry.example.com/team/app" in mr.description
     committed = fake.tree("runner-ext/migrate")[".gitlab-ci.yml"].decode()
