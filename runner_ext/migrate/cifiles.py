@@ -15,7 +15,7 @@ from typing import Any
 
 from runner_ext.errors import Category, Problem, RunnerExtError
 from runner_ext.limits import CI_FILES, FILE_BYTES
-from runner_ext.migrate.source import ProjectSource
+from runner_ext.migrate.source import ProjectSource, outside_error, project_path
 from runner_ext.migrate.yamlnodes import (
     Node,
     anchors_of,
@@ -145,6 +145,19 @@ def _glob_match(path: str, pattern: str) -> bool:
     return path.count("/") == pattern.count("/") and fnmatch.fnmatchcase(path, pattern)
 
 
+def _inside_project(ci: CiFile, paths: list[str]) -> list[str]:
+    """The included paths, normalised; one that leaves the project is a located error."""
+    kept = []
+    for path in paths:
+        rel = project_path(path)
+        if rel is None:
+            node = ci.root.key_node("include") if ci.root else None
+            raise outside_error(path, "a local include leaves the project", file=ci.path,
+                                line=node.line if node else None, key="include")
+        kept.append(rel)
+    return kept
+
+
 def load_ci_files(source: ProjectSource) -> tuple[list[CiFile], list[str]]:
     """The root CI file and every local file it includes (recursively), plus notes.
 
@@ -172,6 +185,7 @@ def load_ci_files(source: ProjectSource) -> tuple[list[CiFile], list[str]]:
             raise CI_FILES.error(file=path)
         ci = loaded[path] = parse_ci_file(path, raw)
         more, more_notes = local_includes(ci.data, files)
+        more = _inside_project(ci, more)
         includes[path] = more
         queue.extend(more)
         notes.extend(f"{path}: {n}" for n in more_notes)

@@ -15,7 +15,7 @@ _GROUPS = {"image", "container", "builder", "system", "buildx", "compose", "mani
 BINFMT_IMAGES = ("tonistiigi/binfmt", "multiarch/qemu-user-static", "docker/binfmt")
 _KINDS: dict[tuple[str, ...], str] = {
     ("build",): "build", ("image", "build"): "build", ("builder", "build"): "build",
-    ("buildx", "build"): "build", ("buildx", "b"): "build",
+    ("buildx", "build"): "build", ("buildx", "b"): "build", ("buildx", "bake"): "bake",
     ("tag",): "tag", ("image", "tag"): "tag",
     ("push",): "push", ("image", "push"): "push",
     ("login",): "login", ("logout",): "logout",
@@ -82,6 +82,53 @@ class BuildFlags:
     problems: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Login:
+    """What a ``docker login`` gives: registry ('' for Docker Hub), user and password words."""
+
+    registry: str
+    username: str | None = None
+    password: str | None = None
+    password_stdin: bool = False
+    problems: tuple[str, ...] = ()
+
+
+_LOGIN_VALUE = {"-u": "username", "--username": "username", "-p": "password",
+                "--password": "password"}
+
+
+def parse_login(call: DockerCall) -> Login:
+    """Read ``docker login [-u USER] [-p PASS | --password-stdin] [REGISTRY]`` in any order."""
+    values: dict[str, str] = {}
+    positional: list[str] = []
+    problems: list[str] = []
+    stdin = False
+    args = list(call.args)
+    i = 0
+    while i < len(args):
+        word = args[i]
+        name, eq, inline = word.partition("=")
+        short = word[:2] if len(word) > 2 and word[:2] in ("-u", "-p") and not eq else ""
+        if word == "--password-stdin":
+            stdin = True
+        elif name in _LOGIN_VALUE and eq:
+            values[_LOGIN_VALUE[name]] = inline
+        elif short:
+            values[_LOGIN_VALUE[short]] = word[2:]
+        elif word in _LOGIN_VALUE:
+            values[_LOGIN_VALUE[word]] = args[i + 1] if i + 1 < len(args) else ""
+            i += 1
+        elif word.startswith("-") and word != "-":
+            problems.append(f"unknown docker login option {name}")
+        else:
+            positional.append(word)
+        i += 1
+    if len(positional) > 1:
+        problems.append(f"docker login takes one registry, got {len(positional)}")
+    return Login(positional[0] if positional else "", values.get("username"),
+                 values.get("password"), stdin, tuple(problems))
+
+
 def classify(command: Command) -> DockerCall | None:
     """The docker call a command makes, or ``None`` when it is not a docker command."""
     words = list(command.words)
@@ -90,20 +137,18 @@ def classify(command: Command) -> DockerCall | None:
     if not words:
         return None
     if words[0] == "docker-compose":
-        sub = _first_positional(words[1:])
-        kind = "compose-build" if sub == "build" else _KINDS.get(("compose", sub), "compose")
+        sub, kind = _compose(words[1:])
         return DockerCall(kind, command, tuple(words[1:]), subcommand=f"docker-compose {sub}")
     if words[0] != "docker":
         return None
     host, rest = _global_options(words[1:])
+    if rest[:1] == ["compose"]:
+        sub, kind = _compose(rest[1:])
+        return DockerCall(kind, command, tuple(rest[1:]), host, f"docker compose {sub}")
     path = rest[:1]
     if rest and rest[0] in _GROUPS and len(rest) > 1:
         path = rest[:2]
     kind = _KINDS.get(tuple(path)) or _KINDS.get(tuple(rest[:1])) or "other"
-    if tuple(path) == ("compose", "up") and "--build" in rest:
-        kind = "compose-build"
-    if rest[:1] == ["compose"] and kind == "other":
-        kind = "compose"
     used = len(path) if tuple(path) in _KINDS else 1
     return DockerCall(kind, command, tuple(rest[used:]), host, " ".join(["docker", *path]))
 
@@ -125,12 +170,25 @@ def is_login_pipe(command: Command, call: DockerCall | None) -> bool:
         "--password-stdin" in command.text
 
 
+def _compose(args: list[str]) -> tuple[str, str]:
+    """A Compose command's subcommand and kind (``up --build`` builds too)."""
+    sub = _first_positional(args)
+    if sub == "build" or (sub == "up" and "--build" in args):
+        return sub, "compose-build"
+    return sub, _KINDS.get(("compose", sub), "compose")
+
+
+_COMPOSE_WITH_VALUE = frozenset({"-f", "--file", "-p", "--project-name", "--env-file",
+                                 "--profile", "--project-directory", "--ansi", "--progress",
+                                 "--parallel", "-H", "--host", "--context", "-c"})
+
+
 def _first_positional(words: list[str]) -> str:
     skip = False
     for word in words:
         if skip:
             skip = False
-        elif word in ("-f", "--file", "-p", "--project-name", "--env-file", "--profile"):
+        elif word in _COMPOSE_WITH_VALUE:
             skip = True
         elif not word.startswith("-"):
             return word

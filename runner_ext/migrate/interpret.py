@@ -20,6 +20,7 @@ from runner_ext.migrate.docker import (
     is_binfmt_setup,
     is_login_pipe,
     parse_build,
+    parse_login,
 )
 from runner_ext.migrate.expand import (
     is_plain,
@@ -276,10 +277,10 @@ def _docker(facts: JobFacts, state: ScriptState, call: DockerCall) -> None:
             state.dropped.append(call.command.text)
         return
     if kind == "login":
-        positional = [a for a in call.args if not a.startswith("-")]
-        flags_with_values = sum(1 for a in call.args if a in ("-u", "--username", "-p",
-                                                             "--password"))
-        state.logins.append(positional[-1] if len(positional) > flags_with_values else "")
+        login = parse_login(call)
+        if login.problems:
+            raise Refused(f"'{call.command.text}': {login.problems[0]}", MANUAL)
+        state.logins.append(value(state, call.command, login.registry))
         return
     handler = _HANDLERS.get(kind)
     if handler is None:
@@ -297,6 +298,10 @@ def _refuse_docker(call: DockerCall) -> None:
     if call.kind == "run":
         raise Refused(f"'{text}' runs a container", "run tests in a job that uses the image as "
                       "its image: (or as a service), after the build job", docker_run.ID)
+    if call.kind == "bake":
+        raise Refused(f"'{text}' builds the targets of a Buildx bake file, which runner-ext "
+                      "does not read", "create one runner-ext build job per bake target "
+                      "(context, dockerfile, args, tags)", hidden_build.ID)
     if call.kind == "manifest":
         raise Refused(f"'{text}' edits manifests", "use crane or skopeo in a job of its own",
                       retag_only.ID)
@@ -329,7 +334,7 @@ def _spread(facts: JobFacts, state: ScriptState, args: tuple[str, ...]) -> tuple
         known = state.shell_vars.get(name) if name else None
         if name and known is None and name not in state.computed:
             known = facts.variables.get(name)
-        if known is None or any(q in known for q in "\"'\\"):
+        if known is None or len(known.split()) < 2 or any(q in known for q in "\"'\\"):
             spread.append(arg)
         else:
             spread.extend(known.split())

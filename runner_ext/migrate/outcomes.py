@@ -11,6 +11,7 @@ from runner_ext.migrate.facts import JobFacts
 from runner_ext.migrate.jobs import CiJob
 from runner_ext.migrate.result import DockerfileOutcome, JobOutcome
 from runner_ext.migrate.rewrite import JobRewrite
+from runner_ext.migrate.rules import plaintext_password
 from runner_ext.rules.base import Finding, Severity
 
 
@@ -47,10 +48,23 @@ _NOT_A_BUILD = {
 }
 
 
-def not_a_build(findings: list[Finding], config: OrgConfig) -> Refusal:
+def not_a_build(findings: list[Finding], config: OrgConfig,
+                opaque: str | None = None) -> Refusal:
+    """Why a job that uses Docker but shows no image build is left.
+
+    ``opaque`` is a ``make`` or script command the job runs: then the job is not called
+    "not an image build", because runner-ext can't see what that command does.
+    """
     ids = {f.rule_id for f in findings}
     what = [text for rule, text in _NOT_A_BUILD.items() if rule in ids] or ["uses Docker"]
     tags = ", ".join(config.runner.tags)
+    if opaque:
+        return Refusal(f"it {' and '.join(what)} and runs '{opaque}', in which runner-ext "
+                       "finds no image build it can follow, so it can't tell what the job "
+                       "does with Docker",
+                       "if it builds an image, call docker build in the job itself and run "
+                       "migrate-project again; if not, drop the Docker daemon and give it "
+                       f"tags: [{tags}]")
     if ids & {"RXC101", "RXC102", "RXC103"}:
         todo = ("drop the Docker daemon it does not use (services, DOCKER_HOST), give it an "
                 f"image: with its tools and tags: [{tags}]")
@@ -90,6 +104,8 @@ def outcome(item: JobWork, runner_tags: list[str], errors: dict[str, list[str]]
                           reason=f"already builds with {item.daemonless}", **base)
     if item.rewrite is not None and item.request is not None:
         attention = [*item.request.attention, *errors.get(item.request.dockerfile, [])]
+        attention += [f"{f.message} (it stays in the repository history)"
+                      for f in item.findings if f.rule_id == plaintext_password.ID]
         return JobOutcome(status="migrated", changes=_changes(item, runner_tags),
                           attention=tuple(attention),
                           dockerfile=item.request.dockerfile, **base)

@@ -14,6 +14,7 @@ from runner_ext.migrate.facts import job_facts
 from runner_ext.migrate.includes import include_splice
 from runner_ext.migrate.interpret import interpret
 from runner_ext.migrate.jobs import CiJob, Pipeline
+from runner_ext.migrate.masking import ci_secrets, copies_a_secret, dockerfile_secrets
 from runner_ext.migrate.outcomes import (
     JobWork,
     dockerfile_errors,
@@ -31,12 +32,13 @@ from runner_ext.migrate.rewrite import (
     rewrite_job,
 )
 from runner_ext.migrate.rules import check_job
+from runner_ext.migrate.rules.hidden_build import opaque_command
 from runner_ext.migrate.source import ProjectSource
 from runner_ext.migrate.template_plan import plan_templates, settle_templates
 from runner_ext.migrate.template_values import classic_entry, component_entry
 from runner_ext.rules.base import Finding, Splice, apply_splices
 
-_BUILDISH = ("build", "compose-build", "run", "tag", "push", "manifest", "pull")
+_BUILDISH = ("build", "bake", "compose-build", "run", "tag", "push", "manifest", "pull")
 
 
 class _Reader:
@@ -46,8 +48,8 @@ class _Reader:
 
     def text(self, path: str) -> str | None:
         if path not in self.cache:
-            raw = self.source.read(path)
-            try:
+            try:  # a Makefile or script the rules can't read (or leading out) isn't followed
+                raw = self.source.read(path)
                 self.cache[path] = None if raw is None else decode_text(path, raw)[0]
             except RunnerExtError:
                 self.cache[path] = None
@@ -85,6 +87,8 @@ def migrate_project(source: ProjectSource, *, config: OrgConfig, engine: Engine 
         if item.request is not None and item.via_template is None:
             _try(item, lambda i=item: _rewrite(i, pipeline, config, chosen))
     analyses = _check_dockerfiles(work, source, files, chosen)
+    result.secrets = frozenset(ci_secrets([c.data for c in ci_files], [w.facts for w in work])
+                               .union(*(dockerfile_secrets(a.text) for a in analyses.values())))
     settle_templates(work)
     _apply(ci_files, work, config, chosen, result)
     _note_global_docker_variables(pipeline, work, result)
@@ -97,10 +101,14 @@ def migrate_project(source: ProjectSource, *, config: OrgConfig, engine: Engine 
 
 
 def _try(item: JobWork, step: Any) -> None:
+    """Run one job's step; a job that can't go on is left with the reason, never the run."""
     try:
         step()
     except Refused as refused:
         item.request, item.rewrite, item.refusal = None, None, refused.refusal
+    except RunnerExtError as error:
+        item.request, item.rewrite = None, None
+        item.refusal = Refusal(str(error), "fix it, then run migrate-project again")
 
 
 def _analyze(job: CiJob, pipeline: Pipeline, reader: _Reader, config: OrgConfig,
@@ -116,7 +124,7 @@ def _analyze(job: CiJob, pipeline: Pipeline, reader: _Reader, config: OrgConfig,
     if item.daemonless:
         return item
     if not facts.calls_of(*_BUILDISH) and not any(f.rule_id == "RXC111" for f in item.findings):
-        item.refusal = not_a_build(item.findings, config)
+        item.refusal = not_a_build(item.findings, config, opaque_command(facts))
         return item
     _try(item, lambda: _request(item, config, engine, files))
     return item
@@ -203,7 +211,7 @@ def _apply(ci_files: list[CiFile], work: list[JobWork], config: OrgConfig, engin
     classic_done = False
     for ci in ci_files:
         items = [w for w in work if w.job.file is ci and w.rewrite is not None]
-        if not items:
+        if not items or copies_a_secret(items, result.secrets):
             continue
         items = _settle_anchors(items)
         if not items:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from runner_ext.markdown import escape as md
 from runner_ext.migrate.result import DockerfileOutcome, JobOutcome, MigrationResult
+from runner_ext.migrate.rules import plaintext_password
 from runner_ext.rules.base import Finding
 
 _STATUS = {"migrated": "migrated", "left": "left as is", "already-daemonless":
@@ -27,8 +28,13 @@ def _headline(result: MigrationResult) -> str:
     return ", ".join(parts)
 
 
+# Findings a migration cannot make go away (a committed password stays in the history).
+_NOT_RESOLVED = frozenset({plaintext_password.ID})
+
+
 def _rule_ids(findings: tuple[Finding, ...]) -> str:
-    return ", ".join(dict.fromkeys(f.rule_id for f in findings))
+    return ", ".join(dict.fromkeys(f.rule_id for f in findings
+                                   if f.rule_id not in _NOT_RESOLVED))
 
 
 def _finding_line(finding: Finding) -> str:

@@ -6,7 +6,7 @@ import posixpath
 
 from runner_ext.ci_inputs import input_variable
 from runner_ext.config.model import Engine, OrgConfig
-from runner_ext.errors import Category, Problem, RunnerExtError
+from runner_ext.errors import RunnerExtError
 from runner_ext.migrate import carry
 from runner_ext.migrate.decision import MANUAL, BuildRequest, Refused
 from runner_ext.migrate.docker import BuildFlags
@@ -109,16 +109,18 @@ def _plain(facts: JobFacts, state: ScriptState, text: str) -> str:
 
 
 def _literal_path(facts: JobFacts, state: ScriptState, text: str, base: str) -> str:
+    """A build path as a project-relative path, with the script's and CI file's variables
+    filled in; refuses paths known only at run time or outside the project."""
+    resolved = _expanded(substitute(text, state.shell_vars), facts)
     for prefix in _PROJECT_DIR:
-        if text == prefix or text.startswith(prefix + "/"):
-            return relative(text[len(prefix):].lstrip("/") or ".")
-    literal = {k: v for k, v in facts.variables.items() if "$" not in v}
-    resolved = substitute(substitute(text, state.shell_vars), literal)
-    if "$" in resolved or resolved.startswith("/") or "://" in resolved or resolved == "-":
+        if resolved == prefix or resolved.startswith(prefix + "/"):
+            resolved, base = resolved[len(prefix):].lstrip("/") or ".", ""
+    if "$" in resolved or "://" in resolved or resolved == "-":
         raise Refused(f"build path '{text}' can't be resolved before the job runs",
-                      "write the context and -f as paths in the repository", computed_name.ID)
+                      "write the context and -f as paths in the repository, or define the "
+                      "variables they use in the CI file", computed_name.ID)
     path = relative(posixpath.join(base, resolved))
-    if path.startswith(".."):
+    if resolved.startswith("/") or path.startswith(".."):
         raise Refused(f"build path '{text}' leaves the project", MANUAL)
     return path
 
@@ -131,14 +133,14 @@ def _paths(facts: JobFacts, state: ScriptState, build: BuildFlags,
     else:
         dockerfile = relative(posixpath.join(context, "Dockerfile"))
     if dockerfile not in files:
-        raise RunnerExtError(Category.INPUT, Problem(
-            "the Dockerfile this job builds does not exist", file=facts.file, line=facts.line,
-            key=facts.name, value=dockerfile,
-            hint="fix the job's -f / context or add the Dockerfile, then run again"))
+        raise Refused(f"{facts.file}:{facts.line}: the Dockerfile this job builds, "
+                      f"{dockerfile}, is not in the project",
+                      "fix the job's -f / context or add the Dockerfile, then run "
+                      "migrate-project again")
     if context and not any(f.startswith(context + "/") for f in files):
-        raise RunnerExtError(Category.INPUT, Problem(
-            "the build context folder does not exist", file=facts.file, line=facts.line,
-            key=facts.name, value=context))
+        raise Refused(f"{facts.file}:{facts.line}: the build context folder {context} is not "
+                      "in the project", "fix the job's build context, then run "
+                      "migrate-project again")
     return context, dockerfile
 
 
@@ -166,7 +168,16 @@ def _build_args(facts: JobFacts, state: ScriptState, build: BuildFlags,
 
 
 def _platform(facts: JobFacts, state: ScriptState, build: BuildFlags, engine: Engine) -> str:
-    platform = _plain(facts, state, build.platform)
+    """The platform(s) to build, with the CI file's variables filled in, so that the
+    engine checks look at the value and not at a variable's name."""
+    written = _plain(facts, state, build.platform)
+    platform = _expanded(written, facts)
+    if "$" in platform:
+        name = references(platform)[0] if references(platform) else platform
+        raise Refused(f"--platform {written}: ${name} is not defined in the CI file, so "
+                      "runner-ext can't tell which platform the job builds",
+                      f"define {name} in the job's or the global variables:, or write "
+                      "--platform literally, then run migrate-project again")
     if "," in platform:
         return platform  # built with BuildKit (see build_request)
     if engine == "kaniko" and platform not in ("", "linux/amd64"):
@@ -182,20 +193,40 @@ def _expanded(value: str, facts: JobFacts) -> str:
     return value.replace("${CI_REGISTRY_IMAGE}", "$CI_REGISTRY_IMAGE")
 
 
+# GitLab accepts at most two names after the project path (registry/group/project/a/b).
+REGISTRY_EXTRA_LEVELS = 2
+
+
 def _cache_repo(first: str, config: OrgConfig, facts: JobFacts) -> str:
-    """The cache repository next to the first destination ('' when the default fits)."""
+    """The cache repository next to the first destination ('' when the default fits).
+
+    The repository part only: a variable that holds a tag (``IMAGE: $CI_REGISTRY_IMAGE:sha``)
+    is replaced by its repository. A cache repository deeper than GitLab's registry allows
+    falls back to the default.
+    """
     default = config.cache.repo.replace("{image}", "$CI_REGISTRY_IMAGE")
-    if not _expanded(first, facts).startswith(_OWN_REGISTRY):
+    reference = _expanded(first, facts)
+    if not reference.startswith(_OWN_REGISTRY):
         return ""  # keep the cache where the job's own credentials can write it
     try:
-        repository, expanded = repository_of(first), repository_of(_expanded(first, facts))
+        expanded, written = repository_of(reference), repository_of(first)
     except RunnerExtError:
         return ""
     last = expanded.rsplit("/", 1)[-1]
     if "$" in last and last != "$CI_REGISTRY_IMAGE":
         return ""
+    repository = written if _expanded(written, facts) == expanded else expanded
     derived = config.cache.repo.replace("{image}", repository)
-    return "" if _expanded(derived, facts) == default else derived
+    full = _expanded(derived, facts)
+    return "" if full == default or not _within_registry_depth(full) else derived
+
+
+def _within_registry_depth(repository: str) -> bool:
+    """False when a repository is nested deeper below the project than GitLab allows."""
+    if not repository.startswith("$CI_REGISTRY_IMAGE"):
+        return True
+    rest = repository[len("$CI_REGISTRY_IMAGE"):].strip("/")
+    return len(rest.split("/")) <= REGISTRY_EXTRA_LEVELS if rest else True
 
 
 def _describe(facts: JobFacts, state: ScriptState, request: BuildRequest,

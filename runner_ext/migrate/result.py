@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from runner_ext.rules.base import Finding
 
@@ -90,6 +90,8 @@ class MigrationResult:
     dockerfiles: list[DockerfileOutcome] = field(default_factory=list)
     ci_files: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Credentials found in the project: masked in every report, never shown.
+    secrets: frozenset[str] = field(default_factory=frozenset, repr=False)
 
     @property
     def has_changes(self) -> bool:
@@ -108,7 +110,9 @@ class MigrationResult:
         return counts
 
     def diff(self) -> str:
-        """A unified diff of every change (``a/`` and ``b/`` prefixes, like git)."""
+        """A unified diff of every change (``a/`` and ``b/`` prefixes, like git), masked."""
+        from runner_ext.migrate.masking import mask_lines
+
         chunks = []
         for path in sorted(self.changes):
             before = self.originals.get(path, "")
@@ -116,11 +120,13 @@ class MigrationResult:
                 before.splitlines(keepends=True), self.changes[path].splitlines(keepends=True),
                 fromfile=f"a/{path}", tofile=f"b/{path}",
             )))
-        return "".join(chunks)
+        return mask_lines("".join(chunks), self.secrets)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able form (file contents are not included; see ``changed_files``)."""
-        return {
+        """JSON-able form (file contents are not included; see ``changed_files``), masked."""
+        from runner_ext.migrate.masking import mask_data
+
+        return cast(dict[str, Any], mask_data({
             "engine": self.engine,
             "include_mode": self.include_mode,
             "ci_files": list(self.ci_files),
@@ -129,16 +135,18 @@ class MigrationResult:
             "jobs": [j.to_dict() for j in self.jobs],
             "dockerfiles": [d.to_dict() for d in self.dockerfiles],
             "notes": list(self.notes),
-        }
+        }, self.secrets))
 
     def to_markdown(self) -> str:
         """The migration report in Markdown (also the merge request description)."""
+        from runner_ext.migrate.masking import in_markdown, mask
         from runner_ext.migrate.report import render_markdown
 
-        return render_markdown(self)
+        return mask(render_markdown(self), in_markdown(self.secrets))
 
     def to_text(self) -> str:
         """The migration report for a terminal."""
+        from runner_ext.migrate.masking import mask
         from runner_ext.migrate.report import render_text
 
-        return render_text(self)
+        return mask(render_text(self), self.secrets)

@@ -11,6 +11,7 @@ classic mode's ``RUNNER_EXT_*`` variables.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ from runner_ext.migrate.template_values import (
     component_hidden_job,
     template_job,
 )
+from runner_ext.migrate.yamlnodes import Node
 from runner_ext.rules.base import Splice
 from runner_ext.variables import references
 
@@ -81,7 +83,7 @@ def rewrite_job(job: CiJob, pipeline: Pipeline, request: BuildRequest, *, config
     _drop_docker_keys(job, result)
     classic = config.include.mode == "project"
     extra_vars = classic_variables(request) if classic else {}
-    _variables(job, request, extra_vars, result)
+    _variables(job, request, extra_vars, result, pipeline)
     _extends(job, engine, config, result)
     _top_keys(job, pipeline, engine, config, extra_vars, result)
     if request.script:
@@ -149,8 +151,47 @@ def _child_indent(job: CiJob) -> int:
     return job.node.pairs[0][0].col
 
 
+def _strings(data: Any) -> Iterator[str]:
+    if isinstance(data, dict):
+        for value in data.values():
+            yield from _strings(value)
+    elif isinstance(data, list):
+        for item in data:
+            yield from _strings(item)
+    elif isinstance(data, str):
+        yield data
+
+
+def _still_used(job: CiJob, node: Node, pipeline: Pipeline | None) -> set[str]:
+    """Variables of the job that something the rewrite keeps refers to.
+
+    That is: the keys the job keeps, the variables it keeps, jobs that extend it (they
+    inherit its variables) and aliases of anchors inside its ``variables:``.
+    """
+    names = {str(k.value) for k, _ in node.pairs}
+    # A hidden template is rewritten together with every job that extends it.
+    if pipeline is not None and not job.hidden and any(job.name in other.parents
+                                    for other in pipeline.jobs.values() if other is not job):
+        return names
+    aliased = {a.value for a in job.file.alias_uses()}
+    if any(n.anchor in aliased for n in node.walk()):
+        return names
+    kept = {k: v for k, v in job.own.items() if k in KEEP and k != "variables"}
+    used = {n for text in _strings(kept) for n in references(text)}
+    own = job.own.get("variables")
+    values = {str(k): v for k, v in own.items()} if isinstance(own, dict) else {}
+    pending = {n for n in names if not n.startswith("DOCKER_")}
+    while pending:
+        name = pending.pop()
+        for ref in references(" ".join(_strings(values.get(name)))):
+            if ref in names and ref not in used:
+                used.add(ref)
+                pending.add(ref)
+    return used
+
+
 def _variables(job: CiJob, request: BuildRequest, extra: dict[str, Any],
-               result: JobRewrite) -> None:
+               result: JobRewrite, pipeline: Pipeline | None = None) -> None:
     node, text = job.node.get("variables"), job.file.text
     key = job.node.key_node("variables")
     if node is None or key is None or is_empty(node):
@@ -161,6 +202,7 @@ def _variables(job: CiJob, request: BuildRequest, extra: dict[str, Any],
                         request.target, request.platform, request.dockerfile]
             for n in references(v)}
     names = [k.value for k, _ in node.pairs] if node.kind == "map" else []
+    used |= _still_used(job, node, pipeline) if node.kind == "map" else set()
     docker = [n for n in names if n.startswith("DOCKER_") and n not in used]
     if node.kind != "map" or node.flow or "<<" in names:
         if docker or extra or any(str(n).startswith("DOCKER_") for n in job.own.get(

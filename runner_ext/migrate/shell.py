@@ -18,7 +18,9 @@ from runner_ext.planner.secrets import looks_secret
 from runner_ext.sh import ShellSyntaxError, Token, Word, tokenize
 from runner_ext.variables import ASSIGNMENT, NAME
 
-_PASSWORD_FLAG = re.compile(r"(\s(?:-p|--password)(?:\s+|=))(\"[^\"]*\"|'[^']*'|\S+)")
+_PASSWORD_FLAG = re.compile(
+    r"(\s(?:-p|--password)(?:\s+|=|(?=[^\s-])))(\"[^\"]*\"|'[^']*'|\S+)")
+_LOGIN = re.compile(r"\blogin\b")
 _NAME_VALUE = re.compile(rf"\b({NAME})=(\"[^\"]*\"|'[^']*'|[^\s\"']+)")
 
 
@@ -34,7 +36,9 @@ def redact(text: str) -> str:
         value = match.group(2).strip("\"'")
         return match.group(0) if value.startswith("$") else match.group(1) + "***"
 
-    return _NAME_VALUE.sub(name_value, _PASSWORD_FLAG.sub(password, text))
+    if _LOGIN.search(text):  # -p is a port or a project name elsewhere
+        text = _PASSWORD_FLAG.sub(password, text)
+    return _NAME_VALUE.sub(name_value, text)
 
 
 _OPEN = {"if": "if", "for": "for", "while": "while", "until": "until", "case": "case",

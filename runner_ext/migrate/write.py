@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from runner_ext.errors import Category, Problem, RunnerExtError
+from runner_ext.migrate.source import outside_error, project_path
 
 
 def _temp_copy(target: Path, text: str) -> str:
@@ -32,13 +33,16 @@ def _temp_copy(target: Path, text: str) -> str:
 def write_changes(root: Path, changes: Mapping[str, str]) -> list[Path]:
     """Write every changed file under ``root``; temp files first, then one rename each.
 
+    Every target is checked first: a path or a symbolic link leading out of the project is
+    an error and nothing is written; a link inside the project is written through.
+
     Nothing is renamed until every temporary file is written, so a full disk or a permission
     problem leaves the checkout as it was.
     """
+    targets = {name: _target(root, name) for name in sorted(changes)}
     staged: list[tuple[str, Path]] = []
     try:
-        for name in sorted(changes):
-            target = root / name
+        for name, target in targets.items():
             staged.append((_temp_copy(target, changes[name]), target))
     except OSError as exc:
         for temp, _ in staged:
@@ -49,4 +53,17 @@ def write_changes(root: Path, changes: Mapping[str, str]) -> list[Path]:
             file=str(root / name))) from exc
     for temp, target in staged:
         os.replace(temp, target)
-    return [target for _, target in staged]
+    return [root / name for name in targets]
+
+
+def _target(root: Path, name: str) -> Path:
+    """Where to write ``name``: inside the project, through a symbolic link that stays
+    inside it (the link is kept), never out of it."""
+    rel = project_path(name)
+    if not rel:
+        raise outside_error(name, "the file to write leaves the project")
+    real = (root / rel).resolve()
+    if not real.is_relative_to(root.resolve()):
+        raise outside_error(name, "the file to write is a symbolic link that leads out of the "
+                                  "project")
+    return real

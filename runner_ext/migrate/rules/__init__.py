@@ -18,6 +18,7 @@ from runner_ext.migrate.rules import (
     docker_run,
     docker_socket,
     hidden_build,
+    plaintext_password,
     retag_only,
     script_logic,
     shell_runner,
@@ -27,7 +28,7 @@ from runner_ext.rules.base import Finding, Rule
 RULES: tuple[Rule[JobFacts], ...] = (
     docker_socket, dind_service, docker_host_tcp, shell_runner, docker_build, docker_push,
     docker_login, compose_build, docker_run, retag_only, hidden_build, script_logic,
-    computed_name,
+    computed_name, plaintext_password,
 )
 
 

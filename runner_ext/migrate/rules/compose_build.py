@@ -1,7 +1,8 @@
 """RXC108 compose-build: the job builds with Docker Compose.
 
-What it does: flags ``docker-compose build``, ``docker compose build`` and
-``docker compose up --build``.
+What it does: flags ``docker-compose build``, ``docker compose build`` and ``up --build``
+of either, also behind Compose's own options (``-f``/``--file``, ``-p``/``--project-name``,
+``--project-directory``, ``--env-file``, ``--profile``).
 
 Why it matters: Compose drives a Docker daemon and may build several images with
 settings spread over ``compose.yaml``; a rewrite can't see them all safely, so the job is

@@ -1,7 +1,8 @@
 """RXC107 docker-login: the job logs in with ``docker login``.
 
 What it does: flags ``docker login``; a password given with ``-p``/``--password`` is called
-out, because it shows in the process list and, with ``set -x``, in the job log.
+out, because it shows in the process list and, with ``set -x``, in the job log (a literal
+one is also an ``RXC114`` error).
 
 Why it matters: the credentials land in ``~/.docker/config.json`` of whatever runs the job —
 on a shell runner or a socket-mounting runner, that is shared with other projects. The
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from runner_ext.migrate.docker import parse_login
 from runner_ext.migrate.facts import JobFacts
 from runner_ext.migrate.rules._common import finding
 from runner_ext.rules.base import Finding, Severity
@@ -39,7 +41,6 @@ SEVERITY = Severity.INFO
 def check(facts: JobFacts) -> Iterator[Finding]:
     """Flag each docker login; warn about passwords on the command line."""
     for call in facts.calls_of("login"):
-        inline = any(a in ("-p", "--password") or a.startswith("--password=")
-                     for a in call.args)
+        inline = parse_login(call).password is not None
         extra = " with the password on the command line (use --password-stdin)" if inline else ""
         yield finding(ID, SEVERITY, facts, f"docker login{extra}")

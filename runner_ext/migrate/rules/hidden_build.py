@@ -1,8 +1,9 @@
-"""RXC111 hidden-build: the job builds images inside a make target or a script file.
+"""RXC111 hidden-build: the job builds images inside a make target, a script or a bake file.
 
 What it does: follows ``make [-C dir] [target…]`` into the Makefile's recipes (and their
 prerequisites), and ``./script.sh`` / ``sh|bash script.sh`` into the script, looking for
-``docker build``, ``docker buildx build`` or a Compose build.
+``docker build``, ``docker buildx build``, ``docker buildx bake`` or a Compose build; and
+flags ``docker buildx bake`` in the job, whose builds are described in a bake file.
 
 Why it matters: the job needs a Docker daemon although its YAML shows none, and a rewrite
 of the YAML alone can't move it.
@@ -32,29 +33,48 @@ import re
 from collections.abc import Iterator
 
 from runner_ext.migrate.facts import JobFacts
-from runner_ext.migrate.rules._common import finding
+from runner_ext.migrate.rules._common import finding, shown
+from runner_ext.migrate.source import project_path
 from runner_ext.rules.base import Finding, Severity
 
 ID = "RXC111"
 NAME = "hidden-build"
 SEVERITY = Severity.WARNING
-BUILD_TEXT = re.compile(r"docker(\s+buildx)?\s+(image\s+)?build\b|docker[- ]compose\b.*\bbuild\b")
+BUILD_TEXT = re.compile(r"docker(\s+buildx)?\s+(image\s+)?build\b|docker\s+buildx\s+bake\b"
+                        r"|docker[- ]compose\b.*\bbuild\b")
 _TARGET = re.compile(r"^([A-Za-z0-9_.%/\-][^:=#\s]*(?:\s+[^:=#\s]+)*)\s*::?(?!=)(.*)$")
 _SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh"})
 
 
 def check(facts: JobFacts) -> Iterator[Finding]:
-    """Flag make targets and script files that build images."""
+    """Flag make targets, script files and bake files that build images."""
+    for call in facts.calls_of("bake"):
+        yield finding(ID, SEVERITY, facts,
+                      f"'{shown(call.command.text)}' builds the targets of a bake file")
     cwd = ""
     for command in facts.commands:
         words = list(command.words)
         if command.name == "cd" and len(words) == 2 and "$" not in words[1]:
-            cwd = posixpath.normpath(posixpath.join(cwd, words[1])).lstrip("./")
+            cwd = project_path(posixpath.join(cwd, words[1])) or ""
             continue
         where = make_build(facts, cwd, words) or script_build(facts, cwd, words)
         if where:
             yield finding(ID, SEVERITY, facts, f"'{' '.join(words)}' builds an image ({where})",
                           where=where)
+
+
+def opaque_command(facts: JobFacts) -> str | None:
+    """The first ``make`` or script-file command of the job (what it runs there is unseen)."""
+    for command in facts.commands:
+        words = list(command.words)
+        if words and (words[0] in ("make", "gmake") or _script_path(words) is not None):
+            return command.text
+    return None
+
+
+def _script_path(words: list[str]) -> str | None:
+    script = words[1] if words[0] in _SHELLS and len(words) > 1 else words[0]
+    return script if "/" in script or script.endswith(".sh") else None
 
 
 def make_build(facts: JobFacts, cwd: str, words: list[str]) -> str | None:
@@ -67,9 +87,9 @@ def make_build(facts: JobFacts, cwd: str, words: list[str]) -> str | None:
             directory = posixpath.join(directory, next(args, ""))
         elif not word.startswith("-") and "=" not in word:
             targets.append(word)
-    path = posixpath.normpath(posixpath.join(directory, "Makefile")).lstrip("./")
-    text = facts.read_text(path)
-    if text is None:
+    path = project_path(posixpath.join(directory, "Makefile"))
+    text = facts.read_text(path) if path else None
+    if path is None or text is None:
         return None
     return _recipe_build(path, text, targets)
 
@@ -112,13 +132,11 @@ def _recipe_build(path: str, text: str, targets: list[str]) -> str | None:
 def script_build(facts: JobFacts, cwd: str, words: list[str]) -> str | None:
     if not words:
         return None
-    script = words[1] if words[0] in _SHELLS and len(words) > 1 else words[0]
-    if "/" not in script and not script.endswith(".sh"):
+    script = _script_path(words)
+    if script is None or "$" in script or script.startswith("/"):
         return None
-    if "$" in script or script.startswith("/"):
-        return None
-    path = posixpath.normpath(posixpath.join(cwd, script)).lstrip("./")
-    text = facts.read_text(path)
+    path = project_path(posixpath.join(cwd, script))
+    text = facts.read_text(path) if path else None
     if text is None:
         return None
     for number, line in enumerate(text.splitlines(), start=1):
