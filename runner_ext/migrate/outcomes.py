@@ -11,6 +11,7 @@ from runner_ext.migrate.facts import JobFacts
 from runner_ext.migrate.jobs import CiJob
 from runner_ext.migrate.result import DockerfileOutcome, JobOutcome
 from runner_ext.migrate.rewrite import JobRewrite
+from runner_ext.migrate.shim.rewrite import ShimRewrite
 from runner_ext.rules.base import Finding, Severity
 
 
@@ -25,6 +26,7 @@ class JobWork:
     request: BuildRequest | None = None
     rewrite: JobRewrite | None = None
     refusal: Refusal | None = None
+    strategy: str = "declarative"
 
 
 _NOT_A_BUILD = {
@@ -76,9 +78,13 @@ def outcome(item: JobWork, runner_tags: list[str], errors: dict[str, list[str]]
     if item.daemonless:
         return JobOutcome(status="already-daemonless",
                           reason=f"already builds with {item.daemonless}", **base)
+    if isinstance(item.rewrite, ShimRewrite):
+        return JobOutcome(status="migrated", strategy="shim", changes=tuple(item.rewrite.changes),
+                          attention=tuple(item.rewrite.attention), **base)
     if item.rewrite is not None and item.request is not None:
         attention = [*item.request.attention, *errors.get(item.request.dockerfile, [])]
-        return JobOutcome(status="migrated", changes=_changes(item, runner_tags),
+        return JobOutcome(status="migrated", strategy="declarative",
+                          changes=_changes(item, runner_tags),
                           attention=tuple(attention),
                           dockerfile=item.request.dockerfile, **base)
     refusal = item.refusal or Refusal("not migrated", "")

@@ -9,6 +9,11 @@ _STATUS = {"migrated": "migrated", "left": "left as is", "already-daemonless":
            "already daemonless"}
 
 
+def _label(job: JobOutcome) -> str:
+    """``migrated (shim)``, ``left as is``…: the status, with a migrated job's strategy."""
+    return f"{_STATUS[job.status]} ({job.strategy})" if job.strategy else _STATUS[job.status]
+
+
 def _headline(result: MigrationResult) -> str:
     counts = result.counts()
     parts = [f"{counts['migrated']} job{'s' if counts['migrated'] != 1 else ''} migrated",
@@ -48,7 +53,7 @@ def render_markdown(result: MigrationResult) -> str:
            f"{_headline(result)}.", ""]
     if result.jobs:
         out += ["| job | where | result |", "|---|---|---|"]
-        out += [f"| `{j.name}` | `{j.location()}` | {_STATUS[j.status]} |" for j in result.jobs]
+        out += [f"| `{j.name}` | `{j.location()}` | {_label(j)} |" for j in result.jobs]
         out.append("")
     out += _md_jobs(result.jobs)
     out += _md_dockerfiles(result.dockerfiles)
@@ -60,7 +65,7 @@ def render_markdown(result: MigrationResult) -> str:
 def _md_jobs(jobs: list[JobOutcome]) -> list[str]:
     out: list[str] = []
     for job in jobs:
-        out += [f"### `{job.name}` — {_STATUS[job.status]}", ""]
+        out += [f"### `{job.name}` — {_label(job)}", ""]
         if job.status == "migrated":
             out += [f"- {c}" for c in job.changes]
             out += [f"- [ ] **check:** {a}" for a in job.attention]
@@ -97,7 +102,8 @@ def render_text(result: MigrationResult) -> str:
     out = [f"runner-ext migration ({result.engine}, {result.include_mode} include): "
            f"{_headline(result)}", ""]
     for job in result.jobs:
-        out.append(f"{_STATUS[job.status].upper():<18} {job.name}  ({job.location()})")
+        status = _STATUS[job.status].upper() + (f" ({job.strategy})" if job.strategy else "")
+        out.append(f"{status:<18} {job.name}  ({job.location()})")
         if job.status == "migrated":
             out += [f"    - {c}" for c in job.changes]
             out += [f"    ! check: {a}" for a in job.attention]
