@@ -29,6 +29,9 @@ from runner_ext.migrate.shim.verbs import (
 
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _MAKE_REF = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
+# The program of a command substitution; make's `$(shell cmd)` too (make variables are
+# upper case, so `$(IMAGE)` is not taken for a program).
+_SUBSTITUTED = re.compile(r"(?:\$\(|`)\s*(?:shell\s+)?([a-z][A-Za-z0-9_.-]*)")
 _DAEMON_FIX = ("run containers in a job of their own that uses the image as its image: (or as "
                "a service), after the build job; then run migrate-project again")
 
@@ -75,30 +78,36 @@ def _check_command(item: Reached) -> None:
     if verb:
         raise Refused(f"'{command.text}'{_at(item)} needs a Docker daemon ({verb})",
                       _DAEMON_FIX, docker_run.ID)
-    if _is_bake(command):
+    if is_bake(command):
         raise Refused(f"'{command.text}'{_at(item)} uses docker buildx bake, which the shim "
                       "executor's podman does not have",
                       "build each bake target with docker build (or compose build) in the "
                       "script, then run migrate-project again")
-    name = _program(command)
-    if name and name not in IMAGE_TOOLS and "/" not in name and not name.endswith(".sh"):
-        raise Refused(f"'{command.text}'{_at(item)} runs {name}, which the shim executor "
-                      "image does not have",
-                      "add the package to executor/shim/Dockerfile and publish the image "
-                      "(or drop the command), then run migrate-project again")
+    for name in _programs(command):
+        if name not in IMAGE_TOOLS and "/" not in name and not name.endswith(".sh"):
+            raise Refused(f"'{command.text}'{_at(item)} runs {name}, which the shim executor "
+                          "image does not have",
+                          "add the package to executor/shim/Dockerfile and publish the image "
+                          "(or drop the command), then run migrate-project again")
 
 
-def _program(command: Command) -> str:
+def _programs(command: Command) -> list[str]:
+    """The programs a command runs: its first word, and those of ``$(…)``/backticks."""
     words = list(command.words)
     if words[:1] == ["sudo"]:
         words = words[1:]
-    if not words or _ASSIGNMENT.match(words[0]):
-        return ""
-    name = words[0]
-    return "make" if name in ("$(MAKE)", "${MAKE}", "$MAKE") else name
+    inner = _SUBSTITUTED.findall(command.text) if command.substitution else []
+    # `TAG=$(git rev-parse …)`: the words after the assignment belong to the substitution.
+    open_substitution = any(v.count("(") > v.count(")") or v.count("`") % 2
+                            for _, v in command.assignments)
+    if not words or open_substitution or _ASSIGNMENT.match(words[0]):
+        return inner
+    name = "make" if words[0] in ("$(MAKE)", "${MAKE}", "$MAKE") else words[0]
+    return [name, *inner]
 
 
-def _is_bake(command: Command) -> bool:
+def is_bake(command: Command) -> bool:
+    """``docker buildx bake …`` (or ``docker bake``)."""
     words = list(command.words)
     rest = without_globals(words[1:]) if words[:1] == ["docker"] else []
     return rest[:2] == ["buildx", "bake"] or rest[:1] == ["bake"]

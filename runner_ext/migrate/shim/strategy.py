@@ -19,7 +19,7 @@ from runner_ext.migrate.rules import (
     hidden_build,
     script_logic,
 )
-from runner_ext.migrate.shim.analysis import analyse
+from runner_ext.migrate.shim.analysis import analyse, is_bake
 from runner_ext.migrate.shim.rewrite import shim_rewrite
 
 Strategy = Literal["auto", "declarative", "shim"]
@@ -42,12 +42,17 @@ def choose_strategies(work: list[JobWork], strategy: Strategy, config: OrgConfig
 def _builds(item: JobWork) -> bool:
     facts = item.facts
     return bool(facts.calls_of("build", "compose-build", "compose")) or any(
-        f.rule_id == hidden_build.ID for f in item.findings)
+        f.rule_id == hidden_build.ID for f in item.findings) or any(
+        is_bake(c) for c in facts.commands)
 
 
 def _script_driven(item: JobWork) -> bool:
-    return item.request is None and item.refusal is not None and \
-        item.refusal.rule in SCRIPT_DRIVEN
+    """Declarative refused, and a script, Makefile or compose file drives the build."""
+    if item.request is not None or item.refusal is None:
+        return False
+    return item.refusal.rule in SCRIPT_DRIVEN or any(
+        f.rule_id in (hidden_build.ID, compose_build.ID) for f in item.findings) or any(
+        is_bake(c) for c in item.facts.commands)
 
 
 def _try_shim(item: JobWork, config: OrgConfig) -> None:
