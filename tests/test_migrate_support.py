@@ -13,7 +13,7 @@ from runner_ext.migrate import LocalSource, MigrationResult, migrate_project
 from runner_ext.migrate.shim.strategy import Strategy
 
 GOLDEN = REPO / "tests" / "golden" / "migrate"
-EXAMPLES = ("dotnet", "node", "python")
+EXAMPLES = ("dotnet", "node", "python", "shim-compose", "shim-make", "shim-script")
 REPORT = "report.md"
 
 

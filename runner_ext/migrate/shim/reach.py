@@ -47,7 +47,7 @@ def _walk(facts: JobFacts, commands: list[Reached], cwd: str, depth: int, result
         result.files.extend(f for f in dict.fromkeys(w.split(":", 1)[0] for w, _ in lines)
                             if f not in result.files)
         new: list[Reached] = []
-        for where, text in lines:
+        for where, text in joined(lines):
             parsed, problems = parse_script([recipe_text(text)])
             result.problems.extend(f"{where}: {p}" for p in problems)
             new.extend(Reached(c, where) for c in parsed)
@@ -69,6 +69,22 @@ def followed(facts: JobFacts, cwd: str, words: list[str]) -> list[tuple[str, str
     if words and words[0] in _MAKE_VARIABLES:
         words = ["make", *words[1:]]
     return make_lines(facts, cwd, words) or script_lines(facts, cwd, words)
+
+
+def joined(lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Lines ending in a backslash joined with the next (where: the first line's)."""
+    result: list[tuple[str, str]] = []
+    head: tuple[str, str] | None = None
+    for where, text in lines:
+        if head is not None:
+            where, text = head[0], head[1] + " " + text.lstrip("\t ")
+        stripped = text.rstrip()
+        head = (where, stripped[:-1]) if stripped.endswith("\\") else None
+        if head is None:
+            result.append((where, text))
+    if head is not None:
+        result.append(head)
+    return result
 
 
 def recipe_text(line: str) -> str:
