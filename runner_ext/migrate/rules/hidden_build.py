@@ -22,7 +22,9 @@ Instead:
     app-image:
       stage: build
 
-Fix: none automatic; move the ``docker build`` arguments from the recipe into the job.
+Fix: ``migrate-project`` (strategy ``auto`` or ``shim``) keeps the job's script and moves it
+to the shim executor when no line it reaches needs a daemon (docs/migrate.md, Strategies).
+For the declarative rewrite, move the ``docker build`` arguments from the recipe into the job.
 """
 
 from __future__ import annotations
