@@ -52,7 +52,7 @@ class Fault:
     pattern: re.Pattern[str]
     status: int
     headers: dict[str, str]
-    body: dict[str, Any]
+    body: Any
     times: int | None
     lost_answer: bool = False
     hits: int = 0
@@ -84,14 +84,16 @@ class FakeGitLab:
         return commit
 
     def fail(self, method: str, path_regex: str, status: int, *, times: int | None = 1,
-             headers: dict[str, str] | None = None, body: dict[str, Any] | None = None,
+             headers: dict[str, str] | None = None, body: Any = None,
              lost_answer: bool = False) -> None:
         """Answer matching requests with ``status`` (``times=None``: always).
 
         ``lost_answer``: GitLab carries the request out, but a proxy answers ``status``.
+        ``body`` is sent as JSON, or as it is when it is ``bytes``.
         """
+        default = {"message": f"{status} fault"}
         self._faults.append(Fault(method, re.compile(path_regex), status, headers or {},
-                                  body or {"message": f"{status} fault"}, times, lost_answer))
+                                  default if body is None else body, times, lost_answer))
 
     def before(self, method: str, path_regex: str, hook: Callable[[], None]) -> None:
         """Run ``hook`` once before the first matching request is handled."""
@@ -320,7 +322,7 @@ _ROUTES: list[tuple[str, str, Callable[..., Answer]]] = [
 
 def _json(status: int, data: Any, headers: dict[str, str] | None = None) -> Answer:
     return status, {"Content-Type": "application/json", **(headers or {})}, \
-        json.dumps(data).encode()
+        data if isinstance(data, bytes) else json.dumps(data).encode()
 
 
 def _yaml_errors(content: str) -> list[str]:

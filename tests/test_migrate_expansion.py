@@ -14,7 +14,9 @@ Both repositories are throw-away git repositories (gitlab-ci-local needs one).
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +33,10 @@ from runner_ext.migrate.rewrite import KEEP
 # The examples, and the cases whose structure matters most for expansion.
 CHOSEN = ["example-dotnet", "example-node", "example-python", "case-keep-anchors-references",
           "case-default-inherit", "case-classic-buildah", "case-include-mapping",
-          "case-nested-include", "case-rxc105-build-flags"]
+          "case-nested-include", "case-rxc105-build-flags",
+          "case-extends-docker-setup", "case-shared-template",
+          "case-shared-template-fallback", "case-multi-platform", "case-rxc112-shell-logic",
+          "case-computed-tag-carry"]
 # Keys a rewritten job must expand to exactly as before (variables and artifacts gain the
 # template's entries; inherit: is what keeps default: services and scripts away).
 COMPARED = sorted(KEEP - {"variables", "artifacts", "inherit"})
@@ -102,11 +107,14 @@ def test_rewritten_jobs_keep_their_own_keys(expanded: Any) -> None:
     before, after, result, project = expanded
     config = project.config()
     defaults = _default_section(project)
-    for outcome in (j for j in result.jobs if j.status == "migrated"):
+    for outcome in (j for j in result.jobs if j.status == "migrated"
+                    and not j.name.startswith(".")):
         old, new = {**defaults, **before[outcome.name]}, after[outcome.name]
         assert new["tags"] == list(config.runner.tags)
         assert new["script"][-1] == '. "$RUNNER_EXT_ENTRYPOINT"'
-        assert not new.get("services") and not new.get("before_script")
+        assert not new.get("services")
+        carried = any(c.startswith("keeps ") for c in outcome.changes)
+        assert bool(new.get("before_script")) == carried, outcome.name
         for key in COMPARED:
             default = "test" if key == "stage" else None  # GitLab's stage for jobs without one
             assert new.get(key, default) == old.get(key, default), f"{outcome.name}: {key}"
@@ -117,9 +125,94 @@ def test_rewritten_jobs_keep_their_own_keys(expanded: Any) -> None:
 
 def test_rewritten_jobs_push_what_the_script_pushed(expanded: Any) -> None:
     _, after, result, _ = expanded
-    for outcome in (j for j in result.jobs if j.status == "migrated"):
+    for outcome in (j for j in result.jobs if j.status == "migrated"
+                    and not j.name.startswith(".")):
         pushed = next(c for c in outcome.changes if c.startswith("pushes "))
+        if any("RUNNER_EXT_DESTINATIONS=" in line
+               for line in after[outcome.name].get("before_script") or []):
+            continue  # computed in the job's shell: test_migrated_jobs_push_the_same_set
         variables = after[outcome.name]["variables"]
         destinations = variables["RUNNER_EXT_DESTINATIONS"].split()
         assert destinations == pushed.removeprefix("pushes ").split(", ")
         assert variables["RUNNER_EXT_DOCKERFILE"] == outcome.dockerfile
+
+
+# The push-set oracle. The original job's script runs in bash with a recording `docker`;
+# the migrated job's before_script runs the same way and its RUNNER_EXT_DESTINATIONS (what
+# the template pushes) is read back. Both, in each kind of pipeline, must push the same set.
+PIPELINES = {
+    "default branch": {"CI_COMMIT_BRANCH": "main", "CI_COMMIT_REF_NAME": "main",
+                       "CI_COMMIT_REF_SLUG": "main"},
+    "feature branch": {"CI_COMMIT_BRANCH": "feat/x", "CI_COMMIT_REF_NAME": "feat/x",
+                       "CI_COMMIT_REF_SLUG": "feat-x"},
+    "tag": {"CI_COMMIT_TAG": "v1.2.3", "CI_COMMIT_REF_NAME": "v1.2.3",
+            "CI_COMMIT_REF_SLUG": "v1-2-3"},
+}
+_COMMON = {"CI_DEFAULT_BRANCH": "main", "CI_REGISTRY": "registry.example.com",
+           "CI_REGISTRY_IMAGE": "registry.example.com/group/app", "CI_COMMIT_SHA": "0" * 40,
+           "CI_COMMIT_SHORT_SHA": "00000000", "CI_PIPELINE_IID": "7",
+           "CI_REGISTRY_USER": "user", "CI_REGISTRY_PASSWORD": "pw", "CI_PROJECT_DIR": "."}
+_FAKE_DOCKER = r'''
+docker() {
+  sub=$1; shift
+  case "$sub" in
+    buildx) sub=$1; shift ;;
+  esac
+  case "$sub" in
+    push) for a; do case "$a" in -*) ;; *) echo "$a" >> "$PUSHES" ;; esac; done ;;
+    build)
+      push=; tags=
+      while [ $# -gt 0 ]; do
+        case "$1" in
+          --push) push=1 ;;
+          -t|--tag) tags="$tags $2"; shift ;;
+          --tag=*) tags="$tags ${1#--tag=}" ;;
+        esac
+        shift
+      done
+      [ -n "$push" ] && for t in $tags; do echo "$t" >> "$PUSHES"; done ;;
+  esac
+  return 0
+}
+'''
+
+
+def _run(lines: list[str], variables: dict[str, Any], env: dict[str, str], tail: str,
+         tmp: Path, *, must_pass: bool = True) -> set[str]:
+    pushes = tmp / "pushes"
+    pushes.write_text("")
+    exports = "".join(f"export {k}={shlex.quote(str(v))}\n" for k, v in variables.items())
+    script = _FAKE_DOCKER + exports + "\n".join(lines) + "\n" + tail
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, cwd=tmp,
+                          env={"PATH": "/usr/bin:/bin", "PUSHES": str(pushes), **env})
+    assert done.returncode == 0 or not must_pass, done.stderr
+    return {_normalized(r) for r in pushes.read_text().split()}
+
+
+def _normalized(ref: str) -> str:
+    return ref if ":" in ref.rsplit("/", 1)[-1] else f"{ref}:latest"
+
+
+def _expanded_vars(variables: dict[str, Any], env: dict[str, str]) -> dict[str, str]:
+    values = dict(env)
+    for _ in range(5):  # GitLab expands job variables that refer to others
+        values.update({k: re.sub(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?",
+                                 lambda m: values.get(m.group(1), ""), str(v))
+                       for k, v in variables.items()})
+    return {k: values[k] for k in variables}
+
+
+def test_migrated_jobs_push_the_same_set(expanded: Any, tmp_path: Path) -> None:
+    before, after, result, _ = expanded
+    for outcome in (j for j in result.jobs if j.status == "migrated"
+                    and not j.name.startswith(".")):
+        old, new = before[outcome.name], after[outcome.name]
+        for kind, pipeline in PIPELINES.items():
+            env = {**_COMMON, **pipeline}
+            original = _run([*(old.get("before_script") or []), *old["script"]],
+                            _expanded_vars(old.get("variables") or {}, env), env, "", tmp_path,
+                            must_pass=False)  # a failing original pushes what it pushed
+            variables = _expanded_vars(new.get("variables") or {}, env)
+            migrated = _run(new.get("before_script") or [], variables, env,
+                            'printf "%s\\n" $RUNNER_EXT_DESTINATIONS >> "$PUSHES"', tmp_path)
+            assert original == migrated, f"{outcome.name} in a {kind} pipeline"

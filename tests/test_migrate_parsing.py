@@ -129,8 +129,9 @@ def test_normalize_ref(ref: str, normal: str) -> None:
 
 def test_plain_values() -> None:
     assert is_plain("$A-${B}_c") and references("$A-${B}_c") == ["A", "B"]
-    for value in ("${A:-x}", "$(date)", "`date`", "$1", "${A#x}"):
+    for value in ("${A:-x}", "$(date)", "$1", "${A#x}", "${$}"):
         assert not is_plain(value)
+    assert is_plain("$$HOME `date`") and references("$$HOME") == []
 
 
 def test_bom_and_crlf_survive_a_rewrite(tmp_path: Path) -> None:

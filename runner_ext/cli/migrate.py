@@ -78,6 +78,10 @@ def migrate_command(
     gitlab_config_section: Annotated[str | None, typer.Option(
         help="GitLab mode: python-gitlab config section holding the URL and token.",
         show_default=False)] = None,
+    allow_insecure: Annotated[bool, typer.Option(
+        "--allow-insecure",
+        help="GitLab mode: accept a plain http:// --gitlab-url (the token travels "
+             "unencrypted).")] = False,
 ) -> int:
     """Rewrite docker-socket, dind and shell-runner image builds into runner-ext builds.
 
@@ -93,7 +97,8 @@ def migrate_command(
         return _gitlab(gitlab_url, project, path, org_config=org, engine=engine,
                        fixes=dockerfile_fixes.value, branch=branch, target=target_branch,
                        dry_run=dry_run or check, check=check, output=output,
-                       section=gitlab_config_section, strategy=strategy.value)
+                       section=gitlab_config_section, allow_insecure=allow_insecure,
+                       strategy=strategy.value)
     result = migrate_project(LocalSource(path), config=org, engine=engine,
                              dockerfile_fixes=dockerfile_fixes.value, strategy=strategy.value)
     written = [] if dry_run or check else write_changes(path, result.changes)
@@ -123,7 +128,8 @@ def _print_local(result: MigrationResult, output: ReportFormat, *, dry_run: bool
 
 def _gitlab(url: str | None, project: str | None, path: Path, *, org_config: Any,
             engine: Engine | None, fixes: str, branch: str, target: str | None, dry_run: bool,
-            check: bool, output: ReportFormat, section: str | None, strategy: Strategy) -> int:
+            check: bool, output: ReportFormat, section: str | None,
+            allow_insecure: bool, strategy: Strategy) -> int:
     if not url or not project:
         raise RunnerExtError(Category.USAGE, Problem(
             "GitLab mode needs both --gitlab-url and --project",
@@ -136,7 +142,8 @@ def _gitlab(url: str | None, project: str | None, path: Path, *, org_config: Any
     outcome = migrate_remote(gitlab_url=url, project=project, token=None, config=org_config,
                              engine=engine, dockerfile_fixes=fixes, branch=branch,
                              target_branch=target, dry_run=dry_run,
-                             gitlab_config_section=section, strategy=strategy)
+                             gitlab_config_section=section, allow_insecure=allow_insecure,
+                             strategy=strategy)
     if output is ReportFormat.json:
         echo_json(outcome.to_dict())
     elif output is ReportFormat.markdown:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
-import shlex
 from dataclasses import dataclass
 
 from runner_ext.dockerfile.model import Instruction
+from runner_ext.sh import ShellSyntaxError, Token, Word, tokenize
+from runner_ext.variables import ASSIGNMENT
 
 OPERATORS = frozenset({"&&", "||", ";", "|", "&", ";;", "|&"})
-_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _WRAPPERS = frozenset({"sudo", "env", "exec", "command", "time", "nice", "nohup"})
 _KEYWORDS = frozenset({"then", "do", "else", "!", "{", "(", "if", "while", "until", "elif"})
 
@@ -45,17 +44,15 @@ def run_commands(instruction: Instruction) -> list[SimpleCommand] | None:
 
 def split_commands(script: str) -> list[SimpleCommand] | None:
     """Split ``script`` at ``&&``, ``||``, ``;``, ``|``, ``&`` and newlines."""
-    lexer = shlex.shlex(script.replace("\n", " ; "), posix=True, punctuation_chars=True)
-    lexer.whitespace_split = True
     try:
-        tokens = list(lexer)
-    except ValueError:
+        tokens: list[Token | None] = [";" if t == "\n" else t for t in tokenize(script)]
+    except ShellSyntaxError:
         return None
     commands: list[SimpleCommand] = []
-    current: list[str] = []
+    current: list[Token] = []
     before: str | None = None
     for token in [*tokens, None]:
-        if token is None or token in OPERATORS:
+        if token is None or (isinstance(token, str) and token in OPERATORS):
             if current:
                 commands.append(_command(current, before, token))
             before, current = token, []
@@ -64,14 +61,14 @@ def split_commands(script: str) -> list[SimpleCommand] | None:
     return commands
 
 
-def _command(tokens: list[str], before: str | None, after: str | None) -> SimpleCommand:
-    plain = not any(set(t) <= set("<>&|();") for t in tokens)
-    words = list(tokens)
-    while words and (words[0] in _KEYWORDS or _ASSIGNMENT.match(words[0])):
+def _command(tokens: list[Token], before: str | None, after: str | None) -> SimpleCommand:
+    plain = all(isinstance(t, Word) for t in tokens)
+    words = [t.text if isinstance(t, Word) else t for t in tokens]
+    while words and (words[0] in _KEYWORDS or ASSIGNMENT.match(words[0])):
         words.pop(0)
     while words and words[0] in _WRAPPERS:
         words.pop(0)
-        while words and (words[0].startswith("-") or _ASSIGNMENT.match(words[0])):
+        while words and (words[0].startswith("-") or ASSIGNMENT.match(words[0])):
             words.pop(0)
     return SimpleCommand(tuple(words), before, after, plain)
 

@@ -6,6 +6,7 @@ token configured for one GitLab is never sent to another.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -36,18 +37,25 @@ class Credentials:
     source: str = TOKEN_VARIABLE
     ssl_verify: bool | str = True
     timeout: float = DEFAULT_TIMEOUT
+    allow_insecure: bool = False
 
 
 def resolve_credentials(url: str, token: str | None, section: str | None = None,
-                        environ: Mapping[str, str] | None = None) -> Credentials:
-    """The token given, a named config section, ``GITLAB_TOKEN``, then the default section."""
+                        environ: Mapping[str, str] | None = None, *,
+                        allow_insecure: bool = False) -> Credentials:
+    """The token given, a named config section, ``GITLAB_TOKEN``, then the default section.
+
+    ``allow_insecure`` lets :func:`runner_ext.gitlab.client.connect` use a plain ``http://`` URL.
+    """
     url = _check_url(url)
     env = os.environ if environ is None else environ
     if token:
-        return Credentials(url=url, token=token, source="the caller")
-    if section is None and env.get(TOKEN_VARIABLE):
-        return Credentials(url=url, token=env[TOKEN_VARIABLE])
-    return _from_config_file(url, section)
+        found = Credentials(url=url, token=token, source="the caller")
+    elif section is None and env.get(TOKEN_VARIABLE):
+        found = Credentials(url=url, token=env[TOKEN_VARIABLE])
+    else:
+        found = _from_config_file(url, section)
+    return dataclasses.replace(found, allow_insecure=allow_insecure)
 
 
 def same_server(a: str, b: str) -> bool:

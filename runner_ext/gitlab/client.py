@@ -6,6 +6,9 @@ connection errors and timeouts are retried with 0.1 s, 0.2 s, 0.4 s... pauses on
 ``retry_transient_errors`` is on. Both count against ``max_retries``, which python-gitlab takes
 per request (default 10) and has no client-wide setting for, so :class:`_BoundedGitlab` sets it
 on every request.
+
+The token goes to the configured origin only (:mod:`runner_ext.gitlab.origin`), and every answer
+is checked for its shape as it is read (:mod:`runner_ext.gitlab.answers`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from gitlab.utils import EncodedId
 
 from runner_ext import __version__
 from runner_ext.errors import Category, Problem, RunnerExtError
+from runner_ext.gitlab.answers import Answer, items, unexpected
 from runner_ext.gitlab.api import (
     Commit,
     Comparison,
@@ -33,7 +37,8 @@ from runner_ext.gitlab.api import (
     MergeRequestConflict,
 )
 from runner_ext.gitlab.auth import Credentials
-from runner_ext.gitlab.errors import api_error, connection_error
+from runner_ext.gitlab.errors import api_error, connection_error, endpoint, foreign_url_error
+from runner_ext.gitlab.origin import ForeignUrl, check_transport, guard
 
 MAX_RETRIES = 5
 PER_PAGE = 100
@@ -74,13 +79,14 @@ def connect(credentials: Credentials, project: str, *,
         raise RunnerExtError(Category.USAGE, Problem(
             "not a project path", key="--project", value=repr(project),
             hint="give GROUP/NAME as in the project's URL, e.g. platform/app"))
+    check_transport(credentials.url, allow_insecure=credentials.allow_insecure)
     token = {"private_token" if credentials.kind == "private" else "oauth_token":
              credentials.token}
     client = _BoundedGitlab(
         credentials.url, **token, ssl_verify=credentials.ssl_verify,
         timeout=credentials.timeout, retry_transient_errors=True, max_retries=max_retries,
         user_agent=f"runner-ext/{__version__}")
-    client.session.hooks["response"].append(_retry_after_in_seconds)
+    client.session.hooks["response"][:0] = [guard(credentials.url), _retry_after_in_seconds]
     return RestProject(client, project, secret=credentials.token)
 
 
@@ -90,12 +96,12 @@ class RestProject:
     def __init__(self, client: _BoundedGitlab, project: str, *, secret: str) -> None:
         self._gl = client
         self._secret = secret
-        data = self._request("GET", f"/projects/{EncodedId(project)}")
-        self._id = int(data["id"])
-        self._path = str(data.get("path_with_namespace") or project)
-        self._default_branch: str | None = data.get("default_branch") or None
-        self._ci_config_path = str(data.get("ci_config_path") or ".gitlab-ci.yml")
-        self.web_url = str(data.get("web_url") or "")
+        data = self._object("GET", f"/projects/{EncodedId(project)}")
+        self._id = data.number("id")
+        self._path = data.optional_text("path_with_namespace") or project
+        self._default_branch = data.optional_text("default_branch") or None
+        self._ci_config_path = data.optional_text("ci_config_path") or ".gitlab-ci.yml"
+        self.web_url = data.optional_text("web_url") or ""
 
     @property
     def path(self) -> str:
@@ -114,9 +120,9 @@ class RestProject:
 
     def list_files(self, ref: str) -> list[str]:
         """Every blob at ``ref`` from the recursive tree API, all pages."""
-        entries = self._request("LIST", f"{self._base}/repository/tree",
-                                query={"ref": ref, "recursive": True, "per_page": PER_PAGE})
-        return sorted(str(e["path"]) for e in entries if e.get("type") == "blob")
+        entries = self._list(f"{self._base}/repository/tree",
+                             query={"ref": ref, "recursive": True, "per_page": PER_PAGE})
+        return sorted(e.text("path") for e in entries if e.text("type") == "blob")
 
     def read(self, path: str, ref: str) -> bytes | None:
         """Raw file bytes at ``ref`` from the files API, ``None`` on 404."""
@@ -126,16 +132,17 @@ class RestProject:
 
     def branch_sha(self, name: str) -> str | None:
         """The branch's head commit, ``None`` on 404."""
-        data = self._request("GET", f"{self._base}/repository/branches/{EncodedId(name)}",
-                             missing_ok=True)
-        return None if data is None else str(data["commit"]["id"])
+        path = f"{self._base}/repository/branches/{EncodedId(name)}"
+        data = self._request("GET", path, missing_ok=True)
+        return None if data is None else Answer(data, endpoint("GET", path)).child(
+            "commit").text("id")
 
     def compare(self, base: str, head: str) -> Comparison:
         """``GET /repository/compare`` from the merge base of ``base`` and ``head``."""
-        data = self._request("GET", f"{self._base}/repository/compare",
-                             query={"from": base, "to": head, "straight": False})
-        paths = {str(d[key]) for d in data.get("diffs", []) for key in ("old_path", "new_path")}
-        return Comparison(tuple(_commit(c) for c in data.get("commits", [])), frozenset(paths))
+        data = self._object("GET", f"{self._base}/repository/compare",
+                            query={"from": base, "to": head, "straight": False})
+        paths = {d.text(key) for d in data.children("diffs") for key in ("old_path", "new_path")}
+        return Comparison(tuple(_commit(c) for c in data.children("commits")), frozenset(paths))
 
     def commit(self, branch: str, *, start_sha: str, message: str,
                actions: list[FileAction], force: bool = False) -> Commit:
@@ -147,7 +154,7 @@ class RestProject:
         if force:
             body["force"] = True
         log.info("committing %d file(s) on %s", len(actions), branch)
-        return _commit(self._request("POST", f"{self._base}/repository/commits", body=body))
+        return _commit(self._object("POST", f"{self._base}/repository/commits", body=body))
 
     def delete_branch(self, name: str) -> None:
         """``DELETE /repository/branches/:name``."""
@@ -156,20 +163,19 @@ class RestProject:
 
     def lint(self, content: str, *, ref: str) -> LintResult:
         """``POST /ci/lint`` with ``dry_run``: a simulated pipeline creation on ``ref``."""
-        data = self._request("POST", f"{self._base}/ci/lint",
-                             body={"content": content, "dry_run": True, "ref": ref})
-        return LintResult(bool(data.get("valid")), tuple(map(str, data.get("errors") or ())),
-                          tuple(map(str, data.get("warnings") or ())))
+        data = self._object("POST", f"{self._base}/ci/lint",
+                            body={"content": content, "dry_run": True, "ref": ref})
+        return LintResult(data.flag("valid"), data.strings("errors"), data.strings("warnings"))
 
     def find_open_mr(self, source_branch: str, target_branch: str) -> MergeRequest | None:
         """The first open MR between the two branches."""
-        found = self._request("LIST", f"{self._base}/merge_requests", query={
+        found = self._list(f"{self._base}/merge_requests", query={
             "state": "opened", "source_branch": source_branch, "target_branch": target_branch})
         return _merge_request(found[0]) if found else None
 
     def get_mr(self, iid: int) -> MergeRequest:
         """``GET /merge_requests/:iid``."""
-        return _merge_request(self._request("GET", f"{self._base}/merge_requests/{iid}"))
+        return _merge_request(self._object("GET", f"{self._base}/merge_requests/{iid}"))
 
     def create_mr(self, *, source_branch: str, target_branch: str, title: str,
                   description: str) -> MergeRequest:
@@ -177,18 +183,26 @@ class RestProject:
         body = {"source_branch": source_branch, "target_branch": target_branch, "title": title,
                 "description": description, "remove_source_branch": True}
         log.info("opening a merge request from %s into %s", source_branch, target_branch)
-        return _merge_request(self._request("POST", f"{self._base}/merge_requests", body=body,
-                                            conflict_is_mr=True))
+        return _merge_request(self._object("POST", f"{self._base}/merge_requests", body=body,
+                                           conflict_is_mr=True))
 
     def update_mr(self, iid: int, *, title: str, description: str) -> MergeRequest:
         """``PUT /merge_requests/:iid``."""
         log.info("updating merge request !%d", iid)
-        return _merge_request(self._request("PUT", f"{self._base}/merge_requests/{iid}",
-                                            body={"title": title, "description": description}))
+        return _merge_request(self._object("PUT", f"{self._base}/merge_requests/{iid}",
+                                           body={"title": title, "description": description}))
 
     @property
     def _base(self) -> str:
         return f"/projects/{self._id}"
+
+    def _object(self, method: str, path: str, **options: Any) -> Answer:
+        """One request whose answer is a JSON object."""
+        return Answer(self._request(method, path, **options), endpoint(method, path))
+
+    def _list(self, path: str, query: dict[str, Any]) -> list[Answer]:
+        """A list endpoint, every page, each entry a JSON object."""
+        return items(self._request("LIST", path, query=query), endpoint("GET", path))
 
     def _request(self, method: str, path: str, *, query: dict[str, Any] | None = None,
                  body: dict[str, Any] | None = None, missing_ok: bool = False,
@@ -197,6 +211,8 @@ class RestProject:
         verb = {"LIST": "GET", "RAW": "GET"}.get(method, method)
         try:
             return self._send(method, path, query or {}, body)
+        except ForeignUrl as exc:
+            raise foreign_url_error(exc, verb, path) from None
         except gl_exc.GitlabError as exc:
             if missing_ok and exc.response_code == 404:
                 return None
@@ -212,7 +228,10 @@ class RestProject:
               body: dict[str, Any] | None) -> Any:
         gl = self._gl
         if method == "LIST":
-            return gl.http_list(path, query_data=query, get_all=True)
+            try:
+                return gl.http_list(path, query_data=query, get_all=True)
+            except (KeyError, TypeError):  # python-gitlab indexing an answer that is no list
+                raise unexpected(endpoint("GET", path), "the answer should be a list") from None
         if method == "RAW":
             return gl.http_get(path, query_data=query, raw=True)
         if method == "GET":
@@ -224,14 +243,13 @@ class RestProject:
         return gl.http_delete(path)
 
 
-def _commit(data: dict[str, Any]) -> Commit:
-    return Commit(str(data["id"]), tuple(map(str, data.get("parent_ids") or ())),
-                  str(data.get("message") or ""))
+def _commit(data: Answer) -> Commit:
+    return Commit(data.text("id"), data.strings("parent_ids"), data.optional_text("message") or "")
 
 
-def _merge_request(data: dict[str, Any]) -> MergeRequest:
-    return MergeRequest(int(data["iid"]), str(data.get("web_url") or ""),
-                        str(data.get("title") or ""), str(data.get("description") or ""))
+def _merge_request(data: Answer) -> MergeRequest:
+    return MergeRequest(data.number("iid"), data.optional_text("web_url") or "",
+                        data.optional_text("title") or "", data.optional_text("description") or "")
 
 
 def _mr_iid(exc: gl_exc.GitlabError) -> int | None:

@@ -10,6 +10,7 @@ import requests
 from gitlab import exceptions as gl_exc
 
 from runner_ext.errors import Category, Problem, RunnerExtError
+from runner_ext.gitlab.origin import ForeignUrl
 
 API_PREFIX = "/api/v4"
 MASK = "[masked]"
@@ -37,6 +38,11 @@ def mask(text: str, secret: str | None) -> str:
     return text.replace(secret, MASK) if secret else text
 
 
+def endpoint(method: str, path: str) -> str:
+    """How errors name a request: ``GET /api/v4/projects/42``."""
+    return f"{method} {API_PREFIX}{path}"
+
+
 def gitlab_message(exc: gl_exc.GitlabError) -> str:
     """GitLab's own explanation: its ``message`` or ``error`` field, flattened to one line."""
     raw = exc.error_message
@@ -51,7 +57,7 @@ def api_error(exc: gl_exc.GitlabError, method: str, path: str, *, secret: str | 
               retries: int) -> RunnerExtError:
     """A GitLab HTTP failure as a ``RunnerExtError(Category.GITLAB)``."""
     status = exc.response_code
-    where = f"{method} {API_PREFIX}{path}"
+    where = endpoint(method, path)
     if isinstance(exc, gl_exc.GitlabParsingError):
         problem = Problem(f"{where}: the answer is not GitLab API JSON",
                           hint="check that --gitlab-url is the GitLab server's base URL")
@@ -73,9 +79,18 @@ def connection_error(exc: requests.RequestException, base_url: str, method: str,
     else:
         hint = (f"check --gitlab-url and the network; retried {retries} times "
                 "before giving up")
-    problem = Problem(f"{method} {API_PREFIX}{path}: cannot reach {base_url} "
+    problem = Problem(f"{endpoint(method, path)}: cannot reach {base_url} "
                       f"({type(exc).__name__})", hint=hint)
     return _masked(problem, secret)
+
+
+def foreign_url_error(exc: ForeignUrl, method: str, path: str) -> RunnerExtError:
+    """GitLab pointed elsewhere (a redirect or next-page link); nothing was sent there."""
+    return RunnerExtError(Category.GITLAB, Problem(
+        f"{endpoint(method, path)}: refused to follow {exc.kind} to {exc.refused}; the token is "
+        f"only sent to the configured GitLab {exc.configured}",
+        hint="if GitLab moved, pass its new address as --gitlab-url; otherwise fix the "
+             "server's external_url or the proxy in front of it"))
 
 
 def _masked(problem: Problem, secret: str | None) -> RunnerExtError:

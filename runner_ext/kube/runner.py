@@ -10,7 +10,6 @@ engine profiles as standalone build pods, and are checked the same way.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from runner_ext.config.model import Engine, OrgConfig
@@ -21,10 +20,10 @@ from runner_ext.kube.pod import Rendered
 from runner_ext.kube.profiles import EngineProfile, engine_profile
 from runner_ext.kube.pss import Level
 from runner_ext.render.environment import render
+from runner_ext.variables import references, substitute
 
 CONFIG = "config.toml"
 VALUES = "values.yaml"
-_VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 
 
 def _problems(config: OrgConfig, engine: Engine) -> list[Problem]:
@@ -34,7 +33,7 @@ def _problems(config: OrgConfig, engine: Engine) -> list[Problem]:
         problems.append(Problem("the GitLab URL is not set", key="runner.gitlab_url",
                                 hint="set runner.gitlab_url, e.g. 'https://gitlab.example.com'"))
     image = config.image_for(engine).executor
-    for name in _VARIABLE.findall(image):
+    for name in references(image):
         if name == "CI_REGISTRY" and config.runner.ci_registry:
             continue
         problems.append(Problem(
@@ -47,7 +46,8 @@ def _problems(config: OrgConfig, engine: Engine) -> list[Problem]:
 
 def executor_image(config: OrgConfig, engine: Engine) -> str:
     """The engine's executor image with ``$CI_REGISTRY`` resolved (allowed_images needs it)."""
-    return _VARIABLE.sub(lambda _: config.runner.ci_registry, config.image_for(engine).executor)
+    image = config.image_for(engine).executor
+    return substitute(image, {name: config.runner.ci_registry for name in references(image)})
 
 
 def _tolerations(config: OrgConfig) -> list[tuple[str, str]]:

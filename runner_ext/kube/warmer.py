@@ -7,7 +7,6 @@ image. Base images come from the config and from the ``FROM`` lines of given Doc
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,11 +21,11 @@ from runner_ext.kube.pss import Level
 from runner_ext.planner.engines import kaniko_warmer_argv
 from runner_ext.planner.spec import RegistryOptions
 from runner_ext.render.environment import render
+from runner_ext.variables import substitute
 
 WARMER_UID = 1000
 FILES = {"pvc": "kaniko-cache-pvc.yaml", "job": "kaniko-warmer-job.yaml",
          "cronjob": "kaniko-warmer-cronjob.yaml"}
-_VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 
 
 def _global_args(commands: Sequence[Any]) -> dict[str, str]:
@@ -54,7 +53,7 @@ def base_images(text: str, source: str) -> list[str]:
     for command in commands:
         if command.cmd.upper() != "FROM" or not command.value:
             continue
-        image = _VARIABLE.sub(lambda m: args.get(m.group(1), m.group(0)), command.value[0])
+        image = substitute(command.value[0], args)
         if len(command.value) >= 3 and command.value[1].upper() == "AS":
             stages.add(command.value[2].lower())
         if image.lower() in stages or image == "scratch" or "$" in image:

@@ -35,6 +35,12 @@ class BuildRequest:
     platform: str = ""
     cache: bool = True
     cache_repo: str = ""
+    # The engine this job needs when it is not the one chosen for the project ('' if none).
+    engine: str = ""
+    # Lines the migrated job runs before the build (its own script's work, carried over),
+    # and the inputs those lines set at run time instead of the include.
+    script: list[str] = field(default_factory=list)
+    runtime_inputs: set[str] = field(default_factory=set)
     changes: list[str] = field(default_factory=list)
     attention: list[str] = field(default_factory=list)
 

@@ -9,7 +9,10 @@ from runner_ext.migrate.shell import Command
 _GLOBAL_WITH_VALUE = frozenset({"-H", "--host", "--config", "-c", "--context", "-l",
                                 "--log-level", "--tlscacert", "--tlscert", "--tlskey"})
 _GLOBAL_FLAGS = frozenset({"--tls", "--tlsverify", "-D", "--debug"})
-_GROUPS = {"image", "container", "builder", "system", "buildx", "compose", "manifest"}
+_GROUPS = {"image", "container", "builder", "system", "buildx", "compose", "manifest",
+           "context"}
+# Images run only to register QEMU binfmt handlers for multi-platform builds on the host.
+BINFMT_IMAGES = ("tonistiigi/binfmt", "multiarch/qemu-user-static", "docker/binfmt")
 _KINDS: dict[tuple[str, ...], str] = {
     ("build",): "build", ("image", "build"): "build", ("builder", "build"): "build",
     ("buildx", "build"): "build", ("buildx", "b"): "build",
@@ -30,6 +33,8 @@ _KINDS: dict[tuple[str, ...], str] = {
     ("container", "prune"): "cleanup", ("buildx", "prune"): "cleanup",
     ("buildx", "create"): "setup", ("buildx", "use"): "setup", ("buildx", "rm"): "setup",
     ("buildx", "stop"): "setup", ("buildx", "install"): "setup",
+    ("context", "create"): "setup", ("context", "use"): "setup", ("context", "ls"): "info",
+    ("context", "inspect"): "info", ("context", "rm"): "setup",
     ("buildx", "imagetools"): "manifest", ("manifest",): "manifest",
 }
 BUILD_VALUE_FLAGS = frozenset({
@@ -101,6 +106,13 @@ def classify(command: Command) -> DockerCall | None:
         kind = "compose"
     used = len(path) if tuple(path) in _KINDS else 1
     return DockerCall(kind, command, tuple(rest[used:]), host, " ".join(["docker", *path]))
+
+
+def is_binfmt_setup(call: DockerCall) -> bool:
+    """``docker run --privileged tonistiigi/binfmt …``: daemon-side setup, not a workload."""
+    return call.kind == "run" and any(
+        a.split("@")[0].split(":")[0] in BINFMT_IMAGES for a in call.args
+        if not a.startswith("-"))
 
 
 def is_login_pipe(command: Command, call: DockerCall | None) -> bool:

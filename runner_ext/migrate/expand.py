@@ -7,34 +7,15 @@ variable only when the two agree, i.e. when it uses nothing but plain references
 
 from __future__ import annotations
 
-import re
+from runner_ext.variables import is_plain, references, substitute
 
-_REF = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+__all__ = ["PREDEFINED_PREFIXES", "REPOSITORY_VARIABLES", "is_plain", "is_predefined",
+           "normalize_ref", "references", "substitute"]
+
 # Predefined variables GitLab sets in every job (prefixes), so they need no definition.
 PREDEFINED_PREFIXES = ("CI_", "GITLAB_")
 # Predefined variables that hold a repository without a tag.
 REPOSITORY_VARIABLES = frozenset({"CI_REGISTRY_IMAGE"})
-
-
-def references(value: str) -> list[str]:
-    """Names of the plain variable references in a value, in order."""
-    return [a or b for a, b in _REF.findall(value)]
-
-
-def is_plain(value: str) -> bool:
-    """True when every ``$`` in the value starts a plain ``$NAME``/``${NAME}`` reference."""
-    if "`" in value:
-        return False
-    return "$" not in _REF.sub("", value)
-
-
-def substitute(value: str, values: dict[str, str]) -> str:
-    """Replace references to the given variables by their values (others are kept)."""
-    def replace(match: re.Match[str]) -> str:
-        name = match.group(1) or match.group(2)
-        return values.get(name, match.group(0))
-
-    return _REF.sub(replace, value)
 
 
 def is_predefined(name: str) -> bool:
@@ -53,6 +34,6 @@ def normalize_ref(ref: str) -> str:
         return ref
     refs = references(last)
     if not refs or (len(refs) == 1 and refs[0] in REPOSITORY_VARIABLES
-                    and _REF.sub("", last) == ""):
+                    and substitute(last, {refs[0]: ""}) == ""):
         return f"{ref}:latest"
     return ref

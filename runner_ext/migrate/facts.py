@@ -33,6 +33,7 @@ class JobFacts:
     after_commands: list[Command] = field(default_factory=list)
     script_problems: list[str] = field(default_factory=list)
     calls: list[DockerCall] = field(default_factory=list)
+    items: list[str] = field(default_factory=list)  # before_script + script, as written
     read_text: ReadText = lambda _path: None
 
     @property
@@ -107,6 +108,7 @@ def job_facts(job: CiJob, pipeline: Pipeline, read_text: ReadText) -> JobFacts:
             facts.script_problems.append(f"{key} uses a !reference runner-ext cannot resolve")
         else:
             main.extend(lines)
+    facts.items = main
     facts.commands, problems = parse_script(main)
     facts.script_problems.extend(problems)
     after = pipeline.script(effective.get("after_script"))

@@ -11,11 +11,13 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, field, replace
 
+from runner_ext.migrate import carry
 from runner_ext.migrate.decision import MANUAL, Refused
 from runner_ext.migrate.docker import (
     BuildFlags,
     DockerCall,
     classify,
+    is_binfmt_setup,
     is_login_pipe,
     parse_build,
 )
@@ -52,6 +54,14 @@ class ScriptState:
     pushed: list[str] = field(default_factory=list)
     pulled: list[str] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    # Each command and its role (see carry.py); computed variables the executor's shell can
+    # compute too (``runtime``) or not (``uncarryable``: name → the missing command).
+    roles: list[tuple[Command, str]] = field(default_factory=list)
+    runtime: set[str] = field(default_factory=set)
+    uncarryable: dict[str, str] = field(default_factory=dict)
+    build_item: int = -1
+    guarded: list[str] = field(default_factory=list)
 
 
 def interpret(facts: JobFacts) -> ScriptState:
@@ -60,35 +70,111 @@ def interpret(facts: JobFacts) -> ScriptState:
         raise Refused(f"the script can't be read safely: {facts.script_problems[0]}",
                       MANUAL, script_logic.ID)
     state = ScriptState()
-    for command in facts.commands + facts.after_commands:
+    for command in facts.commands:
         _command(facts, state, command)
+    for command in facts.after_commands:
+        _after(facts, state, command)
     return state
+
+
+def _after(facts: JobFacts, state: ScriptState, command: Command) -> None:
+    """after_script: only Docker commands the template replaces, and harmless output."""
+    call = classify(command)
+    if call is not None:
+        _docker(facts, state, call)
+    elif not (command.name in HARMLESS and not command.redirected):
+        raise Refused(f"after_script runs '{command.text}'",
+                      "move it into a later job, then run migrate-project again", MANUAL)
 
 
 def _command(facts: JobFacts, state: ScriptState, command: Command) -> None:
     call = classify(command)
     if is_login_pipe(command, call):
         command = replace(command, construct=None)
+        if call is None:  # the echo feeding the password in
+            state.roles.append((command, carry.DOCKER))
+            return
     waiting = call is not None and call.kind in _SKIPPED_DOCKER  # e.g. until docker info
-    if command.name in _TESTS or (command.construct and not waiting and (
-            call is not None or command.assignments or command.name == "cd")):
-        raise Refused(f"'{command.text}' runs under shell logic "
-                      f"('{command.construct or command.name}')",
-                      "express the condition with rules: (one job per case) and run "
-                      "migrate-project again", script_logic.ID)
+    if command.construct and not waiting and _conditional(facts, state, command, call):
+        return
+    if command.name in _TESTS:  # a condition: no side effects, kept with what it guards
+        state.roles.append((command, carry.TEST))
+        return
     if call is not None:
+        state.roles.append((command, carry.DOCKER))
         _docker(facts, state, call)
-    elif not command.words:
-        _assign(state, command, command.assignments)
-    elif command.name in ("export", "readonly"):
-        pairs = [tuple(w.split("=", 1)) for w in command.words[1:] if "=" in w]
-        _assign(state, command, [(p[0], p[1]) for p in pairs])
-    elif command.name == "cd":
+        return
+    if command.name == "cd":
         _cd(state, command)
-    elif command.name in HARMLESS and not command.redirected:
+        state.roles.append((command, carry.CD))
+        return
+    if command.words and command.name not in ("export", "readonly"):
+        _keep(facts, state, command)
+    elif command.substitution and carry.missing_commands(command):
+        _assign(state, command, _pairs(command))
+        for name, _ in _pairs(command):
+            state.uncarryable[name] = carry.missing_commands(command)[0]
         return
     else:
-        _other(facts, state, command)
+        _assign(state, command, _pairs(command))
+        if all(n not in state.computed for n, _ in _pairs(command)):
+            state.roles.append((command, carry.STATIC))  # its value is substituted already
+            return
+    state.roles.append((command, carry.KEPT))
+
+
+def _pairs(command: Command) -> list[tuple[str, str]]:
+    if not command.words:
+        return list(command.assignments)
+    return [(w.split("=", 1)[0], w.split("=", 1)[1]) for w in command.words[1:] if "=" in w]
+
+
+def _conditional(facts: JobFacts, state: ScriptState, command: Command,
+                 call: DockerCall | None) -> bool:
+    """Commands under if/&&: conditions, guarded tags and pushes, and kept commands."""
+    if command.construct not in ("if",) and not str(command.construct).startswith(
+            tuple(_TESTS)):
+        if call is None and command.name in HARMLESS and not command.assignments:
+            state.roles.append((command, carry.DOCKER))  # e.g. until docker info; do sleep 1
+            return True
+        _refuse_logic(command)
+    if command.name in _TESTS:
+        state.roles.append((command, carry.TEST))
+    elif call is not None and call.kind in ("tag", "push"):
+        _guard(facts, state, call)
+    elif call is None and command.words and not command.assignments and \
+            not carry.missing_commands(command):
+        state.roles.append((command, carry.KEPT))
+    else:
+        _refuse_logic(command)
+    return True
+
+
+def _refuse_logic(command: Command) -> None:
+    raise Refused(f"'{command.text}' runs under shell logic "
+                  f"('{command.construct or command.name}')",
+                  "express the condition with rules: (one job per case) and run "
+                  "migrate-project again", script_logic.ID)
+
+
+def _guard(facts: JobFacts, state: ScriptState, call: DockerCall) -> None:
+    """A tag or push under a condition: checked like an unconditional one, then recorded so
+    the condition is carried over around the destination it adds."""
+    if state.build is None:
+        _refuse_logic(call.command)
+    pushed = list(state.pushed)
+    _HANDLERS[call.kind](facts, state, call)
+    if call.kind == "push":
+        state.guarded.extend(state.pushed[len(pushed):])
+        state.pushed = pushed
+    state.roles.append((call.command, carry.GUARD_PUSH if call.kind == "push"
+                        else carry.GUARD_TAG))
+
+
+def _keep(facts: JobFacts, state: ScriptState, command: Command) -> None:
+    missing = carry.missing_commands(command)
+    if missing:
+        _other(facts, state, command, missing[0])
 
 
 def _assign(state: ScriptState, command: Command, pairs: list[tuple[str, str]] | tuple[
@@ -120,7 +206,7 @@ def relative(path: str) -> str:
     return "" if norm == "." else norm
 
 
-def _other(facts: JobFacts, state: ScriptState, command: Command) -> None:
+def _other(facts: JobFacts, state: ScriptState, command: Command, missing: str) -> None:
     words = list(command.words)
     hidden = hidden_build.make_build(facts, state.cwd, words) or \
         hidden_build.script_build(facts, state.cwd, words)
@@ -128,16 +214,26 @@ def _other(facts: JobFacts, state: ScriptState, command: Command) -> None:
         raise Refused(f"'{command.text}' builds an image out of sight ({hidden})",
                       "call docker build in the job itself, then run migrate-project again",
                       hidden_build.ID)
-    raise Refused(f"the job also runs '{command.text}'", MANUAL)
+    raise Refused(f"the job also runs '{command.text}', and the executor image has no "
+                  f"'{missing}'", "move that step into an earlier job (pass results on as "
+                  "artifacts or dotenv variables), then run migrate-project again", MANUAL)
 
 
 def value(state: ScriptState, command: Command, text: str) -> str:
-    """A docker argument with the script's own variables filled in; refuses computed ones."""
+    """A docker argument with the script's own variables filled in; computed ones stay
+    references when the executor's shell can compute them too (refused otherwise)."""
     result = substitute(text, state.shell_vars)
     used = sorted(state.computed & set(references(result)))
-    if command.substitution or used or not is_plain(result) or command.literal_dollar:
-        why = f"${used[0]} is computed by the script" if used else "shell-only expansion"
-        raise Refused(f"'{command.text}' computes names at run time ({why})",
+    blocked = [n for n in used if n in state.uncarryable]
+    if blocked:
+        raise Refused(f"'{command.text}' uses ${blocked[0]}, which the script computes with "
+                      f"'{state.uncarryable[blocked[0]]}' (not in the executor image)",
+                      "compute it in an earlier job and pass it on as a dotenv variable, "
+                      "or use predefined variables ($CI_COMMIT_SHORT_SHA, $CI_COMMIT_TAG…), "
+                      "then run migrate-project again", computed_name.ID)
+    state.runtime.update(used)
+    if not is_plain(result):
+        raise Refused(f"'{command.text}' computes names at run time (shell-only expansion)",
                       "use predefined variables ($CI_COMMIT_SHORT_SHA, $CI_COMMIT_TAG…) or "
                       "variables: with rules:, then run migrate-project again", computed_name.ID)
     return result
@@ -145,7 +241,9 @@ def value(state: ScriptState, command: Command, text: str) -> str:
 
 def _docker(facts: JobFacts, state: ScriptState, call: DockerCall) -> None:
     kind = call.kind
-    if kind in _SKIPPED_DOCKER:
+    if kind in _SKIPPED_DOCKER or is_binfmt_setup(call):
+        if kind in ("setup", "run"):
+            state.dropped.append(call.command.text)
         return
     if kind == "login":
         positional = [a for a in call.args if not a.startswith("-")]
@@ -186,6 +284,7 @@ def _build(facts: JobFacts, state: ScriptState, call: DockerCall) -> None:
         raise Refused(f"'{call.command.text}': {what}", MANUAL)
     flags.tags = [value(state, call.command, t) for t in flags.tags]
     state.build, state.build_cwd = flags, state.cwd
+    state.build_item = call.command.item
     state.built = [normalize_ref(t) for t in flags.tags]
     state.local.update(state.built)
     if flags.push:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from runner_ext.config.model import OrgConfig
+from runner_ext.config.model import ENGINES, Engine, OrgConfig
 from runner_ext.migrate.decision import BuildRequest, Refusal
 from runner_ext.migrate.facts import JobFacts
 from runner_ext.migrate.jobs import CiJob
@@ -27,6 +27,17 @@ class JobWork:
     rewrite: JobRewrite | None = None
     refusal: Refusal | None = None
     strategy: str = "declarative"
+    # A job that runs a hidden template's build: the template is rewritten, not the job.
+    via_template: str | None = None
+    # A hidden template rewritten once for the jobs that run its build.
+    template_for: tuple[str, ...] = ()
+
+
+def engine_of(request: BuildRequest | None, chosen: Engine) -> Engine:
+    """The engine a job builds with: the project's, unless the job needs another."""
+    if request is not None and request.engine in ENGINES:
+        return request.engine
+    return chosen
 
 
 _NOT_A_BUILD = {

@@ -14,13 +14,26 @@ from runner_ext.migrate.facts import job_facts
 from runner_ext.migrate.includes import include_splice
 from runner_ext.migrate.interpret import interpret
 from runner_ext.migrate.jobs import CiJob, Pipeline
-from runner_ext.migrate.outcomes import JobWork, dockerfile_errors, not_a_build, outcome
+from runner_ext.migrate.outcomes import (
+    JobWork,
+    dockerfile_errors,
+    engine_of,
+    not_a_build,
+    outcome,
+)
 from runner_ext.migrate.request import build_request
 from runner_ext.migrate.result import MigrationResult
-from runner_ext.migrate.rewrite import KEEP, check_anchors, check_keys, rewrite_job
+from runner_ext.migrate.rewrite import (
+    KEEP,
+    LEAKING_PARENT_KEYS,
+    check_anchors,
+    check_keys,
+    rewrite_job,
+)
 from runner_ext.migrate.rules import check_job
 from runner_ext.migrate.shim.strategy import STRATEGIES, Strategy, choose_strategies
 from runner_ext.migrate.source import ProjectSource
+from runner_ext.migrate.template_plan import plan_templates, settle_templates
 from runner_ext.migrate.template_values import classic_entry, component_entry
 from runner_ext.rules.base import Finding, Splice, apply_splices
 
@@ -75,14 +88,18 @@ def migrate_project(source: ProjectSource, *, config: OrgConfig, engine: Engine 
     result.notes.extend(f"{c.path} is a CI/CD component; left alone"
                         for c in ci_files if c.component_spec)
     _lock_daemonless_files(work)
+    work.extend(plan_templates(work, pipeline, reader.text, config, chosen))
     for item in work:
-        if item.request is not None:
+        if item.request is not None and item.via_template is None:
             _try(item, lambda i=item: _rewrite(i, pipeline, config, chosen))
     analyses = _check_dockerfiles(work, source, files, chosen)
+    settle_templates(work)
     _apply(ci_files, work, config, chosen, result)
     _note_global_docker_variables(pipeline, work, result)
     _dockerfile_outcomes(work, analyses, dockerfile_fixes, result)
     errors = {d.path: dockerfile_errors(d) for d in result.dockerfiles}
+    order = {c.path: i for i, c in enumerate(ci_files)}
+    work.sort(key=lambda w: (order.get(w.job.file.path, len(order)), w.job.line))
     result.jobs = [outcome(w, list(config.runner.tags), errors) for w in work]
     return result
 
@@ -159,7 +176,8 @@ def _lock_daemonless_files(work: list[JobWork]) -> None:
 
 def _rewrite(item: JobWork, pipeline: Pipeline, config: OrgConfig, engine: Engine) -> None:
     assert item.request is not None
-    item.rewrite = rewrite_job(item.job, pipeline, item.request, config=config, engine=engine)
+    item.rewrite = rewrite_job(item.job, pipeline, item.request, config=config,
+                               engine=engine_of(item.request, engine))
 
 
 def _settle_anchors(items: list[JobWork]) -> list[JobWork]:
@@ -184,8 +202,9 @@ def _include_entries(ci: CiFile, items: list[JobWork], config: OrgConfig, engine
     if config.include.mode == "project":
         declarative = any(i.request is not None for i in items)
         return [classic_entry(config)] if classic_here and declarative else []
-    return [component_entry(i.job.name, i.request, config=config, engine=engine)
-            for i in items if i.request is not None]
+    return [component_entry(i.job.name, i.request, config=config,
+                            engine=engine_of(i.request, engine))
+            for i in items if i.request is not None and i.via_template is None]
 
 
 def _apply(ci_files: list[CiFile], work: list[JobWork], config: OrgConfig, engine: Engine,
@@ -234,9 +253,12 @@ def _verify(ci: CiFile, new_text: str, items: list[JobWork]) -> None:
             file=ci.path)) from exc
     for item in items:
         job = rewritten.data.get(item.job.name)
-        if item.request is None and isinstance(job, dict):
+        if item.strategy == "shim" and isinstance(job, dict):
             continue  # a shim job keeps its keys
-        if not isinstance(job, dict) or set(job) - KEEP - {"extends", "<<"}:
+        emptied = {k for k in LEAKING_PARENT_KEYS if isinstance(job, dict) and job.get(k) == []}
+        if item.request is not None and item.request.script:
+            emptied.add("before_script")
+        if not isinstance(job, dict) or set(job) - KEEP - emptied - {"extends", "<<"}:
             raise RunnerExtError(Category.TEMPLATE, Problem(
                 "the rewritten job kept keys it should not have; nothing was written",
                 file=ci.path, key=item.job.name))
@@ -247,12 +269,14 @@ def _check_dockerfiles(work: list[JobWork], source: ProjectSource, files: list[s
     """Analyse the Dockerfile of every job about to be rewritten; refuse the jobs whose
     Dockerfile needs features the engine lacks."""
     analyses: dict[str, Analysis] = {}
-    for item in (w for w in work if w.rewrite is not None and w.request is not None):
+    for item in (w for w in work if w.rewrite is not None and w.request is not None
+                 and not w.template_for):
         req = item.request
         assert req is not None
-        if req.dockerfile not in analyses:
+        if req.dockerfile not in analyses:  # checked for the first job's engine
             analyses[req.dockerfile] = analyze(DockerfileWork(req.dockerfile, req.context),
-                                               read=source.read, files=files, engine=engine)
+                                               read=source.read, files=files,
+                                               engine=engine_of(req, engine))
         missing, partial = analyses[req.dockerfile].engine_gaps()
         if missing:
             gap = missing[0]
@@ -270,7 +294,7 @@ def _dockerfile_outcomes(work: list[JobWork], analyses: dict[str, Analysis], fix
                          result: MigrationResult) -> None:
     jobs: dict[str, list[str]] = {}
     for item in work:
-        if item.rewrite is not None and item.request is not None:
+        if item.rewrite is not None and item.request is not None and not item.template_for:
             jobs.setdefault(item.request.dockerfile, []).append(item.job.name)
     for path, names in jobs.items():
         analysis = analyses[path]

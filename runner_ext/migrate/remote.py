@@ -74,13 +74,16 @@ def migrate_remote(*, gitlab_url: str, project: str, token: str | None, config: 
                    engine: Engine | None, dockerfile_fixes: str, branch: str = DEFAULT_BRANCH,
                    target_branch: str | None = None, dry_run: bool = False,
                    gitlab_config_section: str | None = None,
-                   max_retries: int = MAX_RETRIES, strategy: Strategy = "auto") -> RemoteOutcome:
+                   max_retries: int = MAX_RETRIES, allow_insecure: bool = False,
+                   strategy: Strategy = "auto") -> RemoteOutcome:
     """Migrate ``project`` on ``gitlab_url``; propose the change as one commit in one MR.
 
     The token is ``token``, else the python-gitlab config section named, else
-    ``GITLAB_TOKEN``, else python-gitlab's default section.
+    ``GITLAB_TOKEN``, else python-gitlab's default section. A plain ``http://`` URL is
+    refused unless ``allow_insecure`` (or the host is a loopback address).
     """
-    credentials = resolve_credentials(gitlab_url, token, gitlab_config_section)
+    credentials = resolve_credentials(gitlab_url, token, gitlab_config_section,
+                                      allow_insecure=allow_insecure)
     remote = connect(credentials, project, max_retries=max_retries)
     return migrate_gitlab_project(
         remote, gitlab_url=credentials.url, config=config, engine=engine,

@@ -1,7 +1,13 @@
-"""The migration report, in Markdown (merge request description) and plain text (terminal)."""
+"""The migration report, in Markdown (merge request description) and plain text (terminal).
+
+Everything in the Markdown that comes from the project (job names, paths, commands, reasons,
+notes) goes through :func:`runner_ext.markdown.escape`: in a merge request, a line starting with
+``/merge`` would be a GitLab quick action.
+"""
 
 from __future__ import annotations
 
+from runner_ext.markdown import escape as md
 from runner_ext.migrate.result import DockerfileOutcome, JobOutcome, MigrationResult
 from runner_ext.rules.base import Finding
 
@@ -34,50 +40,51 @@ def _finding_line(finding: Finding) -> str:
     return f"{finding.rule_id} {finding.severity.value}: {finding.message}"
 
 
-def _dockerfile_findings(outcome: DockerfileOutcome) -> list[str]:
+def _dockerfile_findings(outcome: DockerfileOutcome) -> list[tuple[Finding, str]]:
+    """Each finding with its text after the severity: line, message, whether it was fixed."""
     lines = []
     for finding in outcome.findings:
         where = f"line {finding.line}: " if finding.line else ""
         fixed = " (fixed)" if finding.fix is not None and finding.fix.description in \
             outcome.applied_fixes else ""
-        lines.append(f"{finding.rule_id} {finding.severity.value}: {where}{finding.message}"
-                     f"{fixed}")
+        lines.append((finding, f"{where}{finding.message}{fixed}"))
     return lines
 
 
 def render_markdown(result: MigrationResult) -> str:
     """The report as Markdown: summary table, then details per job and Dockerfile."""
     out = ["## runner-ext migration", "",
-           f"Moves image builds to daemonless **{result.engine}** builds on the Kubernetes "
-           f"runner, with a registry layer cache ({result.include_mode} include). "
+           f"Moves image builds to daemonless **{md(result.engine)}** builds on the Kubernetes "
+           f"runner, with a registry layer cache ({md(result.include_mode)} include). "
            f"{_headline(result)}.", ""]
     if result.jobs:
         out += ["| job | where | result |", "|---|---|---|"]
-        out += [f"| `{j.name}` | `{j.location()}` | {_label(j)} |" for j in result.jobs]
+        out += [f"| {md(j.name)} | {md(j.location())} | {_label(j)} |"
+                for j in result.jobs]
         out.append("")
     out += _md_jobs(result.jobs)
     out += _md_dockerfiles(result.dockerfiles)
     if result.notes:
-        out += ["### Notes", "", *[f"- {n}" for n in result.notes], ""]
+        out += ["### Notes", "", *[f"- {md(n)}" for n in result.notes], ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
 def _md_jobs(jobs: list[JobOutcome]) -> list[str]:
     out: list[str] = []
     for job in jobs:
-        out += [f"### `{job.name}` — {_label(job)}", ""]
+        out += [f"### {md(job.name)} — {_label(job)}", ""]
         if job.status == "migrated":
-            out += [f"- {c}" for c in job.changes]
-            out += [f"- [ ] **check:** {a}" for a in job.attention]
+            out += [f"- {md(c)}" for c in job.changes]
+            out += [f"- [ ] **check:** {md(a)}" for a in job.attention]
         else:
-            out.append(f"- **why:** {job.reason}")
+            out.append(f"- **why:** {md(job.reason)}")
             if job.suggestion:
-                out.append(f"- **what to do:** {job.suggestion}")
+                out.append(f"- **what to do:** {md(job.suggestion)}")
         if job.findings and job.status == "migrated":
             out += [f"- resolves {_rule_ids(job.findings)}"]
         elif job.findings:
             out += ["", "<details><summary>findings</summary>", ""]
-            out += [f"- `{f.rule_id}` {f.severity.value}: {f.message}" for f in job.findings]
+            out += [f"- `{f.rule_id}` {f.severity.value}: {md(f.message)}" for f in job.findings]
             out += ["", "</details>"]
         out.append("")
     return out
@@ -87,10 +94,10 @@ def _md_dockerfiles(dockerfiles: list[DockerfileOutcome]) -> list[str]:
     out: list[str] = []
     for outcome in dockerfiles:
         state = "fixed" if outcome.changed else "unchanged"
-        out += [f"### Dockerfile `{outcome.path}` — {state}", ""]
-        out += [f"- fix applied: {d}" for d in outcome.applied_fixes]
-        out += [f"- `{line.split(' ', 1)[0]}` {line.split(' ', 1)[1]}"
-                for line in _dockerfile_findings(outcome)]
+        out += [f"### Dockerfile: {md(outcome.path)} — {state}", ""]
+        out += [f"- fix applied: {md(d)}" for d in outcome.applied_fixes]
+        out += [f"- `{f.rule_id}` {f.severity.value}: {md(text)}"
+                for f, text in _dockerfile_findings(outcome)]
         if not outcome.findings:
             out.append("- no findings")
         out.append("")
@@ -120,7 +127,8 @@ def render_text(result: MigrationResult) -> str:
         state = "FIXED" if outcome.changed else "CHECKED"
         out.append(f"{state:<18} {outcome.path}  (built by {', '.join(outcome.jobs)})")
         out += [f"    + {d}" for d in outcome.applied_fixes]
-        out += [f"    {line}" for line in _dockerfile_findings(outcome)]
+        out += [f"    {f.rule_id} {f.severity.value}: {text}"
+                for f, text in _dockerfile_findings(outcome)]
         out.append("")
     out += [f"note: {n}" for n in result.notes]
     return "\n".join(out).rstrip("\n") + "\n"

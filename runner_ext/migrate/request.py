@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import posixpath
 
+from runner_ext.ci_inputs import input_variable
 from runner_ext.config.model import Engine, OrgConfig
 from runner_ext.errors import Category, Problem, RunnerExtError
+from runner_ext.migrate import carry
 from runner_ext.migrate.decision import MANUAL, BuildRequest, Refused
 from runner_ext.migrate.docker import BuildFlags
 from runner_ext.migrate.expand import is_plain, is_predefined, references, substitute
@@ -16,6 +18,8 @@ from runner_ext.planner.cache import repository_of
 from runner_ext.planner.secrets import looks_secret
 
 _PROJECT_DIR = ("$CI_PROJECT_DIR", "${CI_PROJECT_DIR}")
+# The one engine that builds several platforms in one run.
+MULTI_PLATFORM_ENGINE: Engine = "buildkit"
 _OWN_REGISTRY = ("$CI_REGISTRY_IMAGE", "${CI_REGISTRY_IMAGE}", "$CI_REGISTRY/",
                  "${CI_REGISTRY}/")
 
@@ -27,7 +31,7 @@ def build_request(facts: JobFacts, state: ScriptState, *, config: OrgConfig, eng
     if build is None:
         raise Refused("the job builds no image", MANUAL)
     destinations = list(dict.fromkeys(state.pushed))
-    if not destinations:
+    if not destinations and not state.guarded:
         raise Refused("the image is built but never pushed (a build check)",
                       "keep it as it is, or push a throw-away tag so the build runs through "
                       "runner-ext too")
@@ -39,14 +43,62 @@ def build_request(facts: JobFacts, state: ScriptState, *, config: OrgConfig, eng
             _plain(facts, state, label) for label in build.labels],
         platform=_platform(facts, state, build, engine), cache=not build.no_cache,
     )
-    request.cache_repo = _cache_repo(destinations[0], config, facts)
+    request.cache_repo = _cache_repo((destinations or state.guarded)[0], config, facts)
+    _carry(facts, state, request)
+    if "," in request.platform and engine != MULTI_PLATFORM_ENGINE:
+        request.engine = engine = MULTI_PLATFORM_ENGINE
+        request.attention.append(
+            f"builds {request.platform} in one job, which only BuildKit can: this job uses "
+            "the buildkit engine (its pods need the rootless profile, see docs/kubernetes.md) "
+            "and foreign platforms need QEMU binfmt handlers on the Kubernetes nodes")
     _describe(facts, state, request, config, engine)
     return request
 
 
+def _carry(facts: JobFacts, state: ScriptState, request: BuildRequest) -> None:
+    """Carry the script's own lines over, and compute at run time what depends on them."""
+    runtime = {name for name, values in _runtime_fields(request).items()
+               if any(set(references(v)) & state.runtime for v in values)}
+    if state.guarded:
+        runtime.add("destinations")
+    extra = [f"{input_variable(name)}=" + carry.shell_value(" ".join(values) if name ==
+             "destinations" else "\n".join(values))
+             for name, values in _runtime_fields(request).items()
+             if name in runtime and name != "destinations"]
+    carried = carry.carry_over(facts.items, state.roles, state.build_item,
+                               request.destinations, "destinations" in runtime)
+    request.script = (carried.lines[:1] and [*carried.lines]) or []
+    if extra:
+        request.script = [*carried.lines, *(f"export {line}" for line in extra)]
+    kept = len(carried.lines) - (len(state.guarded) > 0 or "destinations" in runtime)
+    request.runtime_inputs = runtime
+    request.destinations = [*request.destinations, *state.guarded]
+    if request.script:
+        request.changes.append(
+            f"keeps {kept} line(s) of its script in before_script: (run by the executor "
+            "image's shell)" + (f"; computes {', '.join(sorted(runtime))} there too"
+                                if runtime else ""))
+    if state.guarded and not request.destinations[:len(request.destinations) -
+                                                     len(state.guarded)]:
+        request.attention.append("every push is under a condition: in pipelines where none "
+                                 "holds, the job now ends before building (it built without "
+                                 "pushing before)")
+    if carried.dropped:
+        request.changes.append("dropped after the build: " + "; ".join(carried.dropped))
+
+
+def _runtime_fields(request: BuildRequest) -> dict[str, list[str]]:
+    return {"destinations": request.destinations, "build_args": request.build_args,
+            "labels": request.labels, "target": [request.target] if request.target else []}
+
+
 def _plain(facts: JobFacts, state: ScriptState, text: str) -> str:
     result = substitute(text, state.shell_vars)
-    if not is_plain(result) or state.computed & set(references(result)) or "\n" in result:
+    computed = state.computed & set(references(result))
+    if computed - set(state.uncarryable):
+        state.runtime.update(computed)
+        computed = set()
+    if not is_plain(result) or computed or "\n" in result:
         raise Refused(f"a build value is computed at run time: {text}",
                       "use CI variables instead of shell logic, then run migrate-project again",
                       computed_name.ID)
@@ -114,9 +166,7 @@ def _build_args(facts: JobFacts, state: ScriptState, build: BuildFlags,
 def _platform(facts: JobFacts, state: ScriptState, build: BuildFlags, engine: Engine) -> str:
     platform = _plain(facts, state, build.platform)
     if "," in platform:
-        raise Refused(f"multi-platform build ({platform})",
-                      "build one job per platform on matching runners and join them with "
-                      "a manifest list")
+        return platform  # built with BuildKit (see build_request)
     if engine == "kaniko" and platform not in ("", "linux/amd64"):
         raise Refused(f"Kaniko can't build for {platform} on another architecture",
                       "run the job on a runner of that architecture, or use --engine buildkit")
@@ -152,6 +202,12 @@ def _describe(facts: JobFacts, state: ScriptState, request: BuildRequest,
     request.changes.append(f"builds {request.dockerfile} with {engine}" + (
         f", layer cache in {cache}" if request.cache else ""))
     request.changes.append("pushes " + ", ".join(request.destinations))
+    if state.guarded:
+        request.changes.append(", ".join(state.guarded) + ": pushed only where the "
+                               "script's condition holds, as before")
+    if state.dropped:
+        request.changes.append("dropped Docker daemon setup: " + "; ".join(
+            f"'{line}'" for line in dict.fromkeys(state.dropped)))
     if state.build and state.build.cache_from:
         request.changes.append("--cache-from replaced by the registry layer cache")
     if not request.cache:
@@ -168,7 +224,8 @@ def _describe(facts: JobFacts, state: ScriptState, request: BuildRequest,
                                      f"{secret_var} holds credentials for it")
     undefined = sorted({name for value in [*request.destinations, *request.build_args]
                         for name in references(value)
-                        if not is_predefined(name) and name not in facts.variables})
+                        if not is_predefined(name) and name not in facts.variables
+                        and name not in state.runtime})
     for name in undefined:
         request.attention.append(f"${name} is not defined in the CI file: make sure it is a "
                                  "CI/CD variable of the project or group")

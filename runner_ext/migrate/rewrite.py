@@ -16,8 +16,7 @@ from typing import Any
 
 from runner_ext.config.model import Engine, OrgConfig
 from runner_ext.migrate.decision import MANUAL, RESHAPE, BuildRequest, Refused
-from runner_ext.migrate.emit import dump_flow, dump_mapping, flow_list
-from runner_ext.migrate.expand import references
+from runner_ext.migrate.emit import block_text, dump_flow, dump_mapping, flow_list
 from runner_ext.migrate.jobs import CiJob, Pipeline
 from runner_ext.migrate.spans import entry_span, is_empty
 from runner_ext.migrate.template_values import (
@@ -26,6 +25,7 @@ from runner_ext.migrate.template_values import (
     template_job,
 )
 from runner_ext.rules.base import Splice
+from runner_ext.variables import references
 
 KEEP = frozenset({"stage", "rules", "only", "except", "needs", "dependencies", "artifacts",
                   "when", "variables", "environment", "allow_failure", "timeout", "retry",
@@ -34,6 +34,14 @@ KEEP = frozenset({"stage", "rules", "only", "except", "needs", "dependencies", "
 DROP = frozenset({"image", "services", "before_script", "script", "after_script", "tags"})
 # What `default:` would add that the template's hidden job does not override.
 LEAKING_DEFAULTS = frozenset({"services", "before_script", "after_script", "hooks"})
+# Docker setup a job may inherit through extends: that the template's hidden job does not
+# override; a migrated job that inherits one sets it empty.
+LEAKING_PARENT_KEYS = ("services", "before_script", "after_script")
+
+
+def inherited_setup(job: CiJob) -> set[str]:
+    """The Docker keys (image, services, scripts, tags) the job inherits via extends:."""
+    return {k for keys in job.parent_keys.values() for k in keys & DROP} - set(job.own)
 
 
 @dataclass
@@ -58,35 +66,51 @@ def check_keys(job: CiJob) -> None:
     if job.unresolved:
         raise Refused(f"the job extends '{job.unresolved[0]}', which runner-ext can't read "
                       "(another project or a missing job)", MANUAL)
-    for parent, keys in job.parent_keys.items():
-        inherited = sorted(keys & (DROP | {"extends"}))
-        if inherited:
-            raise Refused(f"the job inherits '{inherited[0]}' from {parent} via extends:",
-                          f"migrate by hand: stop extending {parent} (or move its Docker "
-                          "setup into the job), then run migrate-project again")
+    if not isinstance(job.own.get("extends", []), (str, list)):
+        raise Refused("the job's extends: is not a name or a list of names", RESHAPE)
 
 
 def rewrite_job(job: CiJob, pipeline: Pipeline, request: BuildRequest, *, config: OrgConfig,
                 engine: Engine) -> JobRewrite:
     """Splices for one job; raises :class:`Refused` when the text can't be edited safely."""
-    node, text = job.node, job.file.text
+    node = job.node
     if node.kind != "map" or node.flow or not node.pairs:
         raise Refused("the job is written in flow style or as an alias", RESHAPE)
     _check_merge_keys(job)
     result = JobRewrite()
-    for key, value in node.pairs:
-        if key.value in DROP:
-            span = entry_span(text, key, value)
-            if span is None:
-                raise Refused(f"the job's '{key.value}' is not on a line of its own", RESHAPE)
-            result.splices.append(Splice(span[0], span[1], ""))
-            result.deleted.append(span)
+    _drop_docker_keys(job, result)
     classic = config.include.mode == "project"
     extra_vars = classic_variables(request) if classic else {}
     _variables(job, request, extra_vars, result)
     _extends(job, engine, config, result)
     _top_keys(job, pipeline, engine, config, extra_vars, result)
+    if request.script:
+        result.splices.append(_insert_top(job, {"before_script": [
+            block_text(line) for line in request.script]}))
     return result  # anchors are checked per file, with every rewrite (check_anchors)
+
+
+def rewrite_template_child(job: CiJob, request: BuildRequest, extra: dict[str, Any]
+                           ) -> JobRewrite:
+    """Splices for a job whose build comes from a rewritten template: its own Docker keys
+    go, and it keeps the template's inputs where its build differs (``extra``)."""
+    if job.node.kind != "map" or job.node.flow or not job.node.pairs:
+        raise Refused("the job is written in flow style or as an alias", RESHAPE)
+    _check_merge_keys(job)
+    result = JobRewrite()
+    _drop_docker_keys(job, result)
+    _variables(job, request, extra, result)
+    return result
+
+
+def _drop_docker_keys(job: CiJob, result: JobRewrite) -> None:
+    for key, value in job.node.pairs:
+        if key.value in DROP:
+            span = entry_span(job.file.text, key, value)
+            if span is None:
+                raise Refused(f"the job's '{key.value}' is not on a line of its own", RESHAPE)
+            result.splices.append(Splice(span[0], span[1], ""))
+            result.deleted.append(span)
 
 
 def _check_merge_keys(job: CiJob) -> None:
@@ -175,8 +199,12 @@ def _extends(job: CiJob, engine: Engine, config: OrgConfig, result: JobRewrite) 
         raise Refused("the job's extends: is written in a form runner-ext can't edit", RESHAPE)
     ours = template_job(config, engine) if config.include.mode == "project" \
         else component_hidden_job(engine)
-    parents = [ours, *job.parents]
+    # A parent that brings Docker setup must not override the template: ours goes last.
+    parents = [*job.parents, ours] if inherited_setup(job) else [ours, *job.parents]
     result.splices.append(Splice(value.start, value.end, dump_flow(flow_list(parents))))
+    if inherited_setup(job):
+        result.changes.append(f"extends {', '.join(job.parents)} before the runner-ext "
+                              "template, so the template's image, script and tags win")
 
 
 def _top_keys(job: CiJob, pipeline: Pipeline, engine: Engine, config: OrgConfig,
@@ -186,6 +214,13 @@ def _top_keys(job: CiJob, pipeline: Pipeline, engine: Engine, config: OrgConfig,
         top["extends"] = template_job(config, engine)
     if "stage" not in job.effective:
         top["stage"] = "test"
+    elif "stage" not in job.own and inherited_setup(job):
+        top["stage"] = job.effective["stage"]  # the template, extended last, sets its own
+    for key in LEAKING_PARENT_KEYS:
+        if key in inherited_setup(job):
+            top[key] = flow_list([])
+            result.changes.append(f"sets {key}: [] so the {key} inherited via extends: "
+                                  "stay on the Docker runner")
     inherit = _inherit(job, pipeline)
     if inherit is not None:
         top["inherit"] = {"default": inherit}

@@ -1,23 +1,25 @@
 """Job scripts as simple commands: enough shell to find docker invocations safely.
 
-We do not run or fully parse shell. We split each script item into logical lines (quotes,
-``\\`` continuations and comments respected), tokenise them with :mod:`shlex`, split on
-``;``, ``&&``, ``||``, ``|`` and ``&``, and record every construct that makes a command
-conditional, repeated or redirected. The migration rewrites a job only when every command
-is a plain one it understands; anything else is reported, not guessed.
+We do not run shell. Each script item is split into words and operators by the one sh
+tokenizer (:mod:`runner_ext.sh`), then into commands at ``;``, ``&&``, ``||``, ``|``, ``&``
+and newlines, recording every construct that makes a command conditional, repeated or
+redirected. A command's words are written as GitLab would write the same value (a literal
+``$`` as ``$$``), so a value moved from a script into a CI variable keeps its meaning.
+The migration rewrites a job only when every command is a plain one it understands;
+anything else is reported, not guessed.
 """
 
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass
 
 from runner_ext.planner.secrets import looks_secret
+from runner_ext.sh import ShellSyntaxError, Token, Word, tokenize
+from runner_ext.variables import ASSIGNMENT, NAME
 
-_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _PASSWORD_FLAG = re.compile(r"(\s(?:-p|--password)(?:\s+|=))(\"[^\"]*\"|'[^']*'|\S+)")
-_NAME_VALUE = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"]*\"|'[^']*'|[^\s\"']+)")
+_NAME_VALUE = re.compile(rf"\b({NAME})=(\"[^\"]*\"|'[^']*'|[^\s\"']+)")
 
 
 def redact(text: str) -> str:
@@ -33,19 +35,25 @@ def redact(text: str) -> str:
         return match.group(0) if value.startswith("$") else match.group(1) + "***"
 
     return _NAME_VALUE.sub(name_value, _PASSWORD_FLAG.sub(password, text))
+
+
 _OPEN = {"if": "if", "for": "for", "while": "while", "until": "until", "case": "case",
          "{": "{ }", "(": "subshell", "select": "select"}
 _CLOSE = frozenset({"fi", "done", "esac", "}", ")"})
 _MIDDLE = frozenset({"then", "else", "elif", "do", "in"})
 _SEPARATORS = frozenset({";", "&&", "||", "|", "&", ";;", "|&"})
-_REDIRECTS = frozenset({">", ">>", "<", ">&", "<&", ">|", "&>", "&>>", "<>"})
+_REDIRECTS = frozenset({">", ">>", "<", ">&", "<&", ">|", "&>", "&>>", "<>", "<<<"})
+_HEREDOC = frozenset({"<<", "<<-"})
 _TRUE = frozenset({"true", ":"})
 _TESTS = frozenset({"[", "[[", "test"})
 
 
 @dataclass(frozen=True)
 class Command:
-    """One simple command of a job script."""
+    """One simple command of a job script.
+
+    ``words`` and assignment values are GitLab-form text (see :attr:`runner_ext.sh.Word.gitlab`).
+    """
 
     words: tuple[str, ...]
     text: str
@@ -55,6 +63,11 @@ class Command:
     redirected: bool = False
     literal_dollar: bool = False
     substitution: bool = False
+    # Where the command is written: the script item (its index among the items parsed
+    # together), the command's offsets in that item's text, and the line's exact source.
+    item: int = -1
+    span: tuple[int, int] = (0, 0)
+    source: str = ""
 
     @property
     def name(self) -> str:
@@ -64,68 +77,38 @@ class Command:
 
 @dataclass
 class _Line:
+    tokens: list[Token]
     text: str
     literal_dollar: bool
     substitution: bool
 
 
-def logical_lines(item: str) -> tuple[list[_Line], bool]:
-    """Split one script item into lines, dropping comments and joining ``\\`` continuations.
+def logical_lines(item: str) -> list[_Line]:
+    """Split one script item into lines of tokens (comments dropped, continuations joined).
 
-    Each line records whether it has a ``$`` inside single quotes (a literal dollar the
-    shell never expands) and a command substitution (``$(…)`` or backticks); the flag says
-    whether a quote was left open.
+    Raises :class:`runner_ext.sh.ShellSyntaxError` when a quote or expansion is left open.
     """
     lines: list[_Line] = []
-    current: list[str] = []
-    quote = ""
-    dollar_in_single = substitution = False
-    i = 0
-    while i < len(item):
-        ch = item[i]
-        if quote == "'":
-            dollar_in_single |= ch == "$"
-            quote = "" if ch == "'" else quote
-        elif ch == "\\" and i + 1 < len(item):
-            if item[i + 1] != "\n":
-                current.append(item[i: i + 2])
-            i += 2
+    current: list[Token] = []
+    for token in [*tokenize(item), "\n"]:
+        if token != "\n":
+            current.append(token)
             continue
-        elif quote == '"':
-            quote = "" if ch == '"' else quote
-            substitution |= ch == "`" or (ch == "$" and item[i + 1: i + 2] == "(")
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "`" or (ch == "$" and item[i + 1: i + 2] == "("):
-            substitution = True
-        elif ch == "#" and (not current or current[-1][-1] in " \t;&|("):
-            while i < len(item) and item[i] != "\n":
-                i += 1
-            continue
-        elif ch == "\n":
-            lines.append(_Line("".join(current), dollar_in_single, substitution))
-            current, dollar_in_single, substitution = [], False, False
-            i += 1
-            continue
-        current.append(ch)
-        i += 1
-    lines.append(_Line("".join(current), dollar_in_single, substitution))
-    return [line for line in lines if line.text.strip()], bool(quote)
+        words = [t for t in current if isinstance(t, Word)]
+        if words:
+            lines.append(_Line(current, item[words[0].start: words[-1].end],
+                               any(w.literal_dollar for w in words),
+                               any(w.substitution for w in words)))
+        current = []
+    return lines
 
 
-def _tokens(line: str) -> list[str]:
-    lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|<>")
-    lexer.whitespace_split = True
-    lexer.commenters = ""
-    return list(lexer)
-
-
-def _segments(tokens: list[str]) -> list[tuple[list[str], str]]:
+def _segments(tokens: list[Token]) -> list[tuple[list[Token], str]]:
     """Split tokens into (command tokens, separator that follows)."""
-    segments: list[tuple[list[str], str]] = []
-    current: list[str] = []
+    segments: list[tuple[list[Token], str]] = []
+    current: list[Token] = []
     for token in tokens:
-        if token in _SEPARATORS:
+        if isinstance(token, str) and token in _SEPARATORS:
             segments.append((current, token))
             current = []
         else:
@@ -134,22 +117,21 @@ def _segments(tokens: list[str]) -> list[tuple[list[str], str]]:
     return [s for s in segments if s[0] or s[1]]
 
 
-def _strip_redirects(words: list[str]) -> tuple[list[str], bool]:
-    kept: list[str] = []
-    redirected = False
-    skip = False
-    for index, word in enumerate(words):
+def _strip_redirects(tokens: list[Token]) -> tuple[list[str], bool]:
+    """The words without redirections (GitLab form), and whether there were any."""
+    kept: list[Token] = []
+    redirected = skip = False
+    for token in tokens:
         if skip:
             skip = False
-            continue
-        if word in _REDIRECTS:
-            redirected = True
-            skip = True
-            if kept and kept[-1].isdigit() and index > 0:
+        elif isinstance(token, str) and token in _REDIRECTS:
+            redirected = skip = True
+            last = kept[-1] if kept else None
+            if isinstance(last, Word) and last.text.isdigit() and not last.literal_dollar:
                 kept.pop()
-            continue
-        kept.append(word)
-    return kept, redirected
+        else:
+            kept.append(token)
+    return [t.gitlab if isinstance(t, Word) else t for t in kept], redirected
 
 
 class ScriptParser:
@@ -159,32 +141,36 @@ class ScriptParser:
         self.blocks: list[str] = []
         self.commands: list[Command] = []
         self.problems: list[str] = []
+        self.item = -1
 
     def feed(self, item: str) -> None:
         """Parse one script item (one entry of ``script:``)."""
-        lines, open_quote = logical_lines(item)
-        if open_quote:
-            self.problems.append(f"unbalanced quotes in: {item.strip()[:80]}")
+        self.item += 1
+        try:
+            lines = logical_lines(item)
+        except ShellSyntaxError as exc:
+            self.problems.append(f"unbalanced quotes or expansion ({exc}) in: "
+                                 f"{redact(item.strip())[:80]}")
             return
         for line in lines:
-            if "<<" in line.text.replace("<<<", ""):
-                self.problems.append(f"here-document in: {line.text.strip()[:80]}")
+            if any(isinstance(t, str) and t in _HEREDOC for t in line.tokens):
+                self.problems.append(f"here-document in: {redact(line.text.strip())[:80]}")
                 return
-            try:
-                tokens = _tokens(line.text)
-            except ValueError:
-                self.problems.append(f"cannot split into words: {line.text.strip()[:80]}")
-                continue
-            self._line(tokens, line)
+            self._line(line)
 
-    def _line(self, tokens: list[str], line: _Line) -> None:
-        segments = _segments(tokens)
+    def _line(self, line: _Line) -> None:
+        segments = [(*_strip_redirects(tokens), separator,
+                     [t for t in tokens if isinstance(t, Word)])
+                    for tokens, separator in _segments(line.tokens)]
         guarded: str | None = None
-        for index, (words, separator) in enumerate(segments):
-            words, inside = self._blocks(words)
+        for index, (words, redirected, separator, word_tokens) in enumerate(segments):
+            count = len(words)
+            words, inside, lead = self._blocks(words)
             if not words:
                 continue
-            previous = segments[index - 1][1] if index else ""
+            last = len(word_tokens) - 1 - (count - lead - len(words))
+            span = (word_tokens[lead].start, word_tokens[max(last, lead)].end)
+            previous = segments[index - 1][2] if index else ""
             nxt = segments[index + 1][0] if index + 1 < len(segments) else []
             construct = inside or guarded
             may_fail = separator == "||" and len(nxt) == 1 and nxt[0] in _TRUE
@@ -195,9 +181,12 @@ class ScriptParser:
                 construct = construct or separator or previous
             if words[0] in _TESTS and separator in ("&&", "||"):
                 guarded = guarded or f"{words[0]} … {separator}"
-            self._add(words, line, construct, may_fail)
+            self._add(words, line, construct, may_fail, redirected, span)
 
-    def _blocks(self, words: list[str]) -> tuple[list[str], str | None]:
+    def _blocks(self, words: list[str]) -> tuple[list[str], str | None, int]:
+        """The words without block keywords, the outermost block, and how many leading
+        words were keywords."""
+        count = len(words)
         while words and words[0] in _OPEN:
             self.blocks.append(_OPEN[words[0]])
             words = words[1:]
@@ -209,22 +198,22 @@ class ScriptParser:
             else:
                 self.problems.append(f"'{words[0]}' without an opening block")
             words = words[1:]
+        lead = count - len(words)
         inside = self.blocks[0] if self.blocks else None
         if words and words[-1] in _CLOSE and self.blocks and words[0] not in ("echo", "printf"):
             self.blocks.pop()
             words = words[:-1]
-        return words, inside
+        return words, inside, lead
 
     def _add(self, words: list[str], line: _Line, construct: str | None,
-             may_fail: bool) -> None:
-        words, redirected = _strip_redirects(words)
+             may_fail: bool, redirected: bool, span: tuple[int, int]) -> None:
         assignments = []
-        while words and _ASSIGNMENT.match(words[0]):
+        while words and ASSIGNMENT.match(words[0]):
             name, value = words.pop(0).split("=", 1)
             assignments.append((name, value))
         self.commands.append(Command(
             tuple(words), redact(line.text.strip()), tuple(assignments), construct, may_fail,
-            redirected, line.literal_dollar, line.substitution))
+            redirected, line.literal_dollar, line.substitution, self.item, span, line.text))
 
 
 def parse_script(items: list[str]) -> tuple[list[Command], list[str]]:

@@ -17,12 +17,13 @@ def input_values(request: BuildRequest) -> dict[str, Any]:
         values["dockerfile"] = request.dockerfile
     if request.context:
         values["context"] = f"$CI_PROJECT_DIR/{request.context}"
-    values["destinations"] = block_text("\n".join(request.destinations))
-    if request.build_args:
+    if "destinations" not in request.runtime_inputs:
+        values["destinations"] = block_text("\n".join(request.destinations))
+    if request.build_args and "build_args" not in request.runtime_inputs:
         values["build_args"] = block_text("\n".join(request.build_args))
-    if request.target:
+    if request.target and "target" not in request.runtime_inputs:
         values["target"] = request.target
-    if request.labels:
+    if request.labels and "labels" not in request.runtime_inputs:
         values["labels"] = block_text("\n".join(request.labels))
     if request.platform:
         values["platform"] = request.platform

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from runner_ext.config.model import Engine, OrgConfig
 from runner_ext.planner.cache import cache_repo_for
 from runner_ext.planner.spec import BuildahOptions, BuildSpec, KanikoOptions, RegistryOptions
 from runner_ext.planner.words import Text, Var
+from runner_ext.variables import single_reference
 
 # Where auth and engine config go inside each engine's image: Kaniko keeps only /kaniko across
 # its root-filesystem swap; BuildKit's rootless image runs as "user" (UID 1000).
@@ -39,13 +39,10 @@ VARIABLES: dict[str, str] = {
     "extra_args": "RUNNER_EXT_EXTRA_ARGS",
 }
 
-_VARIABLE_REF = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
-
-
 def config_text(value: str) -> Text:
     """A config value that is exactly ``$NAME`` refers to a job variable (e.g. a CA file)."""
-    match = _VARIABLE_REF.match(value)
-    return Var(match.group(1)) if match else value
+    name = single_reference(value)
+    return Var(name) if name else value
 
 
 def _shared(config: OrgConfig, engine: Engine) -> dict[str, object]:

@@ -34,10 +34,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from runner_ext.migrate.expand import is_plain, references
 from runner_ext.migrate.facts import JobFacts
 from runner_ext.migrate.rules._common import finding, shown
 from runner_ext.rules.base import Finding, Severity
+from runner_ext.variables import is_plain, references
 
 ID = "RXC113"
 NAME = "computed-image-name"
