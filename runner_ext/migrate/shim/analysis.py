@@ -31,6 +31,7 @@ _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _MAKE_REF = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
 # The program of a command substitution; make's `$(shell cmd)` too (make variables are
 # upper case, so `$(IMAGE)` is not taken for a program).
+_HEADER = re.compile(r"^\s*(for|select|case)\s+(\S+)")
 _SUBSTITUTED = re.compile(r"(?:\$\(|`)\s*(?:shell\s+)?([a-z][A-Za-z0-9_.-]*)")
 _DAEMON_FIX = ("run containers in a job of their own that uses the image as its image: (or as "
                "a service), after the build job; then run migrate-project again")
@@ -68,6 +69,17 @@ def analyse(facts: JobFacts) -> ShimAnalysis:
     return result
 
 
+def reaches_build(facts: JobFacts) -> bool:
+    """True when a line the job runs (its script, make targets, scripts) builds an image."""
+    for item in reach(facts).commands:
+        compose = compose_args(item.command.words)
+        call = classify(item.command)
+        if (compose is not None and compose_verb(compose) == "build") or is_bake(item.command) \
+                or (call is not None and call.kind == "build"):
+            return True
+    return False
+
+
 def _at(item: Reached) -> str:
     return f" ({item.where})" if item.where else ""
 
@@ -100,6 +112,11 @@ def _programs(command: Command) -> list[str]:
     # `TAG=$(git rev-parse …)`: the words after the assignment belong to the substitution.
     open_substitution = any(v.count("(") > v.count(")") or v.count("`") % 2
                             for _, v in command.assignments)
+    header = _HEADER.match(command.text)
+    if header and words[:1] == [header.group(2)]:
+        return inner  # `for NAME in …` / `case WORD in`: no program
+    while words and words[0].endswith(")") and "(" not in words[0]:
+        words = words[1:]  # a case pattern `a|b)`
     if not words or open_substitution or _ASSIGNMENT.match(words[0]):
         return inner
     name = "make" if words[0] in ("$(MAKE)", "${MAKE}", "$MAKE") else words[0]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from runner_ext.migrate.facts import JobFacts
 from runner_ext.migrate.rules.hidden_build import make_lines, script_lines
-from runner_ext.migrate.shell import Command, parse_script
+from runner_ext.migrate.shell import Command, ScriptParser
 
 _DEPTH = 4
 _MAKE_VARIABLES = ("$(MAKE)", "${MAKE}", "$MAKE")
@@ -46,13 +46,30 @@ def _walk(facts: JobFacts, commands: list[Reached], cwd: str, depth: int, result
             continue
         result.files.extend(f for f in dict.fromkeys(w.split(":", 1)[0] for w, _ in lines)
                             if f not in result.files)
-        new: list[Reached] = []
-        for where, text in joined(lines):
-            parsed, problems = parse_script([recipe_text(text)])
-            result.problems.extend(f"{where}: {p}" for p in problems)
-            new.extend(Reached(c, where) for c in parsed)
+        new = _parse(joined(lines), result)
         result.commands.extend(new)
         _walk(facts, new, cwd, depth + 1, result)
+
+
+def _parse(lines: list[tuple[str, str]], result: Reach) -> list[Reached]:
+    """Commands of a script file (one shell: blocks may span lines) or of make recipe lines
+    (one shell each), each with the line it comes from."""
+    recipes = any(", target " in where for where, _ in lines)
+    parser = ScriptParser()
+    found: list[Reached] = []
+    for where, text in lines:
+        if recipes:
+            parser = ScriptParser()
+        before = len(parser.commands)
+        parser.feed(recipe_text(text))
+        found.extend(Reached(c, where) for c in parser.commands[before:])
+        if recipes and parser.blocks:
+            parser.problems.append(f"'{parser.blocks[-1]}' block is never closed")
+        result.problems.extend(f"{where}: {p}" for p in parser.problems)
+        parser.problems = []
+    if parser.blocks and lines:
+        result.problems.append(f"{lines[-1][0]}: '{parser.blocks[-1]}' block is never closed")
+    return found
 
 
 def cwd_after(cwd: str, command: Command) -> str:

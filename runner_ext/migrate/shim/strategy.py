@@ -19,7 +19,7 @@ from runner_ext.migrate.rules import (
     hidden_build,
     script_logic,
 )
-from runner_ext.migrate.shim.analysis import analyse, is_bake
+from runner_ext.migrate.shim.analysis import analyse, is_bake, reaches_build
 from runner_ext.migrate.shim.rewrite import shim_rewrite
 
 Strategy = Literal["auto", "declarative", "shim"]
@@ -42,8 +42,7 @@ def choose_strategies(work: list[JobWork], strategy: Strategy, config: OrgConfig
 def _builds(item: JobWork) -> bool:
     facts = item.facts
     return bool(facts.calls_of("build", "compose-build", "compose")) or any(
-        f.rule_id == hidden_build.ID for f in item.findings) or any(
-        is_bake(c) for c in facts.commands)
+        f.rule_id == hidden_build.ID for f in item.findings) or reaches_build(facts)
 
 
 def _script_driven(item: JobWork) -> bool:
@@ -52,7 +51,8 @@ def _script_driven(item: JobWork) -> bool:
         return False
     return item.refusal.rule in SCRIPT_DRIVEN or any(
         f.rule_id in (hidden_build.ID, compose_build.ID) for f in item.findings) or any(
-        is_bake(c) for c in item.facts.commands)
+        is_bake(c) for c in item.facts.commands) or (
+        not item.facts.calls_of("build") and reaches_build(item.facts))
 
 
 def _try_shim(item: JobWork, config: OrgConfig) -> None:
