@@ -132,3 +132,12 @@ def test_shim_image_and_tags_come_from_the_config(tmp_path: Path) -> None:
     again = migrate_project(LocalSource(_project(tmp_path / "again", {
         ".gitlab-ci.yml": text, "Makefile": "image:\n\tdocker build -t r .\n"})), config=config)
     assert again.changes == {} and again.jobs[0].status == "already-daemonless"
+
+
+def test_shim_leaves_a_job_whose_template_it_cannot_read(tmp_path: Path) -> None:
+    ci = ("include:\n  - project: other/templates\n    file: /docker.yml\n\n"
+          "build-image:\n  extends: .docker-in-docker\n  script:\n    - make image\n")
+    root = _project(tmp_path, {".gitlab-ci.yml": ci, "Makefile": "image:\n\tdocker build -t r .\n"})
+    result = migrate_project(LocalSource(root), config=OrgConfig(), strategy="shim")
+    (status, _, why), = _jobs(result).values()
+    assert status == "left" and "extends '.docker-in-docker'" in why
