@@ -36,7 +36,7 @@ CHOSEN = ["example-dotnet", "example-node", "example-python", "case-keep-anchors
           "case-nested-include", "case-rxc105-build-flags",
           "case-extends-docker-setup", "case-shared-template",
           "case-shared-template-fallback", "case-multi-platform", "case-rxc112-shell-logic",
-          "case-computed-tag-carry"]
+          "case-computed-tag-carry", "case-loop-tags-package-setup"]
 # Keys a rewritten job must expand to exactly as before (variables and artifacts gain the
 # template's entries; inherit: is what keeps default: services and scripts away).
 COMPARED = sorted(KEEP - {"variables", "artifacts", "inherit"})
@@ -202,17 +202,25 @@ def _expanded_vars(variables: dict[str, Any], env: dict[str, str]) -> dict[str, 
     return {k: values[k] for k in variables}
 
 
+def _global_variables(project: Project) -> dict[str, Any]:
+    """The root CI file's own ``variables:`` (the preview shows jobs without them)."""
+    data = YAML(typ="safe").load((project.input / ".gitlab-ci.yml").read_bytes()) or {}
+    found = data.get("variables") or {}
+    return {k: v.get("value", "") if isinstance(v, dict) else v for k, v in found.items()}
+
+
 def test_migrated_jobs_push_the_same_set(expanded: Any, tmp_path: Path) -> None:
-    before, after, result, _ = expanded
+    before, after, result, project = expanded
+    top = _global_variables(project)
     for outcome in (j for j in result.jobs if j.status == "migrated"
                     and not j.name.startswith(".")):
         old, new = before[outcome.name], after[outcome.name]
         for kind, pipeline in PIPELINES.items():
             env = {**_COMMON, **pipeline}
             original = _run([*(old.get("before_script") or []), *old["script"]],
-                            _expanded_vars(old.get("variables") or {}, env), env, "", tmp_path,
-                            must_pass=False)  # a failing original pushes what it pushed
-            variables = _expanded_vars(new.get("variables") or {}, env)
+                            _expanded_vars({**top, **(old.get("variables") or {})}, env), env,
+                            "", tmp_path, must_pass=False)  # a failing original pushes too
+            variables = _expanded_vars({**top, **(new.get("variables") or {})}, env)
             migrated = _run(new.get("before_script") or [], variables, env,
                             'printf "%s\\n" $RUNNER_EXT_DESTINATIONS >> "$PUSHES"', tmp_path)
             assert original == migrated, f"{outcome.name} in a {kind} pipeline"

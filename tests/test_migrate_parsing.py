@@ -43,7 +43,7 @@ def test_separators_and_constructs() -> None:
         (("cd", "app"), None, False), (("docker", "build"), None, False),
         (("docker", "push"), None, False), (("docker", "pull"), None, True),
         (("docker", "build"), "|", False), (("tee", "log"), "|", False),
-        (("t", "in"), "for", False), (("docker", "push"), "for", False),
+        (("docker", "push"), "for", False),  # `for t in a b` is the loop's header
         (("[", "-n"), None, False), (("docker", "push"), "[ … &&", False),
     ]
 

@@ -25,8 +25,12 @@ EXECUTOR_COMMANDS = frozenset({
     "basename", "dirname", "expr", "wc", "sort", "uniq", "cp", "mv", "mkdir", "rm", "touch",
     "ls", "chmod", "ln", "tee", "env", "true", "false", "test", "[", "pwd", "export",
     "readonly", "set", "unset", "printenv", "sleep", "find", "xargs", "sha256sum",
-    "md5sum", "base64", "id", "whoami", "uname", ":",
+    "md5sum", "base64", "id", "whoami", "uname", ":", ".", "source", "exit",
 })
+# Package managers: a Docker client image's tools, installed for the job's Docker commands.
+# The executor image brings its own tools, so such lines are dropped (any later line that
+# needs a tool the executor lacks is refused on its own).
+PACKAGE_MANAGERS = frozenset({"apk", "apt-get", "apt", "yum", "dnf", "microdnf"})
 DESTINATIONS = "RUNNER_EXT_DESTINATIONS"
 # Roles of a script's commands.
 DOCKER, KEPT, STATIC, TEST, GUARD_PUSH, GUARD_TAG, CD = (

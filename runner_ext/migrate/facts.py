@@ -17,7 +17,9 @@ _DAEMONLESS_COMMANDS = {
     "buildctl": "buildkit", "buildctl-daemonless.sh": "buildkit",
 }
 _DAEMONLESS_IMAGES = (("kaniko", "kaniko"), ("buildah", "buildah"), ("buildkit", "buildkit"))
-_DIND = re.compile(r"(^|/)docker:([^/]*-)?dind([-@:]|$)|(^|/)docker:dind")
+# docker:dind, docker:27-dind-rootless, …/docker/dind, a mirror's …/docker:24-dind.
+_DIND = re.compile(r"(^|/)docker:([^/]*-)?dind([-@:]|$)|(^|/)docker:dind"
+                   r"|(^|/)([^/:@]*[-_.])?dind([-_.][^/:@]*)?([:@]|$)")
 
 
 @dataclass
@@ -74,7 +76,7 @@ class JobFacts:
 
 
 def is_dind(service: str) -> bool:
-    """True for a ``docker:…dind`` service image."""
+    """True for a Docker-in-Docker service image (``docker:…dind`` or a ``…/dind`` mirror)."""
     return bool(_DIND.search(service))
 
 

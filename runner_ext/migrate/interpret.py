@@ -21,7 +21,13 @@ from runner_ext.migrate.docker import (
     is_login_pipe,
     parse_build,
 )
-from runner_ext.migrate.expand import is_plain, normalize_ref, references, substitute
+from runner_ext.migrate.expand import (
+    is_plain,
+    is_predefined,
+    normalize_ref,
+    references,
+    substitute,
+)
 from runner_ext.migrate.facts import JobFacts
 from runner_ext.migrate.rules import (
     compose_build,
@@ -32,6 +38,7 @@ from runner_ext.migrate.rules import (
     script_logic,
 )
 from runner_ext.migrate.shell import Command
+from runner_ext.variables import single_reference
 
 HARMLESS = frozenset({"echo", "printf", "set", "true", ":", "env", "printenv", "date", "pwd",
                       "whoami", "uname", "id", "sleep"})
@@ -55,6 +62,7 @@ class ScriptState:
     pulled: list[str] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
+    packages: list[str] = field(default_factory=list)  # package installs for the Docker image
     # Each command and its role (see carry.py); computed variables the executor's shell can
     # compute too (``runtime``) or not (``uncarryable``: name → the missing command).
     roles: list[tuple[Command, str]] = field(default_factory=list)
@@ -62,6 +70,8 @@ class ScriptState:
     uncarryable: dict[str, str] = field(default_factory=dict)
     build_item: int = -1
     guarded: list[str] = field(default_factory=list)
+    sourced: bool = False  # a kept line sources a file: names it defines are known at run time
+    ci_names: frozenset[str] = frozenset()  # the job's CI variables
 
 
 def interpret(facts: JobFacts) -> ScriptState:
@@ -69,7 +79,7 @@ def interpret(facts: JobFacts) -> ScriptState:
     if facts.script_problems:
         raise Refused(f"the script can't be read safely: {facts.script_problems[0]}",
                       MANUAL, script_logic.ID)
-    state = ScriptState()
+    state = ScriptState(ci_names=frozenset(facts.variables))
     for command in facts.commands:
         _command(facts, state, command)
     for command in facts.after_commands:
@@ -108,6 +118,12 @@ def _command(facts: JobFacts, state: ScriptState, command: Command) -> None:
         _cd(state, command)
         state.roles.append((command, carry.CD))
         return
+    if command.name in carry.PACKAGE_MANAGERS and not command.construct:
+        state.roles.append((command, carry.DOCKER))
+        state.packages.append(command.text)
+        return
+    if command.name in (".", "source"):
+        state.sourced = True
     if command.words and command.name not in ("export", "readonly"):
         _keep(facts, state, command)
     elif command.substitution and carry.missing_commands(command):
@@ -132,7 +148,15 @@ def _pairs(command: Command) -> list[tuple[str, str]]:
 def _conditional(facts: JobFacts, state: ScriptState, command: Command,
                  call: DockerCall | None) -> bool:
     """Commands under if/&&: conditions, guarded tags and pushes, and kept commands."""
-    if command.construct not in ("if",) and not str(command.construct).startswith(
+    if command.name in _TESTS:
+        state.roles.append((command, carry.TEST))
+        return True
+    if call is not None and call.kind in ("pull", "info", "login", "logout"):
+        state.roles.append((command, carry.DOCKER))  # cache warm-up or checks: not needed
+        if call.kind == "login":
+            _docker(facts, state, call)
+        return True
+    if command.construct not in ("if", "for") and not str(command.construct).startswith(
             tuple(_TESTS)):
         if call is None and command.name in HARMLESS and not command.assignments:
             state.roles.append((command, carry.DOCKER))  # e.g. until docker info; do sleep 1
@@ -142,8 +166,11 @@ def _conditional(facts: JobFacts, state: ScriptState, command: Command,
         state.roles.append((command, carry.TEST))
     elif call is not None and call.kind in ("tag", "push"):
         _guard(facts, state, call)
-    elif call is None and command.words and not command.assignments and \
-            not carry.missing_commands(command):
+    elif call is None and not carry.missing_commands(command) and (
+            command.words or command.assignments):
+        for name, _ in _pairs(command):  # set only where the condition holds
+            state.computed.add(name)
+            state.shell_vars.pop(name, None)
         state.roles.append((command, carry.KEPT))
     else:
         _refuse_logic(command)
@@ -232,6 +259,9 @@ def value(state: ScriptState, command: Command, text: str) -> str:
                       "or use predefined variables ($CI_COMMIT_SHORT_SHA, $CI_COMMIT_TAG…), "
                       "then run migrate-project again", computed_name.ID)
     state.runtime.update(used)
+    if state.sourced:
+        state.runtime.update(n for n in references(result)
+                             if n not in state.ci_names and not is_predefined(n))
     if not is_plain(result):
         raise Refused(f"'{command.text}' computes names at run time (shell-only expansion)",
                       "use predefined variables ($CI_COMMIT_SHORT_SHA, $CI_COMMIT_TAG…) or "
@@ -277,7 +307,7 @@ def _build(facts: JobFacts, state: ScriptState, call: DockerCall) -> None:
     if state.build is not None:
         raise Refused("the job builds more than one image",
                       "split it into one job per image, then run migrate-project again")
-    flags = parse_build(call)
+    flags = parse_build(replace(call, args=_spread(facts, state, call.args)))
     if flags.problems or flags.unsupported:
         what = flags.problems[0] if flags.problems else \
             f"docker build {flags.unsupported[0]} has no runner-ext equivalent"
@@ -289,6 +319,21 @@ def _build(facts: JobFacts, state: ScriptState, call: DockerCall) -> None:
     state.local.update(state.built)
     if flags.push:
         state.pushed.extend(state.built)
+
+
+def _spread(facts: JobFacts, state: ScriptState, args: tuple[str, ...]) -> tuple[str, ...]:
+    """Arguments held in a variable (``docker build $EXTRA_ARGS .``), split as sh would."""
+    spread: list[str] = []
+    for arg in args:
+        name = single_reference(arg)
+        known = state.shell_vars.get(name) if name else None
+        if name and known is None and name not in state.computed:
+            known = facts.variables.get(name)
+        if known is None or any(q in known for q in "\"'\\"):
+            spread.append(arg)
+        else:
+            spread.extend(known.split())
+    return tuple(spread)
 
 
 def _tag(facts: JobFacts, state: ScriptState, call: DockerCall) -> None:

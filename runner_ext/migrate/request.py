@@ -95,6 +95,9 @@ def _runtime_fields(request: BuildRequest) -> dict[str, list[str]]:
 def _plain(facts: JobFacts, state: ScriptState, text: str) -> str:
     result = substitute(text, state.shell_vars)
     computed = state.computed & set(references(result))
+    if state.sourced:
+        state.runtime.update(n for n in references(result)
+                             if n not in state.ci_names and not is_predefined(n))
     if computed - set(state.uncarryable):
         state.runtime.update(computed)
         computed = set()
@@ -203,11 +206,15 @@ def _describe(facts: JobFacts, state: ScriptState, request: BuildRequest,
         f", layer cache in {cache}" if request.cache else ""))
     request.changes.append("pushes " + ", ".join(request.destinations))
     if state.guarded:
-        request.changes.append(", ".join(state.guarded) + ": pushed only where the "
-                               "script's condition holds, as before")
+        request.changes.append(", ".join(state.guarded) + ": pushed where the script's "
+                               "condition or loop says, as before")
     if state.dropped:
         request.changes.append("dropped Docker daemon setup: " + "; ".join(
             f"'{line}'" for line in dict.fromkeys(state.dropped)))
+    if state.packages:
+        request.changes.append("dropped package installs for the Docker client image (the "
+                               "executor image brings its own tools): " + "; ".join(
+                                   f"'{line}'" for line in dict.fromkeys(state.packages)))
     if state.build and state.build.cache_from:
         request.changes.append("--cache-from replaced by the registry layer cache")
     if not request.cache:
@@ -222,7 +229,8 @@ def _describe(facts: JobFacts, state: ScriptState, request: BuildRequest,
         if not dest.startswith(_OWN_REGISTRY) and not state.logins:
             request.attention.append(f"{dest} is outside this project's registry: make sure "
                                      f"{secret_var} holds credentials for it")
-    undefined = sorted({name for value in [*request.destinations, *request.build_args]
+    fixed = [d for d in request.destinations if d not in state.guarded]
+    undefined = sorted({name for value in [*fixed, *request.build_args]
                         for name in references(value)
                         if not is_predefined(name) and name not in facts.variables
                         and name not in state.runtime})

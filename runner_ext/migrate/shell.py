@@ -188,8 +188,11 @@ class ScriptParser:
         words were keywords."""
         count = len(words)
         while words and words[0] in _OPEN:
-            self.blocks.append(_OPEN[words[0]])
+            opener = words[0]
+            self.blocks.append(_OPEN[opener])
             words = words[1:]
+            if opener in ("for", "select"):
+                words = []  # `for NAME in WORDS`: the loop's header, not a command
         while words and words[0] in _MIDDLE:
             words = words[1:]
         while words and words[0] in _CLOSE:
