@@ -309,4 +309,6 @@ runner_ext_main() {
   runner_ext_report
 }
 
-runner_ext_main || exit $?
+# RUNNER_EXT_LIBRARY=1: only define the functions (the shim's docker wrapper reuses the
+# registry auth writer and the reference helpers).
+[ "${RUNNER_EXT_LIBRARY:-}" = 1 ] || { runner_ext_main || exit $?; }

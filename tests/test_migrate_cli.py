@@ -40,7 +40,7 @@ def test_dry_run_prints_diff_and_report_and_writes_nothing(
     assert out.startswith("--- a/.gitlab-ci.yml\n+++ b/.gitlab-ci.yml\n")
     assert "+  - component: $CI_SERVER_FQDN/platform/runner-ext/build@0.1.0" in out
     assert "--- a/Dockerfile" in out
-    assert "MIGRATED           build-image  (.gitlab-ci.yml:18)" in out
+    assert "MIGRATED (declarative) build-image  (.gitlab-ci.yml:18)" in out
     assert "why: not an image build; it runs on a shell runner" in out
     assert "2 file(s) would change; nothing written (--dry-run)" in out
     assert read_tree(dotnet) == before

@@ -56,7 +56,8 @@ def test_idempotent(name: str, tmp_path: Path) -> None:
     root = tmp_path / "project"
     shutil.copytree(project.input, root)
     write_changes(root, project.migrate().changes)
-    again = migrate_project(LocalSource(root), config=project.config())
+    again = migrate_project(LocalSource(root), config=project.config(),
+                            strategy=project.strategy)
     assert again.changes == {}
     first = {(j.name, j.status) for j in project.migrate().jobs}
     for job in again.jobs:

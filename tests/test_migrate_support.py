@@ -10,9 +10,10 @@ from conftest import REPO
 
 from runner_ext.config import OrgConfig, load_config
 from runner_ext.migrate import LocalSource, MigrationResult, migrate_project
+from runner_ext.migrate.shim.strategy import Strategy
 
 GOLDEN = REPO / "tests" / "golden" / "migrate"
-EXAMPLES = ("dotnet", "node", "python")
+EXAMPLES = ("dotnet", "node", "python", "shim-compose", "shim-make", "shim-script")
 REPORT = "report.md"
 
 
@@ -24,6 +25,7 @@ class Project:
     input: Path
     expected: Path
     config_file: Path | None
+    strategy: Strategy = "auto"
 
     def config(self) -> OrgConfig:
         """The org config the project is migrated with."""
@@ -31,13 +33,16 @@ class Project:
 
     def migrate(self) -> MigrationResult:
         """Migrate the project as it is checked in."""
-        return migrate_project(LocalSource(self.input), config=self.config())
+        return migrate_project(LocalSource(self.input), config=self.config(),
+                               strategy=self.strategy)
 
 
 def _case(path: Path) -> Project:
     config = path / "runner-ext.toml"
+    strategy = path / "strategy"  # the --strategy the case is migrated with (default auto)
     return Project(f"case-{path.name}", path / "input", path / "expected",
-                   config if config.is_file() else None)
+                   config if config.is_file() else None,
+                   strategy.read_text().strip() if strategy.is_file() else "auto")  # type: ignore[arg-type]
 
 
 def _example(name: str) -> Project:

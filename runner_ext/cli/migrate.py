@@ -17,6 +17,7 @@ from runner_ext.cli.common import ConfigOption, config_from, echo_json
 from runner_ext.config.model import Engine
 from runner_ext.errors import Category, ExitCode, Problem, RunnerExtError
 from runner_ext.migrate import LocalSource, MigrationResult, migrate_project
+from runner_ext.migrate.shim.strategy import Strategy
 from runner_ext.migrate.write import write_changes
 
 
@@ -26,6 +27,14 @@ class ReportFormat(str, enum.Enum):
     text = "text"
     json = "json"
     markdown = "markdown"
+
+
+class StrategyChoice(str, enum.Enum):
+    """How build jobs are migrated (docs/migrate.md, Strategies)."""
+
+    auto = "auto"
+    declarative = "declarative"
+    shim = "shim"
 
 
 class FixLevel(str, enum.Enum):
@@ -51,6 +60,11 @@ def migrate_command(
     dockerfile_fixes: Annotated[FixLevel, typer.Option(
         help="safe: apply the Dockerfile fixes marked safe; none: only report.")
     ] = FixLevel.safe,
+    strategy: Annotated[StrategyChoice, typer.Option(
+        help="declarative: the job becomes the template's build job; shim: the job keeps its "
+             "script and runs in the shim executor; auto: declarative where exact, shim where "
+             "a script, Makefile or compose file drives the build.")
+    ] = StrategyChoice.auto,
     gitlab_url: Annotated[str | None, typer.Option(
         help="GitLab mode: the server (token from GITLAB_TOKEN or the python-gitlab config).",
         show_default=False)] = None,
@@ -83,9 +97,10 @@ def migrate_command(
         return _gitlab(gitlab_url, project, path, org_config=org, engine=engine,
                        fixes=dockerfile_fixes.value, branch=branch, target=target_branch,
                        dry_run=dry_run or check, check=check, output=output,
-                       section=gitlab_config_section, allow_insecure=allow_insecure)
+                       section=gitlab_config_section, allow_insecure=allow_insecure,
+                       strategy=strategy.value)
     result = migrate_project(LocalSource(path), config=org, engine=engine,
-                             dockerfile_fixes=dockerfile_fixes.value)
+                             dockerfile_fixes=dockerfile_fixes.value, strategy=strategy.value)
     written = [] if dry_run or check else write_changes(path, result.changes)
     _print_local(result, output, dry_run=dry_run or check, written=[str(p) for p in written])
     return ExitCode.FINDINGS if check and result.has_changes else ExitCode.OK
@@ -114,7 +129,7 @@ def _print_local(result: MigrationResult, output: ReportFormat, *, dry_run: bool
 def _gitlab(url: str | None, project: str | None, path: Path, *, org_config: Any,
             engine: Engine | None, fixes: str, branch: str, target: str | None, dry_run: bool,
             check: bool, output: ReportFormat, section: str | None,
-            allow_insecure: bool) -> int:
+            allow_insecure: bool, strategy: Strategy) -> int:
     if not url or not project:
         raise RunnerExtError(Category.USAGE, Problem(
             "GitLab mode needs both --gitlab-url and --project",
@@ -127,7 +142,8 @@ def _gitlab(url: str | None, project: str | None, path: Path, *, org_config: Any
     outcome = migrate_remote(gitlab_url=url, project=project, token=None, config=org_config,
                              engine=engine, dockerfile_fixes=fixes, branch=branch,
                              target_branch=target, dry_run=dry_run,
-                             gitlab_config_section=section, allow_insecure=allow_insecure)
+                             gitlab_config_section=section, allow_insecure=allow_insecure,
+                             strategy=strategy)
     if output is ReportFormat.json:
         echo_json(outcome.to_dict())
     elif output is ReportFormat.markdown:

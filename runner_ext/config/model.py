@@ -72,8 +72,19 @@ class BuildahImage(EngineImage):
     isolation: Literal["chroot", "oci", "rootless"] = "chroot"
 
 
+class ShimImage(EngineImage):
+    """The shim executor: Debian's podman and podman-compose behind our ``docker`` wrapper.
+
+    ``image`` is the Debian image ``executor/shim/Dockerfile`` builds on; ``executor`` is the
+    image jobs migrated with the shim strategy run. Builds run like Buildah's.
+    """
+
+    storage_driver: Literal["vfs", "overlay"] = "vfs"
+    isolation: Literal["chroot"] = "chroot"
+
+
 class Engines(_Strict):
-    """Pinned executor images, one per engine."""
+    """Pinned executor images, one per engine, and the shim's."""
 
     kaniko: EngineImage = EngineImage(
         image="ghcr.io/osscontainertools/kaniko:v1.28.0-debug",
@@ -86,6 +97,10 @@ class Engines(_Strict):
     buildah: BuildahImage = BuildahImage(
         image="quay.io/buildah/stable:v1.41.0",
         executor=f"{_EXECUTOR_REPO}/buildah:{__version__}",
+    )
+    shim: ShimImage = ShimImage(
+        image="debian:12.11-slim",
+        executor=f"{_EXECUTOR_REPO}/shim:{__version__}",
     )
 
 

@@ -12,6 +12,7 @@ from runner_ext.migrate.jobs import CiJob
 from runner_ext.migrate.result import DockerfileOutcome, JobOutcome
 from runner_ext.migrate.rewrite import JobRewrite
 from runner_ext.migrate.rules import plaintext_password
+from runner_ext.migrate.shim.rewrite import ShimRewrite
 from runner_ext.rules.base import Finding, Severity
 
 
@@ -26,6 +27,7 @@ class JobWork:
     request: BuildRequest | None = None
     rewrite: JobRewrite | None = None
     refusal: Refusal | None = None
+    strategy: str = "declarative"
     # A job that runs a hidden template's build: the template is rewritten, not the job.
     via_template: str | None = None
     # A hidden template rewritten once for the jobs that run its build.
@@ -37,7 +39,6 @@ def engine_of(request: BuildRequest | None, chosen: Engine) -> Engine:
     if request is not None and request.engine in ENGINES:
         return request.engine
     return chosen
-
 
 
 _NOT_A_BUILD = {
@@ -102,11 +103,15 @@ def outcome(item: JobWork, runner_tags: list[str], errors: dict[str, list[str]]
     if item.daemonless:
         return JobOutcome(status="already-daemonless",
                           reason=f"already builds with {item.daemonless}", **base)
+    if isinstance(item.rewrite, ShimRewrite):
+        return JobOutcome(status="migrated", strategy="shim", changes=tuple(item.rewrite.changes),
+                          attention=tuple(item.rewrite.attention), **base)
     if item.rewrite is not None and item.request is not None:
         attention = [*item.request.attention, *errors.get(item.request.dockerfile, [])]
         attention += [f"{f.message} (it stays in the repository history)"
                       for f in item.findings if f.rule_id == plaintext_password.ID]
-        return JobOutcome(status="migrated", changes=_changes(item, runner_tags),
+        return JobOutcome(status="migrated", strategy="declarative",
+                          changes=_changes(item, runner_tags),
                           attention=tuple(attention),
                           dockerfile=item.request.dockerfile, **base)
     refusal = item.refusal or Refusal("not migrated", "")

@@ -33,6 +33,7 @@ from runner_ext.migrate.rewrite import (
 )
 from runner_ext.migrate.rules import check_job
 from runner_ext.migrate.rules.hidden_build import opaque_command
+from runner_ext.migrate.shim.strategy import STRATEGIES, Strategy, choose_strategies
 from runner_ext.migrate.source import ProjectSource
 from runner_ext.migrate.template_plan import plan_templates, settle_templates
 from runner_ext.migrate.template_values import classic_entry, component_entry
@@ -57,12 +58,18 @@ class _Reader:
 
 
 def migrate_project(source: ProjectSource, *, config: OrgConfig, engine: Engine | None = None,
-                    dockerfile_fixes: str = "safe") -> MigrationResult:
+                    dockerfile_fixes: str = "safe", strategy: Strategy = "auto"
+                    ) -> MigrationResult:
     """Analyse and rewrite a project; returns the result without writing anything.
 
     ``dockerfile_fixes`` is ``"safe"`` (apply the Dockerfile fixes marked safe) or
-    ``"none"`` (report only).
+    ``"none"`` (report only); ``strategy`` is ``"auto"``, ``"declarative"`` or ``"shim"``
+    (docs/migrate.md, Strategies).
     """
+    if strategy not in STRATEGIES:
+        raise RunnerExtError(Category.USAGE, Problem(
+            "unknown migration strategy", key="strategy", value=strategy,
+            hint=f"use one of {', '.join(STRATEGIES)}"))
     if dockerfile_fixes not in ("safe", "none"):
         raise RunnerExtError(Category.USAGE, Problem(
             "unknown Dockerfile fix level", key="dockerfile_fixes", value=dockerfile_fixes,
@@ -74,6 +81,7 @@ def migrate_project(source: ProjectSource, *, config: OrgConfig, engine: Engine 
     reader = _Reader(source)
     work = [w for w in (_analyze(j, pipeline, reader, config, chosen, set(files))
                         for j in pipeline.jobs.values()) if w is not None]
+    choose_strategies(work, strategy, config)
     ours = (f"component: {config.include.component}/build@",
             f"project: {config.include.project}")
     result = MigrationResult(engine=chosen, include_mode=config.include.mode,
@@ -162,7 +170,7 @@ def _sorted(findings: list[Finding]) -> list[Finding]:
 def _lock_daemonless_files(work: list[JobWork]) -> None:
     locked: dict[str, str] = {}
     for item in work:
-        if item.daemonless and item.daemonless != "runner-ext":
+        if item.daemonless and not item.daemonless.startswith("runner-ext"):
             locked.setdefault(item.job.file.path, f"{item.daemonless} (job {item.job.name})")
     for item in work:
         where = locked.get(item.job.file.path)
@@ -200,7 +208,8 @@ def _settle_anchors(items: list[JobWork]) -> list[JobWork]:
 def _include_entries(ci: CiFile, items: list[JobWork], config: OrgConfig, engine: Engine,
                      classic_here: bool) -> list[dict[str, Any]]:
     if config.include.mode == "project":
-        return [classic_entry(config)] if classic_here else []
+        declarative = any(i.request is not None for i in items)
+        return [classic_entry(config)] if classic_here and declarative else []
     return [component_entry(i.job.name, i.request, config=config,
                             engine=engine_of(i.request, engine))
             for i in items if i.request is not None and i.via_template is None]
@@ -217,7 +226,7 @@ def _apply(ci_files: list[CiFile], work: list[JobWork], config: OrgConfig, engin
         if not items:
             continue
         entries = _include_entries(ci, items, config, engine, not classic_done)
-        classic_done = True
+        classic_done = classic_done or bool(entries)
         splices: list[Splice] = [s for i in items for s in i.rewrite.splices]  # type: ignore[union-attr]
         try:
             splices.append(include_splice(ci, entries)) if entries else None
@@ -252,6 +261,8 @@ def _verify(ci: CiFile, new_text: str, items: list[JobWork]) -> None:
             file=ci.path)) from exc
     for item in items:
         job = rewritten.data.get(item.job.name)
+        if item.strategy == "shim" and isinstance(job, dict):
+            continue  # a shim job keeps its keys
         emptied = {k for k in LEAKING_PARENT_KEYS if isinstance(job, dict) and job.get(k) == []}
         if item.request is not None and item.request.script:
             emptied.add("before_script")

@@ -20,7 +20,8 @@ from runner_ext.gitlab.source import GitLabSource
 
 if TYPE_CHECKING:
     from runner_ext.config import Engine, OrgConfig
-    from runner_ext.migrate.result import MigrationResult
+    from runner_ext.migrate.shim.strategy import Strategy
+from runner_ext.migrate.result import MigrationResult
 
 DEFAULT_BRANCH = "runner-ext/migrate"
 
@@ -74,7 +75,7 @@ def migrate_remote(*, gitlab_url: str, project: str, token: str | None, config: 
                    target_branch: str | None = None, dry_run: bool = False,
                    gitlab_config_section: str | None = None,
                    max_retries: int = MAX_RETRIES, allow_insecure: bool = False,
-                   ) -> RemoteOutcome:
+                   strategy: Strategy = "auto") -> RemoteOutcome:
     """Migrate ``project`` on ``gitlab_url``; propose the change as one commit in one MR.
 
     The token is ``token``, else the python-gitlab config section named, else
@@ -87,12 +88,13 @@ def migrate_remote(*, gitlab_url: str, project: str, token: str | None, config: 
     return migrate_gitlab_project(
         remote, gitlab_url=credentials.url, config=config, engine=engine,
         dockerfile_fixes=dockerfile_fixes, branch=branch, target_branch=target_branch,
-        dry_run=dry_run)
+        dry_run=dry_run, strategy=strategy)
 
 
 def migrate_gitlab_project(remote: GitLabProject, *, gitlab_url: str, config: OrgConfig,
                            engine: Engine | None, dockerfile_fixes: str, branch: str,
-                           target_branch: str | None, dry_run: bool) -> RemoteOutcome:
+                           target_branch: str | None, dry_run: bool,
+                           strategy: Strategy = "auto") -> RemoteOutcome:
     """The GitLab-mode flow on an opened project."""
     target = _target_branch(remote, target_branch)
     check_branch_names(branch, target)
@@ -105,7 +107,7 @@ def migrate_gitlab_project(remote: GitLabProject, *, gitlab_url: str, config: Or
     from runner_ext.migrate import migrate_project
 
     result = migrate_project(source, config=config, engine=engine,
-                             dockerfile_fixes=dockerfile_fixes)
+                             dockerfile_fixes=dockerfile_fixes, strategy=strategy)
     outcome = RemoteOutcome(result=result, gitlab_url=gitlab_url, project=remote.path,
                             target_branch=target, target_sha=target_sha, branch=branch,
                             dry_run=dry_run)

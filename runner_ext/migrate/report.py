@@ -16,6 +16,11 @@ _STATUS = {"migrated": "migrated", "left": "left as is", "already-daemonless":
            "already daemonless"}
 
 
+def _label(job: JobOutcome) -> str:
+    """``migrated (shim)``, ``left as is``…: the status, with a migrated job's strategy."""
+    return f"{_STATUS[job.status]} ({job.strategy})" if job.strategy else _STATUS[job.status]
+
+
 def _headline(result: MigrationResult) -> str:
     counts = result.counts()
     parts = [f"{counts['migrated']} job{'s' if counts['migrated'] != 1 else ''} migrated",
@@ -60,7 +65,7 @@ def render_markdown(result: MigrationResult) -> str:
            f"{_headline(result)}.", ""]
     if result.jobs:
         out += ["| job | where | result |", "|---|---|---|"]
-        out += [f"| {md(j.name)} | {md(j.location())} | {_STATUS[j.status]} |"
+        out += [f"| {md(j.name)} | {md(j.location())} | {_label(j)} |"
                 for j in result.jobs]
         out.append("")
     out += _md_jobs(result.jobs)
@@ -73,7 +78,7 @@ def render_markdown(result: MigrationResult) -> str:
 def _md_jobs(jobs: list[JobOutcome]) -> list[str]:
     out: list[str] = []
     for job in jobs:
-        out += [f"### {md(job.name)} — {_STATUS[job.status]}", ""]
+        out += [f"### {md(job.name)} — {_label(job)}", ""]
         if job.status == "migrated":
             out += [f"- {md(c)}" for c in job.changes]
             out += [f"- [ ] **check:** {md(a)}" for a in job.attention]
@@ -110,7 +115,8 @@ def render_text(result: MigrationResult) -> str:
     out = [f"runner-ext migration ({result.engine}, {result.include_mode} include): "
            f"{_headline(result)}", ""]
     for job in result.jobs:
-        out.append(f"{_STATUS[job.status].upper():<18} {job.name}  ({job.location()})")
+        status = _STATUS[job.status].upper() + (f" ({job.strategy})" if job.strategy else "")
+        out.append(f"{status:<18} {job.name}  ({job.location()})")
         if job.status == "migrated":
             out += [f"    - {c}" for c in job.changes]
             out += [f"    ! check: {a}" for a in job.attention]

@@ -32,6 +32,7 @@ class JobOutcome:
     changes: tuple[str, ...] = ()
     attention: tuple[str, ...] = ()
     dockerfile: str | None = None
+    strategy: str = ""  # of a migrated job: "declarative" or "shim"
 
     def location(self) -> str:
         """``file:line`` of the job's key."""
@@ -44,6 +45,7 @@ class JobOutcome:
             "file": self.file,
             "line": self.line,
             "status": self.status,
+            "strategy": self.strategy,
             "reason": self.reason,
             "suggestion": self.suggestion,
             "changes": list(self.changes),

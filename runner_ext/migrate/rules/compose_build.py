@@ -26,8 +26,10 @@ Instead:
     api-image:
       stage: build
 
-Fix: none automatic. Create one runner-ext build job per service image (context, dockerfile,
-args from ``compose.yaml``).
+Fix: ``migrate-project`` (strategy ``auto`` or ``shim``) keeps the compose commands and moves
+the job to the shim executor, where podman-compose builds and pushes (docs/migrate.md,
+Strategies). For the declarative rewrite, create one runner-ext build job per service image
+(context, dockerfile, args from ``compose.yaml``).
 """
 
 from __future__ import annotations

@@ -24,8 +24,10 @@ Instead:
         - docker build -t $CI_REGISTRY_IMAGE:$TAG .
         - docker push $CI_REGISTRY_IMAGE:$TAG
 
-Fix: none automatic; use predefined variables (``$CI_COMMIT_TAG``, ``$CI_COMMIT_SHORT_SHA``…)
-or ``variables:`` with ``rules:``, then run ``migrate-project`` again.
+Fix: ``migrate-project`` (strategy ``auto`` or ``shim``) keeps the script and moves the job to
+the shim executor. For the declarative rewrite, use predefined variables
+(``$CI_COMMIT_TAG``, ``$CI_COMMIT_SHORT_SHA``…) or ``variables:`` with ``rules:``, then run
+``migrate-project`` again.
 """
 
 from __future__ import annotations

@@ -23,7 +23,9 @@ Instead:
     app-image:
       stage: build
 
-Fix: none automatic; move the ``docker build`` arguments from the recipe into the job.
+Fix: ``migrate-project`` (strategy ``auto`` or ``shim``) keeps the job's script and moves it
+to the shim executor when no line it reaches needs a daemon (docs/migrate.md, Strategies).
+For the declarative rewrite, move the ``docker build`` arguments from the recipe into the job.
 """
 
 from __future__ import annotations
@@ -78,6 +80,14 @@ def _script_path(words: list[str]) -> str | None:
 
 
 def make_build(facts: JobFacts, cwd: str, words: list[str]) -> str | None:
+    """Where a ``make`` command's reached recipes build an image, or ``None``."""
+    return _first_build(make_lines(facts, cwd, words) or [])
+
+
+def make_lines(facts: JobFacts, cwd: str, words: list[str]) -> list[tuple[str, str]] | None:
+    """The recipe lines a ``make [-C dir] [target…]`` command reaches (prerequisites
+    included), each as (``Makefile:line, target t``, text); ``None``: not make, or no
+    Makefile to read."""
     if not words or words[0] not in ("make", "gmake"):
         return None
     directory, targets = cwd, []
@@ -91,7 +101,7 @@ def make_build(facts: JobFacts, cwd: str, words: list[str]) -> str | None:
     text = facts.read_text(path) if path else None
     if path is None or text is None:
         return None
-    return _recipe_build(path, text, targets)
+    return _recipe_lines(path, text, targets)
 
 
 def _recipes(text: str) -> tuple[dict[str, tuple[list[str], list[tuple[int, str]]]], list[str]]:
@@ -112,24 +122,30 @@ def _recipes(text: str) -> tuple[dict[str, tuple[list[str], list[tuple[int, str]
     return rules, order
 
 
-def _recipe_build(path: str, text: str, targets: list[str]) -> str | None:
+def _recipe_lines(path: str, text: str, targets: list[str]) -> list[tuple[str, str]]:
     rules, order = _recipes(text)
     todo = list(targets or order[:1])
     seen: set[str] = set()
+    lines: list[tuple[str, str]] = []
     while todo:
         target = todo.pop(0)
         if target in seen or target not in rules:
             continue
         seen.add(target)
         prerequisites, recipe = rules[target]
-        for number, line in recipe:
-            if BUILD_TEXT.search(line):
-                return f"{path}:{number}, target {target}"
+        lines.extend((f"{path}:{number}, target {target}", line) for number, line in recipe)
         todo.extend(prerequisites)
-    return None
+    return lines
 
 
 def script_build(facts: JobFacts, cwd: str, words: list[str]) -> str | None:
+    """Where a script file the command runs builds an image, or ``None``."""
+    return _first_build(script_lines(facts, cwd, words) or [])
+
+
+def script_lines(facts: JobFacts, cwd: str, words: list[str]) -> list[tuple[str, str]] | None:
+    """The lines of the script file a command runs (``./x.sh``, ``sh x.sh``), comments
+    left out, each as (``path:line``, text); ``None``: not a script we can read."""
     if not words:
         return None
     script = _script_path(words)
@@ -139,7 +155,9 @@ def script_build(facts: JobFacts, cwd: str, words: list[str]) -> str | None:
     text = facts.read_text(path) if path else None
     if text is None:
         return None
-    for number, line in enumerate(text.splitlines(), start=1):
-        if BUILD_TEXT.search(line) and not line.lstrip().startswith("#"):
-            return f"{path}:{number}"
-    return None
+    return [(f"{path}:{number}", line) for number, line in enumerate(text.splitlines(), start=1)
+            if not line.lstrip().startswith("#")]
+
+
+def _first_build(lines: list[tuple[str, str]]) -> str | None:
+    return next((where for where, line in lines if BUILD_TEXT.search(line)), None)

@@ -24,7 +24,9 @@ Instead:
         - docker build -t $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA .
         - docker push $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA
 
-Fix: none automatic; express the condition with ``rules:`` and run ``migrate-project`` again.
+Fix: ``migrate-project`` (strategy ``auto`` or ``shim``) keeps the script and moves the job to
+the shim executor. For the declarative rewrite, express the condition with ``rules:`` and run
+``migrate-project`` again.
 """
 
 from __future__ import annotations

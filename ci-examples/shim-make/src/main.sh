@@ -1,0 +1,1 @@
+echo "hello from shim-make, version 1"

@@ -1,0 +1,1 @@
+echo "hello from shim-script, version 1"

@@ -1,0 +1,1 @@
+"""The script-preserving migration ("shim"): analysis, rewrite and the strategy choice."""

@@ -1,0 +1,142 @@
+"""The shim rewrite: the job keeps its script; only what tied it to a daemon changes.
+
+Splices on the original text (``spans``/``emit`` helpers, as the declarative rewrite):
+``image:`` becomes the shim executor, Docker-in-Docker services go, the Docker client's
+daemon variables go when no kept line uses them, ``tags:`` become the Kubernetes runner's.
+Keys the job inherits (``default:``, ``extends:``) are overridden by keys of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from runner_ext.config.model import OrgConfig
+from runner_ext.migrate.decision import MANUAL, RESHAPE, Refused
+from runner_ext.migrate.emit import dump_flow, dump_mapping, flow_list
+from runner_ext.migrate.facts import JobFacts, is_dind
+from runner_ext.migrate.jobs import CiJob
+from runner_ext.migrate.rewrite import JobRewrite
+from runner_ext.migrate.shim.analysis import ShimAnalysis
+from runner_ext.migrate.spans import entry_span, item_span, value_span
+from runner_ext.migrate.yamlnodes import Node
+from runner_ext.rules.base import Splice
+
+# What the Docker client reads to find a daemon; the shim has none.
+DAEMON_VARIABLES = ("DOCKER_HOST", "DOCKER_TLS_CERTDIR", "DOCKER_DRIVER", "DOCKER_TLS_VERIFY",
+                    "DOCKER_CERT_PATH")
+
+
+@dataclass
+class ShimRewrite(JobRewrite):
+    """A shim rewrite, and what the job's owners should check by hand."""
+
+    attention: list[str] = field(default_factory=list)
+    inserted: dict[str, Any] = field(default_factory=dict)
+
+
+def shim_rewrite(job: CiJob, facts: JobFacts, analysis: ShimAnalysis, config: OrgConfig
+                 ) -> ShimRewrite:
+    """Splices that move the job onto the shim executor; :class:`Refused` when the YAML
+    can't be edited in place."""
+    node = job.node
+    if node.kind != "map" or node.flow or not node.pairs:
+        raise Refused("the job is written in flow style or as an alias", RESHAPE)
+    if len(job.defined_in) > 1:
+        raise Refused(f"the job is defined in several files ({', '.join(job.defined_in)})",
+                      MANUAL)
+    if job.unresolved:
+        raise Refused(f"the job extends '{job.unresolved[0]}', which runner-ext can't read "
+                      "(another project or a missing job)", MANUAL)
+    result = ShimRewrite()
+    executor = config.engines.shim.executor
+    _replace(job, "image", executor, result)
+    result.changes.append(f"image {facts.image} replaced by the runner-ext shim executor "
+                          f"{executor}" if facts.image else
+                          f"runs in the runner-ext shim executor {executor}")
+    _services(job, facts, result)
+    _variables(job, analysis, result)
+    tags = list(config.runner.tags)
+    _replace(job, "tags", flow_list(tags), result)
+    result.changes.append(f"runner tags {', '.join(facts.tags) or '(none)'} → {', '.join(tags)}")
+    result.changes.append("script kept: docker runs podman through the shim's wrapper, which "
+                          "adds the registry layer cache to every build")
+    if result.inserted:
+        result.splices.append(_insert_top(job, result.inserted))
+    return result
+
+
+def _replace(job: CiJob, key: str, value: Any, result: ShimRewrite) -> None:
+    key_node, node = job.node.key_node(key), job.node.get(key)
+    if key_node is None or node is None:
+        result.inserted[key] = value
+        return
+    start, end = value_span(job.file.text, key_node, node)
+    result.splices.append(Splice(start, end, " " + dump_flow(value)))
+    result.deleted.append((start, end))
+
+
+def _services(job: CiJob, facts: JobFacts, result: ShimRewrite) -> None:
+    dind = facts.dind_services()
+    if not dind:
+        return
+    result.changes.extend(f"removed service {s}" for s in dind)
+    key, node = job.node.key_node("services"), job.node.get("services")
+    if key is None or node is None:
+        result.inserted["services"] = flow_list([])
+        return
+    if node.kind != "seq":
+        raise Refused("the job's services: are written in a form runner-ext can't edit", RESHAPE)
+    doomed = [item for item in node.items if is_dind(_service_name(item))]
+    if len(doomed) == len(node.items):
+        _delete(job, entry_span(job.file.text, key, node), result)
+    elif node.flow or len(doomed) < len(dind):
+        raise Refused("the job's services: are written in a form runner-ext can't edit", RESHAPE)
+    else:
+        for item in doomed:
+            _delete(job, item_span(job.file.text, item), result)
+
+
+def _service_name(item: Node) -> str:
+    if item.kind == "map":
+        name = item.get("name")
+        return str(name.value) if name is not None and name.kind == "scalar" else ""
+    return str(item.value) if item.kind == "scalar" else ""
+
+
+def _delete(job: CiJob, span: tuple[int, int] | None, result: ShimRewrite) -> None:
+    if span is None:
+        raise Refused("a key of the job shares its line with another", RESHAPE)
+    result.splices.append(Splice(span[0], span[1], ""))
+    result.deleted.append(span)
+
+
+def _variables(job: CiJob, analysis: ShimAnalysis, result: ShimRewrite) -> None:
+    key, node = job.node.key_node("variables"), job.node.get("variables")
+    if key is None or node is None or node.kind != "map":
+        return
+    names = [k.value for k, _ in node.pairs]
+    daemon = [n for n in names if n in DAEMON_VARIABLES]
+    used = [n for n in daemon if n in analysis.used_variables]
+    gone = [n for n in daemon if n not in used]
+    result.attention.extend(f"kept variable {n}: a line of the script uses it, and the shim "
+                            "has no Docker daemon" for n in used)
+    if not gone:
+        return
+    if node.flow or "<<" in names:
+        raise Refused("the job's variables: are written in a form runner-ext can't edit",
+                      RESHAPE)
+    if len(gone) == len(names):
+        _delete(job, entry_span(job.file.text, key, node), result)
+    else:
+        for k, v in node.pairs:
+            if k.value in gone:
+                _delete(job, entry_span(job.file.text, k, v), result)
+    result.changes.append(f"removed variables {', '.join(gone)}")
+
+
+def _insert_top(job: CiJob, data: dict[str, Any]) -> Splice:
+    first_key, first_value = job.node.pairs[0]
+    span = entry_span(job.file.text, first_key, first_value)
+    at = span[0] if span else first_key.start
+    return Splice(at, at, dump_mapping(data, first_key.col))

@@ -1,0 +1,64 @@
+"""Choosing each job's strategy: declarative (the job becomes the template's build job),
+shim (the job keeps its script and runs in the shim executor), or left with a reason.
+
+``auto`` keeps the declarative rewrite wherever it is exact and tries the shim where a
+script, Makefile or compose file drives the build; ``shim`` tries the shim on every build
+job; ``declarative`` never does.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from runner_ext.config.model import OrgConfig
+from runner_ext.migrate.decision import Refused
+from runner_ext.migrate.outcomes import JobWork
+from runner_ext.migrate.rules import (
+    compose_build,
+    computed_name,
+    hidden_build,
+    script_logic,
+)
+from runner_ext.migrate.shim.analysis import analyse, is_bake, reaches_build
+from runner_ext.migrate.shim.rewrite import shim_rewrite
+
+Strategy = Literal["auto", "declarative", "shim"]
+STRATEGIES: tuple[Strategy, ...] = ("auto", "declarative", "shim")
+# Declarative refusals that mean "a script drives the build": auto tries the shim there.
+SCRIPT_DRIVEN = frozenset({hidden_build.ID, compose_build.ID, computed_name.ID, script_logic.ID})
+SHIM_DAEMONLESS = "runner-ext (shim executor)"
+
+
+def choose_strategies(work: list[JobWork], strategy: Strategy, config: OrgConfig) -> None:
+    """Move the jobs the strategy gives to the shim onto it (rewrite ready), in place."""
+    for item in work:
+        if item.facts.image == config.engines.shim.executor:
+            item.daemonless, item.request, item.refusal = SHIM_DAEMONLESS, None, None
+        elif strategy != "declarative" and not item.daemonless and _builds(item) and (
+                strategy == "shim" or _script_driven(item)):
+            _try_shim(item, config)
+
+
+def _builds(item: JobWork) -> bool:
+    facts = item.facts
+    return bool(facts.calls_of("build", "compose-build", "compose")) or any(
+        f.rule_id == hidden_build.ID for f in item.findings) or reaches_build(facts)
+
+
+def _script_driven(item: JobWork) -> bool:
+    """Declarative refused, and a script, Makefile or compose file drives the build."""
+    if item.request is not None or item.refusal is None:
+        return False
+    return item.refusal.rule in SCRIPT_DRIVEN or any(
+        f.rule_id in (hidden_build.ID, compose_build.ID) for f in item.findings) or any(
+        is_bake(c) for c in item.facts.commands) or (
+        not item.facts.calls_of("build") and reaches_build(item.facts))
+
+
+def _try_shim(item: JobWork, config: OrgConfig) -> None:
+    try:
+        rewrite = shim_rewrite(item.job, item.facts, analyse(item.facts), config)
+    except Refused as refused:
+        item.request, item.refusal = None, refused.refusal
+        return
+    item.request, item.refusal, item.rewrite, item.strategy = None, None, rewrite, "shim"

@@ -1,0 +1,3 @@
+target "default" {
+  tags = ["registry.example.com/app:latest"]
+}

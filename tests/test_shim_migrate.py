@@ -1,0 +1,143 @@
+"""``migrate-project --strategy``: which jobs go to the shim, what the report says about them,
+and what the shim analysis reads (scripts, Makefiles, compose files) before choosing it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+from runner_ext.cli import migrate as migrate_cli
+from runner_ext.cli.main import run
+from runner_ext.config import OrgConfig, parse_config
+from runner_ext.migrate import LocalSource, MigrationResult, migrate_project
+
+
+def _migrate(argv: list[str]) -> int:
+    return run(argv, prog="migrate-project", command=migrate_cli.app)
+
+
+def _project(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    return tmp_path
+
+
+def _jobs(result: MigrationResult) -> dict[str, tuple[str, str, str]]:
+    return {j.name: (j.status, j.strategy, j.reason) for j in result.jobs}
+
+
+DIND_JOB = """{name}:
+  image: docker:24
+  services: [docker:24-dind]
+  script:
+{script}
+"""
+
+
+def _ci(**jobs: list[str]) -> str:
+    return "\n".join(DIND_JOB.format(name=name, script="".join(f"    - {s}\n" for s in lines))
+                     for name, lines in jobs.items())
+
+
+@pytest.mark.parametrize("strategy, expected", [
+    ("declarative", ("left", "")), ("shim", ("migrated", "shim")), ("auto", ("migrated", "shim")),
+])
+def test_strategy_flag_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                strategy: str, expected: tuple[str, str]) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(REPO / "ci-examples" / "shim-make", root)
+    assert _migrate(["--dry-run", "--output", "json", "--strategy", strategy, str(root)]) == 0
+    (job,) = json.loads(capsys.readouterr().out)["jobs"]
+    assert (job["status"], job["strategy"]) == expected
+
+
+def test_unknown_strategy_is_a_usage_error(tmp_path: Path) -> None:
+    assert _migrate(["--strategy", "magic", str(tmp_path)]) == 2
+    with pytest.raises(Exception, match="unknown migration strategy"):
+        migrate_project(LocalSource(tmp_path), config=OrgConfig(),
+                        strategy="magic")  # type: ignore[arg-type]
+
+
+def test_auto_keeps_declarative_where_exact_and_shim_takes_the_rest(tmp_path: Path) -> None:
+    root = _project(tmp_path, {
+        ".gitlab-ci.yml": _ci(exact=["docker build -t $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA .",
+                                     "docker push $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA"],
+                              scripted=["./ci/build.sh"]),
+        "Dockerfile": "FROM busybox:1.36\n",
+        "ci/build.sh": "#!/bin/sh\nfor t in a b; do\n  docker build -t \"r/x:$t\" .\ndone\n",
+    })
+    result = migrate_project(LocalSource(root), config=OrgConfig())
+    assert _jobs(result) == {"exact": ("migrated", "declarative", ""),
+                             "scripted": ("migrated", "shim", "")}
+    text = result.changes[".gitlab-ci.yml"]
+    assert "- ./ci/build.sh" in text and "docker:24-dind" not in text
+    assert "migrated (shim)" in result.to_markdown()
+    assert "MIGRATED (shim)" in result.to_text()
+
+
+@pytest.mark.parametrize("files, reason", [
+    ({"Makefile": "image:\n\tdocker build -t r/x .\n\t@docker exec other true\n"},
+     "'docker exec other true' (Makefile:3, target image) needs a Docker daemon (docker exec)"),
+    ({"Makefile": "image:\n\t$(MAKE) -C sub push\n",
+      "sub/Makefile": "push:\n\tdocker build -t r/x . \\\n\t  && docker container run r/x\n"},
+     "needs a Docker daemon (docker container run)"),
+    ({"Makefile": "image:\n\tdocker build -t r/x:$$(jq -r .v package.json) .\n"},
+     "runs jq, which the shim executor image does not have"),
+    ({"Makefile": "image:\n\tdocker compose -f ci/compose.yaml build\n"},
+     "builds from a compose file the project does not have (ci/compose.yaml)"),
+    ({"Makefile": "image:\n\tdocker compose build\n", "compose.yaml": "services: [a\n"},
+     "compose.yaml is not valid YAML"),
+])
+def test_shim_reads_what_the_job_runs(tmp_path: Path, files: dict[str, str], reason: str) -> None:
+    root = _project(tmp_path, {".gitlab-ci.yml": _ci(build_image=["make image"]), **files})
+    result = migrate_project(LocalSource(root), config=OrgConfig(), strategy="shim")
+    (status, strategy, why), = _jobs(result).values()
+    assert status == "left" and strategy == "" and reason in why
+    assert result.changes == {}
+
+
+def test_shim_keeps_daemon_variables_a_kept_line_uses(tmp_path: Path) -> None:
+    ci = """build:
+  image: docker:24
+  services: [docker:24-dind]
+  variables:
+    DOCKER_HOST: tcp://docker:2375
+    DOCKER_DRIVER: overlay2
+  script:
+    - make image
+"""
+    makefile = "image:\n\techo $(DOCKER_HOST)\n\tdocker build -t r .\n"
+    root = _project(tmp_path, {".gitlab-ci.yml": ci, "Makefile": makefile})
+    result = migrate_project(LocalSource(root), config=OrgConfig(), strategy="shim")
+    (job,) = result.jobs
+    text = result.changes[".gitlab-ci.yml"]
+    assert "DOCKER_HOST: tcp://docker:2375" in text and "DOCKER_DRIVER" not in text
+    assert "removed variables DOCKER_DRIVER" in job.changes
+    assert any("kept variable DOCKER_HOST" in a for a in job.attention)
+
+
+def test_shim_image_and_tags_come_from_the_config(tmp_path: Path) -> None:
+    config = parse_config({"engines": {"shim": {"image": "debian:12.11-slim",
+                                                "executor": "reg.example.com/shim:2.0"}},
+                           "runner": {"tags": ["k8s", "builds"]}})
+    root = _project(tmp_path, {".gitlab-ci.yml": _ci(build_image=["make image"]),
+                               "Makefile": "image:\n\tdocker build -t r .\n"})
+    text = migrate_project(LocalSource(root), config=config).changes[".gitlab-ci.yml"]
+    assert "  image: reg.example.com/shim:2.0\n" in text and "  tags: [k8s, builds]\n" in text
+    again = migrate_project(LocalSource(_project(tmp_path / "again", {
+        ".gitlab-ci.yml": text, "Makefile": "image:\n\tdocker build -t r .\n"})), config=config)
+    assert again.changes == {} and again.jobs[0].status == "already-daemonless"
+
+
+def test_shim_leaves_a_job_whose_template_it_cannot_read(tmp_path: Path) -> None:
+    ci = ("include:\n  - project: other/templates\n    file: /docker.yml\n\n"
+          "build-image:\n  extends: .docker-in-docker\n  script:\n    - make image\n")
+    root = _project(tmp_path, {".gitlab-ci.yml": ci, "Makefile": "image:\n\tdocker build -t r .\n"})
+    result = migrate_project(LocalSource(root), config=OrgConfig(), strategy="shim")
+    (status, _, why), = _jobs(result).values()
+    assert status == "left" and "extends '.docker-in-docker'" in why
