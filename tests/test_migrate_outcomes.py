@@ -20,7 +20,8 @@ def migrate(root: Path, ci: str, files: dict[str, str] | None = None) -> Migrati
                        **(files or {}), ".gitlab-ci.yml": ci}.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
-    return migrate_project(LocalSource(root), config=load_config(None))
+    # The declarative analysis: what it says of each job (the shim would move some of them).
+    return migrate_project(LocalSource(root), config=load_config(None), strategy="declarative")
 
 
 def job(result: MigrationResult, name: str) -> JobOutcome:

@@ -188,7 +188,9 @@ def test_dockerfile_defaults_are_the_config_defaults() -> None:
                     "ISOLATION": config.engines.shim.isolation}
     assert f"template='{config.cache.repo}'" in WRAPPER.read_text()
     copies = [c.value for c in _commands() if c.cmd == "COPY"]
-    assert copies == [("entrypoint.sh", ENTRYPOINT), ("shim/docker", "/usr/local/bin/docker")]
+    assert copies == [("entrypoint.sh", ENTRYPOINT),
+                      ("references.sh", "/usr/local/lib/runner-ext/references.sh"),
+                      ("shim/docker", "/usr/local/bin/docker")]
     assert config.engines.shim.executor.endswith(f"/executor/shim:{__version__}")
 
 
@@ -197,3 +199,10 @@ def test_apt_packages_carry_the_tools_the_analysis_allows() -> None:
     for package in ("podman", "podman-docker", "podman-compose", "make", "bash", "git"):
         assert f" {package} " in f" {run} ", package
     assert {"docker", "docker-compose", "make", "git", "bash", "python3"} <= verbs.IMAGE_TOOLS
+
+
+def test_the_wrappers_reference_grammar_is_the_planners() -> None:
+    """executor/references.sh is generated from the planner's one definition."""
+    from runner_ext.planner.shell import matches_shell
+
+    assert (REPO / "executor" / "references.sh").read_text() == matches_shell()

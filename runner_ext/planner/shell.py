@@ -102,6 +102,13 @@ def _glob(pattern: str) -> str:
     return "*".join(quote(piece) if piece else "" for piece in pattern.split("*"))
 
 
+def matches_shell() -> str:
+    """``runner_ext_matches`` alone, for shells that use the entrypoint without a plan (the
+    shim's docker wrapper sources it from ``executor/references.sh``)."""
+    return "# Generated from runner_ext/planner/references.py; tests keep it in step.\n" + \
+        "\n".join(_matches_function()) + "\n"
+
+
 def _matches_function() -> list[str]:
     kinds = [f"    {kind}) set -- \"$2\" {quote(regex)} {quote(what)} ;;"
              for kind, (regex, what) in GRAMMARS.items()]
