@@ -1,4 +1,4 @@
-"""Shared test helpers: tools that must exist under CI, and the optional ../shared folder."""
+"""Test helpers: tools that must exist under CI."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
 
 INSTALL_HINTS = {
     "buildah": "apt-get install buildah",
@@ -45,10 +44,3 @@ def require_tool(name: str) -> str:
         pytest.fail(reason)
     pytest.skip(reason)
 
-
-@pytest.fixture
-def shared_dir() -> Path:
-    """``../shared`` next to the repository; tests using it skip where it is absent."""
-    if not SHARED.is_dir():
-        pytest.skip("../shared is not present (it exists only in the developers' workspace)")
-    return SHARED

@@ -2,26 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from test_dockerfile_golden import GOLDEN, analyze_case
-
-
-def _words(line: str) -> str:
-    return " ".join(line.split())
-
-
-def test_golden_seed_dockerfiles_are_the_articles(shared_dir: Path) -> None:
-    article = "\n".join(_words(line) for line in
-                        (shared_dir / "seed").glob("*.txt").__next__().read_text().splitlines())
-    for case in ("seed-first", "seed-second"):
-        lines = [_words(line) for line in (GOLDEN / case / "Dockerfile").read_text().splitlines()
-                 if line.strip()]
-        position = 0
-        for line in lines:
-            found = article.find(line, position)
-            assert found >= 0, f"{case}: {line!r} is not in the article (after offset {position})"
-            position = found + len(line)
+from test_dockerfile_golden import analyze_case
 
 
 def test_first_seed_dockerfile_gets_the_stage_bug_and_the_cache_fix() -> None:

@@ -1,9 +1,9 @@
 """The Pod Security Standards checker against the upstream conformance fixtures.
 
-``../shared/fixtures/pod-security-admission/{baseline,restricted}/{pass,fail}/*.yaml`` come
-from kubernetes/pod-security-admission (v1.37 test data): every ``pass`` pod must have no
-finding at its level and every ``fail`` pod at least one, from the check the fixture is
-named after (or the restricted check that replaces that baseline check).
+``tests/fixtures/pod-security-admission/{baseline,restricted}/{pass,fail}/*.yaml`` come
+from kubernetes/pod-security-admission (v1.37 test data, see the folder's README): every
+``pass`` pod must have no finding at its level and every ``fail`` pod at least one, from the
+check the fixture is named after (or the restricted check that replaces that baseline check).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import SHARED
 
 import runner_ext.kube.pss as pss
 from runner_ext.cli.main import run
@@ -24,17 +23,17 @@ from runner_ext.kube.pss import RULES, Level, check_pod, rules_for
 from runner_ext.kube.pss.base import PodView
 from runner_ext.kube.pss.load import load_pods, pods_from_text
 
-FIXTURES = SHARED / "fixtures" / "pod-security-admission"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "pod-security-admission"
 
 
 def _fixture_ids() -> list[str]:
-    """Fixture paths relative to the fixture root (empty when ../shared is absent)."""
+    """Fixture paths relative to the fixture root."""
     return sorted(str(p.relative_to(FIXTURES)) for p in FIXTURES.glob("*/*/*.yaml"))
 
 
-@pytest.mark.parametrize("fixture", _fixture_ids() or ["absent"])
-def test_agrees_with_the_upstream_fixture(fixture: str, shared_dir: Path) -> None:
-    path = shared_dir / "fixtures" / "pod-security-admission" / fixture
+@pytest.mark.parametrize("fixture", _fixture_ids())
+def test_agrees_with_the_upstream_fixture(fixture: str) -> None:
+    path = FIXTURES / fixture
     level_name, outcome, _ = fixture.split("/")
     (pod,) = load_pods(path)
     findings = check_pod(pod, Level(level_name))
@@ -48,13 +47,11 @@ def test_agrees_with_the_upstream_fixture(fixture: str, shared_dir: Path) -> Non
     assert expected & {f.rule_id for f in findings}, (named, findings)
 
 
-def test_fixture_set_is_complete(shared_dir: Path) -> None:
-    counts = {f"{lvl}/{out}": len(list((shared_dir / "fixtures" / "pod-security-admission" /
-                                        lvl / out).glob("*.yaml")))
+def test_fixture_set_is_complete() -> None:
+    counts = {f"{lvl}/{out}": len(list((FIXTURES / lvl / out).glob("*.yaml")))
               for lvl in ("baseline", "restricted") for out in ("pass", "fail")}
     assert sum(counts.values()) == 148, counts
-    named = {p.stem.rstrip("0123456789") for p in
-             (shared_dir / "fixtures" / "pod-security-admission").glob("*/fail/*.yaml")}
+    named = {p.stem.rstrip("0123456789") for p in FIXTURES.glob("*/fail/*.yaml")}
     assert named == {r.CHECK.lower() for r in RULES}
 
 
@@ -151,9 +148,9 @@ def test_invalid_yaml_is_an_input_error(tmp_path: Path) -> None:
     assert caught.value.exit_code == 2 and caught.value.problems[0].line is not None
 
 
-def test_check_pod_cli(shared_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = shared_dir / "fixtures" / "pod-security-admission"
-    good, bad = root / "restricted/pass/base.yaml", root / "baseline/fail/hostports0.yaml"
+def test_check_pod_cli(capsys: pytest.CaptureFixture[str]) -> None:
+    good = FIXTURES / "restricted/pass/base.yaml"
+    bad = FIXTURES / "baseline/fail/hostports0.yaml"
     assert run(["check", "pod", str(good), "--level", "restricted"]) == 0
     assert "0 violate the restricted level" in capsys.readouterr().out
     assert run(["check", "pod", str(good), str(bad)]) == 1
