@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from runner_ext.migrate.shell import Command
+from runner_ext.migrate.shim.verbs import COMPOSE_VALUE_OPTIONS, compose_verb
 
 _GLOBAL_WITH_VALUE = frozenset({"-H", "--host", "--config", "-c", "--context", "-l",
                                 "--log-level", "--tlscacert", "--tlscert", "--tlskey"})
@@ -172,27 +173,14 @@ def is_login_pipe(command: Command, call: DockerCall | None) -> bool:
 
 def _compose(args: list[str]) -> tuple[str, str]:
     """A Compose command's subcommand and kind (``up --build`` builds too)."""
-    sub = _first_positional(args)
+    sub = compose_verb(args, _COMPOSE_WITH_VALUE)
     if sub == "build" or (sub == "up" and "--build" in args):
         return sub, "compose-build"
     return sub, _KINDS.get(("compose", sub), "compose")
 
 
-_COMPOSE_WITH_VALUE = frozenset({"-f", "--file", "-p", "--project-name", "--env-file",
-                                 "--profile", "--project-directory", "--ansi", "--progress",
-                                 "--parallel", "-H", "--host", "--context", "-c"})
-
-
-def _first_positional(words: list[str]) -> str:
-    skip = False
-    for word in words:
-        if skip:
-            skip = False
-        elif word in _COMPOSE_WITH_VALUE:
-            skip = True
-        elif not word.startswith("-"):
-            return word
-    return ""
+# docker-compose v1 also took the daemon options before its subcommand.
+_COMPOSE_WITH_VALUE = COMPOSE_VALUE_OPTIONS | {"-H", "--host", "--context", "-c"}
 
 
 def _global_options(words: list[str]) -> tuple[str | None, list[str]]:

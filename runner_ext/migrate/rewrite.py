@@ -62,14 +62,19 @@ def check_keys(job: CiJob) -> None:
         raise Refused(f"the job uses '{unknown[0]}', which runner-ext does not carry over",
                       f"move '{unknown[0]}' into a job of its own that needs: the build, then "
                       "run migrate-project again")
+    check_readable(job)
+    if not isinstance(job.own.get("extends", []), (str, list)):
+        raise Refused("the job's extends: is not a name or a list of names", RESHAPE)
+
+
+def check_readable(job: CiJob) -> None:
+    """Refuse a job defined in several files or extending a job runner-ext can't read."""
     if len(job.defined_in) > 1:
         raise Refused(f"the job is defined in several files ({', '.join(job.defined_in)})",
                       MANUAL)
     if job.unresolved:
         raise Refused(f"the job extends '{job.unresolved[0]}', which runner-ext can't read "
                       "(another project or a missing job)", MANUAL)
-    if not isinstance(job.own.get("extends", []), (str, list)):
-        raise Refused("the job's extends: is not a name or a list of names", RESHAPE)
 
 
 def rewrite_job(job: CiJob, pipeline: Pipeline, request: BuildRequest, *, config: OrgConfig,

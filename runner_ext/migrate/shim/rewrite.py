@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runner_ext.config.model import OrgConfig
-from runner_ext.migrate.decision import MANUAL, RESHAPE, Refused
+from runner_ext.migrate.decision import RESHAPE, Refused
 from runner_ext.migrate.emit import dump_flow, dump_mapping, flow_list
 from runner_ext.migrate.facts import JobFacts, is_dind
 from runner_ext.migrate.jobs import CiJob
-from runner_ext.migrate.rewrite import JobRewrite
+from runner_ext.migrate.rewrite import JobRewrite, check_readable
 from runner_ext.migrate.shim.analysis import ShimAnalysis
 from runner_ext.migrate.spans import entry_span, item_span, value_span
 from runner_ext.migrate.yamlnodes import Node
@@ -42,12 +42,7 @@ def shim_rewrite(job: CiJob, facts: JobFacts, analysis: ShimAnalysis, config: Or
     node = job.node
     if node.kind != "map" or node.flow or not node.pairs:
         raise Refused("the job is written in flow style or as an alias", RESHAPE)
-    if len(job.defined_in) > 1:
-        raise Refused(f"the job is defined in several files ({', '.join(job.defined_in)})",
-                      MANUAL)
-    if job.unresolved:
-        raise Refused(f"the job extends '{job.unresolved[0]}', which runner-ext can't read "
-                      "(another project or a missing job)", MANUAL)
+    check_readable(job)
     result = ShimRewrite()
     executor = config.engines.shim.executor
     _replace(job, "image", executor, result)

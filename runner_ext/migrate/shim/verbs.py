@@ -46,13 +46,15 @@ def without_globals(words: Sequence[str]) -> list[str]:
     return rest
 
 
-def compose_verb(words: Sequence[str]) -> str:
-    """The subcommand of ``compose …`` words (after ``compose`` / ``docker-compose``)."""
+def compose_verb(words: Sequence[str],
+                 value_options: frozenset[str] = COMPOSE_VALUE_OPTIONS) -> str:
+    """The subcommand of ``compose …`` words (after ``compose`` / ``docker-compose``),
+    skipping the options before it and, for those in ``value_options``, their values."""
     skip = False
     for word in words:
         if skip:
             skip = False
-        elif word in COMPOSE_VALUE_OPTIONS:
+        elif word in value_options:
             skip = True
         elif not word.startswith("-"):
             return word
