@@ -379,3 +379,12 @@ def serve(fake: FakeGitLab) -> Iterator[FakeGitLab]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@contextmanager
+def serving(files: dict[str, str | bytes], *, token: str) -> Iterator[FakeGitLab]:
+    """A fake whose default branch holds ``files``, served for the duration of the block."""
+    gitlab = FakeGitLab(token=token)
+    gitlab.seed(files)
+    with serve(gitlab):
+        yield gitlab

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fake_gitlab import FakeGitLab, serve
+from fake_gitlab import FakeGitLab, serving
 from test_gitlab_remote import BRANCH, FILES, migrate
 
 from runner_ext.cli import migrate as migrate_cli
@@ -26,9 +26,7 @@ BASE = "/api/v4/projects/42"
 
 @pytest.fixture
 def fake() -> Iterator[FakeGitLab]:
-    gitlab = FakeGitLab(token=TOKEN)
-    gitlab.seed(FILES)
-    with serve(gitlab):
+    with serving(FILES, token=TOKEN) as gitlab:
         yield gitlab
 
 

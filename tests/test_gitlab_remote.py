@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_gitlab import FakeGitLab, serve
+from fake_gitlab import FakeGitLab, serve, serving
 
 from runner_ext.config import load_config
 from runner_ext.errors import Category, ExitCode, RunnerExtError
@@ -59,9 +59,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "ci-examples"
 
 @pytest.fixture
 def fake() -> Iterator[FakeGitLab]:
-    gitlab = FakeGitLab(token=TOKEN)
-    gitlab.seed(FILES)
-    with serve(gitlab):
+    with serving(FILES, token=TOKEN) as gitlab:
         yield gitlab
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from fake_gitlab import FakeGitLab, serve
+from fake_gitlab import FakeGitLab, serving
 from pytest_httpserver import HTTPServer
 from test_gitlab_remote import FILES, migrate
 
@@ -28,9 +28,7 @@ TOKEN = "glpat-CANARY-origin-71c0d4"
 
 @pytest.fixture
 def fake() -> Iterator[FakeGitLab]:
-    gitlab = FakeGitLab(token=TOKEN)
-    gitlab.seed(FILES)
-    with serve(gitlab):
+    with serving(FILES, token=TOKEN) as gitlab:
         yield gitlab
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fake_gitlab import FakeGitLab, serve
+from fake_gitlab import FakeGitLab, serving
 from test_gitlab_remote import migrate
 
 from runner_ext.cli import migrate as migrate_cli
@@ -98,9 +98,7 @@ def test_local_markdown_report_keeps_hostile_names_inert(
 
 @pytest.fixture
 def fake() -> Iterator[FakeGitLab]:
-    gitlab = FakeGitLab(token=TOKEN)
-    gitlab.seed(FILES)
-    with serve(gitlab):
+    with serving(FILES, token=TOKEN) as gitlab:
         yield gitlab
 
 
