@@ -13,17 +13,13 @@ Prints the wall times and the ratios measured in this one run.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-
-from e2e.buildah import push_base_image
-from e2e.lab import build, context_files, image_tree, node_base, node_project
-from e2e.registry import running_registry
-
 from runner_ext.dockerfile import analyze_dockerfile
+from runner_ext.lab.buildah import push_base_image
+from runner_ext.lab.builds import build, context_files, image_tree, node_base, node_project
+from runner_ext.lab.registry import running_registry
 
 
 def fixed_dockerfile(project: Path) -> str:

@@ -19,11 +19,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-
-from e2e.buildah import Storage, push_base_image
-from e2e.project import Project, sample_config, sample_variables
-from e2e.registry import running_registry
+from runner_ext.lab.buildah import Storage, push_base_image
+from runner_ext.lab.project import Project, sample_config, sample_variables
+from runner_ext.lab.registry import running_registry
 
 USER, PASSWORD = "bench", "bench-pw-2f9c"
 

@@ -10,11 +10,11 @@ import re
 from pathlib import Path
 
 import pytest
-from e2e.buildah import push_base_image
-from e2e.lab import build, context_files, image_tree, node_base, node_project
-from e2e.registry import running_registry
 
 from runner_ext.dockerfile import analyze_dockerfile
+from runner_ext.lab.buildah import push_base_image
+from runner_ext.lab.builds import build, context_files, image_tree, node_base, node_project
+from runner_ext.lab.registry import running_registry
 
 pytestmark = pytest.mark.e2e
 

@@ -20,11 +20,11 @@ from typing import Any
 import pytest
 from conftest import REPO
 from e2e import fake_engine
-from e2e.project import ENTRYPOINT, SAMPLE, FileVariable, Project
 from e2e.rootview import with_directory
 
 from runner_ext import __version__
 from runner_ext.config import load_config
+from runner_ext.lab.project import ENTRYPOINT, SAMPLE, FileVariable, Project
 from runner_ext.planner import BuildPlan, plan
 from runner_ext.planner.from_config import spec_from_config
 

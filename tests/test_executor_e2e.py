@@ -19,15 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from e2e.buildah import Storage, push_base_image
-from e2e.project import (
+
+from runner_ext.lab.buildah import Storage, push_base_image
+from runner_ext.lab.project import (
     FileVariable,
     JobRun,
     Project,
     sample_config,
     sample_variables,
 )
-from e2e.registry import Registry, make_ca, running_registry
+from runner_ext.lab.registry import Registry, make_ca, running_registry
 
 pytestmark = pytest.mark.e2e
 

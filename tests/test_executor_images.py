@@ -13,11 +13,11 @@ from pathlib import Path
 import dockerfile
 import pytest
 from conftest import REPO, require_tool
-from e2e.buildah import Storage, busybox_rootfs
 from ruamel.yaml import YAML
 
 from runner_ext import __version__
 from runner_ext.config import ENGINES, OrgConfig
+from runner_ext.lab.buildah import Storage, busybox_rootfs
 from runner_ext.planner.from_config import ENTRYPOINT
 
 EXECUTOR = REPO / "executor"

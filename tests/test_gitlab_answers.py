@@ -11,12 +11,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fake_gitlab import FakeGitLab, serving
 from test_gitlab_remote import BRANCH, FILES, migrate
 
 from runner_ext.cli import migrate as migrate_cli
 from runner_ext.cli.main import run
 from runner_ext.errors import Category, ExitCode, RunnerExtError
+from runner_ext.lab.fake_gitlab import FakeGitLab, serving
 
 TOKEN = "glpat-CANARY-answers-0e93b7"
 HTML = {"Content-Type": "text/html; charset=utf-8"}

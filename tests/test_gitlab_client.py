@@ -9,13 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fake_gitlab import FakeGitLab, serve
 
 from runner_ext.errors import Category, ExitCode, RunnerExtError
 from runner_ext.gitlab.api import FileAction, MergeRequestConflict
 from runner_ext.gitlab.auth import Credentials, resolve_credentials
 from runner_ext.gitlab.client import RestProject, connect
 from runner_ext.gitlab.source import GitLabSource
+from runner_ext.lab.fake_gitlab import FakeGitLab, serve
 
 TOKEN = "glpat-CANARY-client-5f1e9a"
 

@@ -11,13 +11,13 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from fake_gitlab import FakeGitLab, serve
 
 from runner_ext.errors import Category, RunnerExtError
 from runner_ext.gitlab.auth import Credentials
 from runner_ext.gitlab.branch import TRAILER
 from runner_ext.gitlab.client import RestProject, connect
 from runner_ext.gitlab.publish import ChangeSet, PublishOutcome, publish
+from runner_ext.lab.fake_gitlab import FakeGitLab, serve
 
 TOKEN = "glpat-CANARY-publish-77c0d2"
 BRANCH = "runner-ext/migrate"

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_gitlab import FakeGitLab, serve, serving
 
 from runner_ext.config import load_config
 from runner_ext.errors import Category, ExitCode, RunnerExtError
+from runner_ext.lab.fake_gitlab import FakeGitLab, serve, serving
 from runner_ext.migrate.remote import RemoteOutcome, migrate_remote
 
 TOKEN = "glpat-CANARY-remote-3b8e41"

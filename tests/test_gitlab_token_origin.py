@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from fake_gitlab import FakeGitLab, serving
 from pytest_httpserver import HTTPServer
 from test_gitlab_remote import FILES, migrate
 
@@ -22,6 +21,7 @@ from runner_ext.cli.main import run
 from runner_ext.errors import Category, ExitCode, RunnerExtError
 from runner_ext.gitlab.auth import Credentials, resolve_credentials
 from runner_ext.gitlab.client import connect
+from runner_ext.lab.fake_gitlab import FakeGitLab, serving
 
 TOKEN = "glpat-CANARY-origin-71c0d4"
 

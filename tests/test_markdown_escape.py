@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fake_gitlab import FakeGitLab, serving
 from test_gitlab_remote import migrate
 
 from runner_ext.cli import migrate as migrate_cli
 from runner_ext.cli.main import run
+from runner_ext.lab.fake_gitlab import FakeGitLab, serving
 from runner_ext.markdown import escape
 
 TOKEN = "glpat-CANARY-markdown-5d20aa"

@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ci_local import git_repo, preview
 from ruamel.yaml import YAML
 from test_migrate_support import PROJECTS, Project, read_tree
 
 from runner_ext.cli.main import run
 from runner_ext.config import OrgConfig
+from runner_ext.lab.ci_local import git_repo, preview
 from runner_ext.migrate import MigrationResult
 from runner_ext.migrate.rewrite import KEEP
 

@@ -12,11 +12,11 @@ import json
 from pathlib import Path
 
 import pytest
-from fake_gitlab import FakeGitLab, serve
 
 from runner_ext.cli import migrate as migrate_cli
 from runner_ext.cli.main import run
 from runner_ext.config import load_config
+from runner_ext.lab.fake_gitlab import FakeGitLab, serve
 from runner_ext.migrate import LocalSource, migrate_project
 from runner_ext.migrate.docker import classify, parse_login
 from runner_ext.migrate.remote import migrate_remote

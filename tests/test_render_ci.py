@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ci_local import copy_tree, git_repo, preview
 from conftest import REPO, require_tool
 from golden import check_golden
 
 from runner_ext.cli.main import run
 from runner_ext.config import ENGINES, load_config
+from runner_ext.lab.ci_local import copy_tree, git_repo, preview
 from runner_ext.planner import plan
 from runner_ext.planner.from_config import WORK_DIRS, spec_from_config
 from runner_ext.render.ci import CLASSIC, COMPONENT, render_ci

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, require_tool
-from e2e.buildah import Storage, push_base_image
-from e2e.project import FileVariable, JobRun, Project, _git
-from e2e.registry import Registry, running_registry
 
 from runner_ext.config import OrgConfig
+from runner_ext.lab.buildah import Storage, push_base_image
+from runner_ext.lab.project import FileVariable, JobRun, Project, _git
+from runner_ext.lab.registry import Registry, running_registry
 from runner_ext.migrate import LocalSource, migrate_project
 from runner_ext.migrate.write import write_changes
 

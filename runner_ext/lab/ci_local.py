@@ -8,8 +8,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from conftest import require_tool
 from ruamel.yaml import YAML
+
+from runner_ext.lab.tools import require_tool
 
 
 def git_repo(root: Path, files: Mapping[str, str]) -> Path:

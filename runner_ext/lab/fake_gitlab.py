@@ -23,7 +23,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-from fake_gitlab_repo import (
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from runner_ext.lab.fake_gitlab_repo import (
     ApiError,
     FakeCommit,
     FakeMergeRequest,
@@ -31,8 +34,6 @@ from fake_gitlab_repo import (
     diffs,
     tree_entries,
 )
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
 Answer = tuple[int, dict[str, str], bytes]
 

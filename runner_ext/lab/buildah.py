@@ -15,9 +15,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from conftest import require_tool
-
-from e2e.registry import Registry
+from runner_ext.lab.registry import Registry
+from runner_ext.lab.tools import require_tool
 
 BASE_DOCKERFILE = 'FROM scratch\nCOPY rootfs/ /\nCMD ["/bin/sh"]\n'
 

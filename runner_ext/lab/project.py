@@ -17,11 +17,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from conftest import REPO, require_tool
-
-from e2e.buildah import Storage
-from e2e.registry import Registry
 from runner_ext.cli.main import run
+from runner_ext.lab.buildah import Storage
+from runner_ext.lab.registry import Registry
+from runner_ext.lab.tools import SOURCE_TREE as REPO
+from runner_ext.lab.tools import require_tool
 
 SAMPLE = REPO / "ci-examples" / "buildah-sample"
 ENTRYPOINT = REPO / "executor" / "entrypoint.sh"

@@ -14,11 +14,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from conftest import require_tool
-
-from e2e.buildah import Storage
-from e2e.registry import Registry
 from runner_ext.config import parse_config
+from runner_ext.lab.buildah import Storage
+from runner_ext.lab.registry import Registry
+from runner_ext.lab.tools import require_tool
 from runner_ext.planner import plan
 from runner_ext.planner.from_config import spec_from_config
 

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from conftest import require_tool
+
+from runner_ext.lab.tools import require_tool
 
 MANIFEST_TYPES = ", ".join([
     "application/vnd.oci.image.manifest.v1+json",
