@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from runner_ext.config.model import ENGINES, OrgConfig
+from runner_ext.config.model import OrgConfig
+from runner_ext.engines import ENGINES
 from runner_ext.planner.from_config import VARIABLES
 
 InputType = Literal["string", "boolean", "array", "number"]

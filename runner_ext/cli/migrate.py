@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from runner_ext.cli.common import ConfigOption, config_from, echo_json
-from runner_ext.config.model import Engine
+from runner_ext.engines import Engine
 from runner_ext.errors import Category, ExitCode, Problem, RunnerExtError
 from runner_ext.migrate import LocalSource, MigrationResult, migrate_project
 from runner_ext.migrate.shim.strategy import Strategy

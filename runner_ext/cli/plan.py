@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from runner_ext.cli.common import ConfigOption, OutputFormat, OutputOption, config_from, echo_json
-from runner_ext.config.model import Engine
+from runner_ext.engines import Engine
 from runner_ext.planner import plan
 from runner_ext.planner.from_config import spec_from_config
 

@@ -17,7 +17,7 @@ from runner_ext.cli.common import (
     config_from,
     echo_json,
 )
-from runner_ext.config.model import Engine
+from runner_ext.engines import Engine
 from runner_ext.errors import Category, Problem, RunnerExtError
 from runner_ext.kube.pod import PodRequest, Rendered, render_pod
 from runner_ext.kube.runner import render_runner

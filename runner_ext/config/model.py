@@ -13,9 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from runner_ext import __version__
-
-Engine = Literal["kaniko", "buildkit", "buildah"]
-ENGINES: tuple[Engine, ...] = ("kaniko", "buildkit", "buildah")
+from runner_ext.engines import Engine
 
 _EXECUTOR_REPO = "$CI_REGISTRY/platform/runner-ext/executor"
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
@@ -155,7 +153,7 @@ class Cache(_Strict):
 
 
 class Kaniko(_Strict):
-    """Kaniko options from the article's lessons (BRIEF §1)."""
+    """Kaniko options from the Kaniko article's lessons."""
 
     snapshot_mode: Literal["full", "redo", "time"] = "redo"
     use_new_run: bool = True

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from runner_ext.dockerfile.context import BuildContext, ReadFile
-from runner_ext.dockerfile.model import ENGINES, Dockerfile, Subject
+from runner_ext.dockerfile.model import Dockerfile, Subject
 from runner_ext.dockerfile.report import DockerfileReport, apply_safe_fixes
 from runner_ext.dockerfile.rules import RULES
 from runner_ext.dockerfile.source import decode_dockerfile, parse_dockerfile
+from runner_ext.engines import ENGINES
 from runner_ext.errors import Category, Problem, RunnerExtError
 from runner_ext.rules.base import Finding
 

@@ -8,8 +8,6 @@ from typing import Any
 
 from runner_ext.dockerfile.context import BuildContext
 
-ENGINES: tuple[str, ...] = ("kaniko", "buildkit", "buildah")
-
 
 @dataclass(frozen=True)
 class Instruction:

@@ -14,7 +14,8 @@ import shlex
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from runner_ext.config.model import Engine, OrgConfig
+from runner_ext.config.model import OrgConfig
+from runner_ext.engines import Engine
 from runner_ext.errors import Category, Problem, RunnerExtError
 from runner_ext.kube.assess import assess
 from runner_ext.kube.gitctx import GitContext, parse_git_context

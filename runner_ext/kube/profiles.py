@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from runner_ext.config.model import Engine, OrgConfig
+from runner_ext.config.model import OrgConfig
+from runner_ext.engines import SUMMARIES, Engine
 from runner_ext.kube.pss.base import Level
 
 
@@ -22,15 +23,6 @@ class Confinement:
 
 
 RUNTIME_DEFAULT = Confinement("RuntimeDefault")
-SUMMARIES = {
-    "kaniko": "root (UID 0) without privileged mode or privilege escalation; ALL "
-              "capabilities dropped but the seven file-owner and user-switch ones it needs; "
-              "RuntimeDefault seccomp",
-    "buildkit": "rootless (UID 1000); seccomp and AppArmor relaxed (Unconfined, or "
-                "node-local Localhost profiles) for rootlesskit's user namespace",
-    "buildah": "rootless (UID 1000) with SETUID/SETGID/SETFCAP; seccomp and AppArmor "
-               "relaxed (Unconfined, or Localhost profiles) for its user namespace",
-}
 UNCONFINED = Confinement("Unconfined")
 
 

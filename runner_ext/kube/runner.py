@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from runner_ext.config.model import Engine, OrgConfig
+from runner_ext.config.model import OrgConfig
+from runner_ext.engines import Engine
 from runner_ext.errors import Category, Problem, RunnerExtError
 from runner_ext.kube.assess import assess
 from runner_ext.kube.labels import CACHE_PVC

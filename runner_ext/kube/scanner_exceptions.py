@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from runner_ext.engines import ENGINES, ROOTLESS
 from runner_ext.kube.profiles import KANIKO_CAPABILITIES
 
 
@@ -22,8 +23,8 @@ class Accepted:
     reason: str
 
 
-_ROOTLESS = ("buildkit", "buildah")
-_ENGINES = ("kaniko", *_ROOTLESS)
+_ROOTLESS: tuple[str, ...] = ROOTLESS
+_ENGINES: tuple[str, ...] = ENGINES
 ACCEPTED: dict[str, Accepted] = {
     "CKV_K8S_8": Accepted(_ENGINES, "a build pod runs to completion and serves "
                           "nothing: there is no endpoint to probe, and with restartPolicy Never a "

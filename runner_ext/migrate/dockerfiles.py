@@ -6,9 +6,9 @@ import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from runner_ext.config.model import Engine
 from runner_ext.dockerfile import analyze_dockerfile, decode_dockerfile
 from runner_ext.dockerfile.report import apply_safe_fixes
+from runner_ext.engines import Engine
 from runner_ext.errors import Category, Problem, RunnerExtError
 from runner_ext.migrate.result import DockerfileOutcome
 from runner_ext.rules.base import Finding, Severity

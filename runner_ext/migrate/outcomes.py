@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from runner_ext.config.model import ENGINES, Engine, OrgConfig
+from runner_ext.config.model import OrgConfig
+from runner_ext.engines import ENGINES, Engine
 from runner_ext.migrate.decision import BuildRequest, Refusal
 from runner_ext.migrate.facts import JobFacts
 from runner_ext.migrate.jobs import CiJob

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from runner_ext.config.model import Engine, OrgConfig
+from runner_ext.config.model import OrgConfig
+from runner_ext.engines import Engine
 from runner_ext.errors import Category, Problem, RunnerExtError
 from runner_ext.migrate.cifiles import CiFile, decode_text, load_ci_files, parse_ci_file
 from runner_ext.migrate.decision import Refusal, Refused

@@ -5,7 +5,8 @@ from __future__ import annotations
 import posixpath
 
 from runner_ext.ci_inputs import input_variable
-from runner_ext.config.model import Engine, OrgConfig
+from runner_ext.config.model import OrgConfig
+from runner_ext.engines import Engine
 from runner_ext.errors import RunnerExtError
 from runner_ext.migrate import carry
 from runner_ext.migrate.decision import MANUAL, BuildRequest, Refused

@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from runner_ext.config.model import Engine, OrgConfig
+from runner_ext.config.model import OrgConfig
+from runner_ext.engines import Engine
 from runner_ext.migrate.decision import MANUAL, RESHAPE, BuildRequest, Refused
 from runner_ext.migrate.emit import block_text, dump_flow, dump_mapping, flow_list
 from runner_ext.migrate.jobs import CiJob, Pipeline

@@ -8,7 +8,8 @@ still needs (its own Docker keys removed, ``RUNNER_EXT_*`` variables where it di
 from __future__ import annotations
 
 from runner_ext.ci_inputs import input_variable
-from runner_ext.config.model import Engine, OrgConfig
+from runner_ext.config.model import OrgConfig
+from runner_ext.engines import Engine
 from runner_ext.migrate.decision import MANUAL, BuildRequest, Refusal, Refused
 from runner_ext.migrate.facts import ReadText, job_facts
 from runner_ext.migrate.jobs import CiJob, Pipeline

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from runner_ext.ci_inputs import input_variable
-from runner_ext.config.model import Engine, OrgConfig
+from runner_ext.config.model import OrgConfig
+from runner_ext.engines import Engine
 from runner_ext.migrate.decision import BuildRequest
 from runner_ext.migrate.emit import block_text
 

@@ -2,32 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import stat
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from runner_ext import atomic
 from runner_ext.errors import Category, Problem, RunnerExtError
 from runner_ext.migrate.source import outside_error, project_path
-
-
-def _temp_copy(target: Path, text: str) -> str:
-    """Write ``text`` next to ``target`` in a temporary file with the target's mode."""
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o644
-        os.chmod(temp, mode)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-    return temp
 
 
 def write_changes(root: Path, changes: Mapping[str, str]) -> list[Path]:
@@ -40,19 +20,12 @@ def write_changes(root: Path, changes: Mapping[str, str]) -> list[Path]:
     problem leaves the checkout as it was.
     """
     targets = {name: _target(root, name) for name in sorted(changes)}
-    staged: list[tuple[str, Path]] = []
     try:
-        for name, target in targets.items():
-            staged.append((_temp_copy(target, changes[name]), target))
+        atomic.write_all((target, changes[name]) for name, target in targets.items())
     except OSError as exc:
-        for temp, _ in staged:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
         raise RunnerExtError(Category.INPUT, Problem(
             f"cannot write the migrated files ({exc.strerror}); nothing was changed",
-            file=str(root / name))) from exc
-    for temp, target in staged:
-        os.replace(temp, target)
+            file=str(exc.filename or root))) from exc
     return [root / name for name in targets]
 
 

@@ -36,7 +36,7 @@ def _hosts_with_ca(spec: BuildSpec, build: Callable[[str], list[Arg]]) -> list[A
 
 
 def plan_kaniko(spec: BuildSpec) -> BuildPlan:
-    """Kaniko executor flags, following the seed article's cache and snapshot lessons."""
+    """Kaniko executor flags, following the Kaniko article's cache and snapshot lessons."""
     k = spec.kaniko
     argv: list[Arg] = [
         *words("/kaniko/executor"),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from runner_ext.config.model import Engine, OrgConfig
+from runner_ext.config.model import OrgConfig
+from runner_ext.engines import Engine
 from runner_ext.planner.cache import cache_repo_for
 from runner_ext.planner.spec import BuildahOptions, BuildSpec, KanikoOptions, RegistryOptions
 from runner_ext.planner.words import Text, Var

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from runner_ext.planner.words import Flag, Items, Text, Var
+from runner_ext.planner.words import Flag, Items, Text
 
 
 @dataclass(frozen=True)
 class KanikoOptions:
-    """Snapshot and cache knobs only Kaniko has (see the seed article)."""
+    """Snapshot and cache knobs only Kaniko has (see the Kaniko article)."""
 
     snapshot_mode: str = "redo"
     use_new_run: bool = True
@@ -65,8 +65,3 @@ class BuildSpec:
     kaniko: KanikoOptions = field(default_factory=KanikoOptions)
     buildah: BuildahOptions = field(default_factory=BuildahOptions)
     registry: RegistryOptions = field(default_factory=RegistryOptions)
-
-
-def is_symbolic(value: object) -> bool:
-    """True when a spec value is only known in the job."""
-    return isinstance(value, Var)

@@ -6,18 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from runner_ext.ci_inputs import INPUTS, input_defaults
-from runner_ext.config.model import ENGINES, Engine, OrgConfig
+from runner_ext.config.model import OrgConfig
+from runner_ext.engines import ENGINES, SUMMARIES, Engine
 from runner_ext.planner import plan
 from runner_ext.planner.from_config import ENTRYPOINT, WORK_DIRS, template_spec
 from runner_ext.planner.shell import plan_to_shell
 from runner_ext.render.environment import render
-
-SUMMARIES: dict[str, str] = {
-    "kaniko": "runs as root, ALL capabilities dropped but seven from the default set, no "
-              "privileges (Pod Security baseline)",
-    "buildkit": "rootless (UID 1000), needs seccomp and AppArmor Unconfined or Localhost profiles",
-    "buildah": "UID 1000, SETUID/SETGID/SETFCAP, seccomp and AppArmor Unconfined or Localhost",
-}
 
 AUTH_VARIABLE = "RUNNER_EXT_REGISTRY_AUTH"
 

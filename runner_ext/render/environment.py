@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import io
-import os
 import sys
-import tempfile
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -16,6 +14,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from runner_ext import atomic
 from runner_ext.errors import Category, Problem, RunnerExtError
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -50,13 +49,9 @@ def _emit(value: object) -> str:
     return text.removesuffix("\n...\n").removesuffix("\n")
 
 
-def yaml_scalar(value: object) -> str:
-    """A YAML scalar for a string/bool/number, written by ruamel.yaml's emitter on one line."""
-    return _emit(value)
-
-
-def yaml_flow(value: object) -> str:
-    """A YAML flow collection (list or mapping), written by ruamel.yaml's emitter."""
+def yaml_inline(value: object) -> str:
+    """``value`` as inline YAML, written by ruamel.yaml's emitter: a scalar (string, bool,
+    number) on one line, or a flow collection (list or mapping)."""
     return _emit(value)
 
 
@@ -71,8 +66,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,
     )
-    env.filters["yaml"] = yaml_scalar
-    env.filters["flow"] = yaml_flow
+    env.filters["yaml"] = yaml_inline
     return env
 
 
@@ -89,15 +83,5 @@ def render(name: str, context: Mapping[str, Any]) -> str:
 
 
 def write_files(out: Path, files: Mapping[str, str]) -> list[Path]:
-    """Write every file under ``out`` atomically (temp file + rename); returns the paths."""
-    written = []
-    for relative, content in files.items():
-        target = out / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(content)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-        written.append(target)
-    return written
+    """Write every file under ``out`` atomically (synced temp files, then renames)."""
+    return atomic.write_all((out / relative, content) for relative, content in files.items())
