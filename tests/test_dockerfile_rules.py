@@ -7,13 +7,10 @@ import pkgutil
 import re
 
 import pytest
-from conftest import REPO
 from test_dockerfile_golden import CASES, GOLDEN
 
 import runner_ext.dockerfile.rules as rules_package
 from runner_ext.dockerfile import RULES
-from runner_ext.dockerfile.docs import SECTIONS, rules_markdown
-from runner_ext.rules.base import Severity
 
 RULE_IDS = [rule.ID for rule in RULES]
 
@@ -32,15 +29,6 @@ def test_ids_are_stable_and_unique() -> None:
 
 
 @pytest.mark.parametrize("rule", RULES, ids=RULE_IDS)
-def test_rule_is_documented_with_every_section(rule: object) -> None:
-    doc = rule.__doc__ or ""
-    positions = [doc.find(section) for section in SECTIONS]
-    assert -1 not in positions, f"{rule}: docstring lacks one of {SECTIONS}"
-    assert positions == sorted(positions)
-    assert isinstance(rule.SEVERITY, Severity)  # type: ignore[attr-defined]
-
-
-@pytest.mark.parametrize("rule", RULES, ids=RULE_IDS)
 def test_rule_has_a_failing_and_a_passing_golden_example(rule: object) -> None:
     name = rule.NAME  # type: ignore[attr-defined]
     assert name in CASES and f"{name}-ok" in CASES
@@ -52,10 +40,3 @@ def test_rule_has_a_failing_and_a_passing_golden_example(rule: object) -> None:
     assert rule.ID not in rules_in(f"{name}-ok")  # type: ignore[attr-defined]
 
 
-def test_rules_doc_is_current() -> None:
-    doc = (REPO / "docs" / "rules-dockerfile.md").read_text(encoding="utf-8")
-    assert doc == rules_markdown(), (
-        'docs/rules-dockerfile.md is stale; run python -c "from runner_ext.dockerfile.docs '
-        'import write; write()"')
-    for rule_id in RULE_IDS:
-        assert f"## {rule_id} " in doc

@@ -22,6 +22,7 @@ from runner_ext.errors import RunnerExtError
 from runner_ext.kube.pss import RULES, Level, check_pod, rules_for
 from runner_ext.kube.pss.base import PodView
 from runner_ext.kube.pss.load import load_pods, pods_from_text
+from runner_ext.rules.docs import parse
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "pod-security-admission"
 
@@ -63,24 +64,16 @@ def test_every_check_module_is_registered() -> None:
     assert all(re.fullmatch(r"PSS[12]\d\d", r.ID) for r in RULES)
 
 
-def _example(rule: object, label: str) -> str:
-    doc = rule.__doc__ or ""
-    match = re.search(rf"^{label}::\n\n((?:    .*\n|\n)+)", doc, re.MULTILINE)
-    assert match, f"{rule.__name__} lacks a '{label}::' example"
-    return textwrap.dedent(match.group(1))
-
-
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.ID)
 def test_each_check_is_documented_with_examples_that_behave(rule: pss.PssRule) -> None:
-    doc = rule.__doc__ or ""  # each rule is a module: its docstring is its documentation
-    assert doc.splitlines()[0].endswith(".") and "Why:" in doc and "Instead" in doc
+    doc = parse(rule)  # each rule is a module: its docstring is its documentation
     assert rule.NAME and rule.CHECK and rule.SEVERITY.value == "error"
-    for label, should_fail in (("Fails", True), ("Passes", False)):
-        spec = textwrap.indent(_example(rule, label), "  ")
+    for section, should_fail in (("Example", True), ("Instead", False)):
+        spec = textwrap.indent(doc.code(section), "  ")
         (pod,) = pods_from_text(f"kind: Pod\nmetadata:\n  name: example\nspec:\n{spec}",
                                 "example")
         found = list(rule.check(pod))
-        assert bool(found) is should_fail, (label, found)
+        assert bool(found) is should_fail, (section, found)
 
 
 def test_restricted_replaces_the_baseline_checks_it_tightens() -> None:

@@ -18,6 +18,20 @@ from runner_ext.dockerfile.rules import (
     split_related_runs,
 )
 from runner_ext.rules.base import Rule
+from runner_ext.rules.docs import Catalog
+
+_INTRO = """\
+`migrate-project` checks every Dockerfile it touches with these rules, using BuildKit's own
+parser, so a Dockerfile is read exactly as `docker build` reads it. Each rule has a stable ID,
+a default severity (a finding may raise or lower it where the rule says so) and says whether
+its fix is **safe** (applied with `--dockerfile-fixes safe`, the default) or **unsafe** (shown
+in the report, never applied).
+
+A Dockerfile that Docker would reject (a parse error, an unknown instruction, bytes that are
+not UTF-8, a NUL byte) stops the migration with exit code 2 and a message naming the line.
+A byte-order mark and CRLF line ends are accepted, as Docker accepts them: RXD112 reports
+them and every edit keeps the line ends of the lines around it.
+"""
 
 RULES: tuple[Rule[Subject], ...] = (
     copy_from_unknown_stage,
@@ -33,3 +47,4 @@ RULES: tuple[Rule[Subject], ...] = (
     secret_build_variable,
     line_endings,
 )
+CATALOG = Catalog("dockerfile", "Dockerfile rules", _INTRO, RULES, "docs/rules-dockerfile.md")

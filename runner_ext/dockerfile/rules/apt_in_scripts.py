@@ -3,7 +3,7 @@
 ### What it does
 Reports `apt install|update|upgrade|remove|purge|autoremove` in a `RUN`.
 
-### Why
+### Why it matters
 `apt` is the interactive front end; its output and behaviour may change between releases
 and it warns "apt does not have a stable CLI interface. Use with caution in scripts".
 `apt-get` is the stable interface meant for scripts such as Dockerfiles.

@@ -3,7 +3,7 @@
 ### What it does
 Reports `apt-get install` (and `apt install`) without `--no-install-recommends`.
 
-### Why
+### Why it matters
 Debian and Ubuntu install "recommended" packages by default: often more than the packages
 asked for (documentation, X libraries, compilers). Bigger layers mean slower pushes, pulls,
 cache restores and Kaniko snapshots, and more packages to patch.

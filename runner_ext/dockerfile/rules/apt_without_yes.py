@@ -4,7 +4,7 @@
 Reports `apt-get install`/`upgrade` (and `apt install`) without `-y`, `--yes`,
 `--assume-yes` or `-qq`.
 
-### Why
+### Why it matters
 A build has no terminal: when apt wants to ask "Do you want to continue?", it reads end of
 input and aborts. The build then works only as long as no extra dependency is pulled in,
 and fails the day one is.

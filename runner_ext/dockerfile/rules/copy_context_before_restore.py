@@ -6,7 +6,7 @@ restore: `dotnet restore` (or the restore inside `dotnet publish|build|test|pack
 `npm ci|install`, `yarn [install]`, `pnpm install`, `pip install -r …`, `pip install .`,
 `poetry install` or `uv sync`.
 
-### Why
+### Why it matters
 A layer's cache key covers everything copied before it. After `COPY . .` any change to any
 source file invalidates the restore, so every build downloads every package again: with
 Kaniko this is the difference between minutes and seconds. Copying the manifests first lets

@@ -5,7 +5,7 @@ Checks every `COPY --from=NAME` against the stages defined before it. A name tha
 an earlier stage, a stage index, nor an image reference (with a registry, path, tag or
 digest) is reported.
 
-### Why
+### Why it matters
 Docker treats an unknown `--from` name as an image: `COPY --from=build-env` with no stage
 called `build-env` makes the build pull `docker.io/library/build-env:latest`. At best the
 build fails; at worst someone else's image of that name ends up inside yours.

@@ -33,7 +33,7 @@ Buildah:
 With BuildKit everything is supported; a custom `# syntax=` frontend is reported as info,
 because BuildKit pulls the frontend image at build time (mirror it for offline runners).
 
-### Why
+### Why it matters
 A build that works with `docker build` can fail, or worse silently differ, after moving to
 a daemonless engine. Knowing before the migration keeps a team's delivery working.
 

@@ -7,7 +7,7 @@ digit, like `6.0` or `3.12-slim`). `FROM $BASE` is resolved through the `ARG` de
 declared before the first `FROM`; an `ARG` without a default is left alone, because the
 value then comes from the build's `--build-arg`.
 
-### Why
+### Why it matters
 `:latest` (or no tag, which means `:latest`), `:lts` or `:stable` move under you: the same
 commit builds a different image next week, and the layer cache is invalidated whenever the
 tag moves, so the daemonless builders redo every step.

@@ -6,12 +6,17 @@ Both are accepted by Docker, Kaniko and Buildah, so they are findings, not error
 edit runner-ext makes keeps the line end of the line it touches. CRLF inside a heredoc is
 a warning: the carriage returns become part of the script or file the heredoc writes.
 
-### Why
+### Why it matters
 Some tools in a pipeline (shell scripts reading the file, older linters, `sed` edits) trip
 over them, and a heredoc body with `\\r` runs commands named `apt-get\\r`.
 
 ### Example
-A Dockerfile saved by an editor set to "UTF-8 with BOM" and "CRLF".
+A Dockerfile saved by an editor set to "UTF-8 with BOM" and "CRLF" (shown escaped):
+
+```dockerfile
+\\ufeffFROM alpine:3.20\\r
+RUN apk add --no-cache curl\\r
+```
 
 ### Instead
 Save it as UTF-8 without BOM and with LF line ends (`.gitattributes`:

@@ -4,14 +4,21 @@
 Reported once per Dockerfile when the caller states that the build context has no
 `.dockerignore` file. The finding suggests entries for the ecosystems found in the context.
 
-### Why
+### Why it matters
 Without it, everything in the folder is sent to the builder and `COPY . .` copies it: the
 `.git` history, `bin/` and `obj/` folders, `node_modules`, virtualenvs, local secrets. Each of
 them makes the context upload and the Kaniko snapshots slower, changes the layer's cache key
 whenever an unrelated file changes, and can leak into the image.
 
 ### Example
-A repository with a `Dockerfile` doing `COPY . .` and no `.dockerignore` beside it.
+A repository with this `Dockerfile` and no `.dockerignore` beside it:
+
+```dockerfile
+FROM mcr.microsoft.com/dotnet/sdk:8.0
+WORKDIR /src
+COPY . .
+RUN dotnet publish -c Release -o /app
+```
 
 ### Instead
 ```

@@ -6,7 +6,7 @@ Reports a `RUN` that runs `apt-get update` (or `apt update`) without removing
 same `RUN` removes `/var/cache/apk/*`). A `RUN --mount=type=cache` on the index folder counts
 as clean.
 
-### Why
+### Why it matters
 The index is tens of megabytes that every image pull, every registry cache push and every
 Kaniko snapshot carries, and it is stale the moment the layer is cached. It must be removed
 in the same `RUN`: a later `RUN rm …` only hides it under a new layer.

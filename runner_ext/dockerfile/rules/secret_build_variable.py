@@ -4,7 +4,7 @@
 Reports `ARG` and `ENV` names matching runner-ext's secret name patterns (`*TOKEN*`,
 `*PASSWORD*`, `*SECRET*`, `*_KEY`, `*PASSWD*`). Values are never shown.
 
-### Why
+### Why it matters
 An `ENV` value is stored in the image configuration: anyone who can pull the image reads
 it. A build argument is recorded in the image history of every `RUN` that uses it, and
 Kaniko hashes it into the layer cache keys stored in the registry. A default written in

@@ -8,7 +8,7 @@ only restores dependencies directly followed by the `RUN` that builds
 `COPY` separates them. A restore after a whole-context `COPY` is left to RXD102, whose fix
 puts the copy of the sources between the two.
 
-### Why
+### Why it matters
 The index update is cached on its own: later builds reuse the old index while the install
 step re-runs, and install outdated packages or fail with 404s. Each `RUN` also costs a
 snapshot and a layer; Kaniko in particular pays per step. A restore and a build with

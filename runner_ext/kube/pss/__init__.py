@@ -32,6 +32,7 @@ from runner_ext.kube.pss import (
 )
 from runner_ext.kube.pss.base import Level, PodView
 from runner_ext.rules.base import Finding, Severity
+from runner_ext.rules.docs import Catalog
 
 
 class PssRule(Protocol):
@@ -55,6 +56,17 @@ RULES: tuple[PssRule, ...] = (
     restricted_volumes, privilege_escalation, run_as_non_root, run_as_user,
     seccomp_restricted, capabilities_restricted, proc_mount_restricted,
 )
+_INTRO = """\
+`runner-ext check pod` and every `render` of a build pod check pod specs against the
+Kubernetes Pod Security Standards with these rules, one per check of the standard: the
+baseline level's twelve, and the restricted level's, which replace four of them with stricter
+versions. A namespace labelled `pod-security.kubernetes.io/enforce: LEVEL` admits a pod only
+when it passes that level's rules. They have no fixes: which privilege a workload may give up
+is its owner's decision (for build pods, `docs/kubernetes.md` says what each engine needs).
+"""
+CATALOG = Catalog("pod", "Pod Security rules", _INTRO, RULES, "docs/rules-pod.md",
+                  required=("What it does", "Why it matters", "Example", "Instead"),
+                  has_fixes=False)
 
 
 def rules_for(level: Level) -> list[PssRule]:
@@ -77,4 +89,5 @@ def highest_level(pod: PodView) -> Level:
     return Level.privileged
 
 
-__all__ = ["RULES", "Level", "PodView", "PssRule", "check_pod", "highest_level", "rules_for"]
+__all__ = ["CATALOG", "RULES", "Level", "PodView", "PssRule", "check_pod", "highest_level",
+           "rules_for"]

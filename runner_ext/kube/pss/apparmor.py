@@ -1,30 +1,36 @@
 """AppArmor must not be disabled.
 
-Why: the runtime's default AppArmor profile blocks mounts and writes to sensitive
-``/proc`` and ``/sys`` paths; ``Unconfined`` removes that layer.
+### What it does
+Flags AppArmor profiles other than the runtime default or a node-local one.
 
-Fails::
+### Why it matters
+The runtime's default AppArmor profile blocks mounts and writes to sensitive
+`/proc` and `/sys` paths; `Unconfined` removes that layer.
 
-    containers:
-    - name: app
-      image: app
-      securityContext:
-        appArmorProfile:
-          type: Unconfined
+### Example
+```yaml
+containers:
+- name: app
+  image: app
+  securityContext:
+    appArmorProfile:
+      type: Unconfined
+```
 
-Passes::
+### Instead
+Keep `RuntimeDefault` or load a `Localhost` profile on the nodes. Both the
+`appArmorProfile` fields and the older `container.apparmor.security.beta.kubernetes.io`
+annotations (allowed: `runtime/default`, `localhost/*`, empty) are checked.
 
-    containers:
-    - name: app
-      image: app
-      securityContext:
-        appArmorProfile:
-          type: Localhost
-          localhostProfile: builder
-
-Instead: keep ``RuntimeDefault`` or load a ``Localhost`` profile on the nodes. Both the
-``appArmorProfile`` fields and the older ``container.apparmor.security.beta.kubernetes.io``
-annotations (allowed: ``runtime/default``, ``localhost/*``, empty) are checked.
+```yaml
+containers:
+- name: app
+  image: app
+  securityContext:
+    appArmorProfile:
+      type: Localhost
+      localhostProfile: builder
+```
 """
 
 from __future__ import annotations

@@ -1,29 +1,35 @@
 """Containers may add only capabilities from the container runtime's default set.
 
-Why: capabilities beyond the default set (``SYS_ADMIN``, ``NET_ADMIN``, ``NET_RAW``…) give
+### What it does
+Flags capabilities added beyond the allowed default set.
+
+### Why it matters
+Capabilities beyond the default set (`SYS_ADMIN`, `NET_ADMIN`, `NET_RAW`…) give
 a container kernel powers that lead to node compromise. Names are matched exactly, so
-``chown`` or ``CAP_CHOWN`` are refused too.
+`chown` or `CAP_CHOWN` are refused too.
 
-Fails::
+### Example
+```yaml
+containers:
+- name: app
+  image: app
+  securityContext:
+    capabilities:
+      add: [SYS_ADMIN]
+```
 
-    containers:
-    - name: app
-      image: app
-      securityContext:
-        capabilities:
-          add: [SYS_ADMIN]
-
-Passes::
-
-    containers:
-    - name: app
-      image: app
-      securityContext:
-        capabilities:
-          add: [CHOWN, SETUID, SETGID]
-
-Instead: add only AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD,
+### Instead
+Add only AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD,
 NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID or SYS_CHROOT.
+
+```yaml
+containers:
+- name: app
+  image: app
+  securityContext:
+    capabilities:
+      add: [CHOWN, SETUID, SETGID]
+```
 """
 
 from __future__ import annotations

@@ -1,28 +1,34 @@
 """Containers must drop ALL capabilities and may add back only NET_BIND_SERVICE.
 
-Why: a process that keeps the default capabilities can change file ownership, bypass
+### What it does
+Flags containers that keep default capabilities or add any but NET_BIND_SERVICE.
+
+### Why it matters
+A process that keeps the default capabilities can change file ownership, bypass
 file permissions and more, even as a non-root user after privilege escalation.
 
-Fails::
+### Example
+```yaml
+containers:
+- name: app
+  image: app
+  securityContext:
+    capabilities:
+      drop: [NET_RAW]
+```
 
-    containers:
-    - name: app
-      image: app
-      securityContext:
-        capabilities:
-          drop: [NET_RAW]
+### Instead
+`capabilities: {drop: [ALL]}`. Windows pods are exempt.
 
-Passes::
-
-    containers:
-    - name: app
-      image: app
-      securityContext:
-        capabilities:
-          drop: [ALL]
-          add: [NET_BIND_SERVICE]
-
-Instead: ``capabilities: {drop: [ALL]}``. Windows pods are exempt.
+```yaml
+containers:
+- name: app
+  image: app
+  securityContext:
+    capabilities:
+      drop: [ALL]
+      add: [NET_BIND_SERVICE]
+```
 """
 
 from __future__ import annotations

@@ -1,24 +1,30 @@
 """Pods must not share the node's network, PID or IPC namespace.
 
-Why: with ``hostNetwork`` a pod sees every connection of the node (and can bind its
-ports); with ``hostPID`` it sees and can signal the node's processes; with ``hostIPC`` it
+### What it does
+Flags each host namespace the pod shares.
+
+### Why it matters
+With `hostNetwork` a pod sees every connection of the node (and can bind its
+ports); with `hostPID` it sees and can signal the node's processes; with `hostIPC` it
 can read shared memory of other workloads.
 
-Fails::
+### Example
+```yaml
+hostNetwork: true
+containers:
+- name: app
+  image: app
+```
 
-    hostNetwork: true
-    containers:
-    - name: app
-      image: app
+### Instead
+Leave the three fields unset (false).
 
-Passes::
-
-    hostNetwork: false
-    containers:
-    - name: app
-      image: app
-
-Instead: leave the three fields unset (false).
+```yaml
+hostNetwork: false
+containers:
+- name: app
+  image: app
+```
 """
 
 from __future__ import annotations

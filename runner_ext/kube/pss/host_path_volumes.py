@@ -1,28 +1,34 @@
 """Pods must not mount hostPath volumes.
 
-Why: a hostPath volume exposes the node's filesystem (the container runtime's socket,
+### What it does
+Flags every volume with a `hostPath` source.
+
+### Why it matters
+A hostPath volume exposes the node's filesystem (the container runtime's socket,
 kubelet credentials, other pods' data) to the pod.
 
-Fails::
+### Example
+```yaml
+containers:
+- name: app
+  image: app
+volumes:
+- name: socket
+  hostPath:
+    path: /var/run/docker.sock
+```
 
-    containers:
-    - name: app
-      image: app
-    volumes:
-    - name: socket
-      hostPath:
-        path: /var/run/docker.sock
+### Instead
+Use emptyDir, a PersistentVolumeClaim, a ConfigMap or a Secret.
 
-Passes::
-
-    containers:
-    - name: app
-      image: app
-    volumes:
-    - name: scratch
-      emptyDir: {}
-
-Instead: use emptyDir, a PersistentVolumeClaim, a ConfigMap or a Secret.
+```yaml
+containers:
+- name: app
+  image: app
+volumes:
+- name: scratch
+  emptyDir: {}
+```
 """
 
 from __future__ import annotations

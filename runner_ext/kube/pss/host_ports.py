@@ -1,25 +1,31 @@
-"""Containers must not bind ports of the node (``hostPort``).
+"""Containers must not bind ports of the node (`hostPort`).
 
-Why: a host port bypasses network policy and exposes the pod on the node's address.
+### What it does
+Flags every non-zero `hostPort`.
 
-Fails::
+### Why it matters
+A host port bypasses network policy and exposes the pod on the node's address.
 
-    containers:
-    - name: app
-      image: app
-      ports:
-      - containerPort: 8080
-        hostPort: 8080
+### Example
+```yaml
+containers:
+- name: app
+  image: app
+  ports:
+  - containerPort: 8080
+    hostPort: 8080
+```
 
-Passes::
+### Instead
+Expose the pod through a Service.
 
-    containers:
-    - name: app
-      image: app
-      ports:
-      - containerPort: 8080
-
-Instead: expose the pod through a Service.
+```yaml
+containers:
+- name: app
+  image: app
+  ports:
+  - containerPort: 8080
+```
 """
 
 from __future__ import annotations

@@ -1,28 +1,34 @@
 """Probes and lifecycle hooks must not target another host.
 
-Why: a probe or hook with ``host`` set makes the kubelet, which runs on the node with the
+### What it does
+Flags every probe or hook handler with a non-empty `host`.
+
+### Why it matters
+A probe or hook with `host` set makes the kubelet, which runs on the node with the
 node's network access, send requests to any address the pod author chooses.
 
-Fails::
+### Example
+```yaml
+containers:
+- name: app
+  image: app
+  livenessProbe:
+    httpGet:
+      host: 169.254.169.254
+      port: 80
+```
 
-    containers:
-    - name: app
-      image: app
-      livenessProbe:
-        httpGet:
-          host: 169.254.169.254
-          port: 80
+### Instead
+Leave `host` unset so the probe targets the pod itself.
 
-Passes::
-
-    containers:
-    - name: app
-      image: app
-      livenessProbe:
-        httpGet:
-          port: 8080
-
-Instead: leave ``host`` unset so the probe targets the pod itself.
+```yaml
+containers:
+- name: app
+  image: app
+  livenessProbe:
+    httpGet:
+      port: 8080
+```
 """
 
 from __future__ import annotations

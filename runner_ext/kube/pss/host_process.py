@@ -1,27 +1,33 @@
 """Windows HostProcess containers must not be used.
 
-Why: a HostProcess container runs directly on the Windows node with the node's
+### What it does
+Flags `windowsOptions.hostProcess: true` on the pod or any container.
+
+### Why it matters
+A HostProcess container runs directly on the Windows node with the node's
 privileges, outside any container isolation.
 
-Fails::
+### Example
+```yaml
+securityContext:
+  windowsOptions:
+    hostProcess: true
+containers:
+- name: app
+  image: app
+```
 
-    securityContext:
-      windowsOptions:
-        hostProcess: true
-    containers:
-    - name: app
-      image: app
+### Instead
+Run the workload as a normal container.
 
-Passes::
-
-    containers:
-    - name: app
-      image: app
-      securityContext:
-        windowsOptions:
-          hostProcess: false
-
-Instead: run the workload as a normal container.
+```yaml
+containers:
+- name: app
+  image: app
+  securityContext:
+    windowsOptions:
+      hostProcess: false
+```
 """
 
 from __future__ import annotations

@@ -1,23 +1,29 @@
-"""Containers must set ``allowPrivilegeEscalation: false``.
+"""Containers must set `allowPrivilegeEscalation: false`.
 
-Why: without it, setuid binaries and file capabilities let a process gain privileges
-its parent did not have (the kernel's ``no_new_privs`` flag stays off).
+### What it does
+Flags containers that do not forbid privilege escalation.
 
-Fails::
+### Why it matters
+Without it, setuid binaries and file capabilities let a process gain privileges
+its parent did not have (the kernel's `no_new_privs` flag stays off).
 
-    containers:
-    - name: app
-      image: app
+### Example
+```yaml
+containers:
+- name: app
+  image: app
+```
 
-Passes::
+### Instead
+Set it to false on every container. Windows pods are exempt.
 
-    containers:
-    - name: app
-      image: app
-      securityContext:
-        allowPrivilegeEscalation: false
-
-Instead: set it to false on every container. Windows pods are exempt.
+```yaml
+containers:
+- name: app
+  image: app
+  securityContext:
+    allowPrivilegeEscalation: false
+```
 """
 
 from __future__ import annotations

@@ -1,25 +1,31 @@
 """Containers must not run privileged.
 
-Why: a privileged container has every capability, sees all host devices and has no
+### What it does
+Flags every container with `securityContext.privileged: true`.
+
+### Why it matters
+A privileged container has every capability, sees all host devices and has no
 seccomp or AppArmor confinement: it is root on the node.
 
-Fails::
+### Example
+```yaml
+containers:
+- name: app
+  image: app
+  securityContext:
+    privileged: true
+```
 
-    containers:
-    - name: app
-      image: app
-      securityContext:
-        privileged: true
+### Instead
+Grant only the specific capability or profile the workload needs.
 
-Passes::
-
-    containers:
-    - name: app
-      image: app
-      securityContext:
-        privileged: false
-
-Instead: grant only the specific capability or profile the workload needs.
+```yaml
+containers:
+- name: app
+  image: app
+  securityContext:
+    privileged: false
+```
 """
 
 from __future__ import annotations

@@ -1,28 +1,34 @@
 """Containers must keep the default /proc masks, unless the pod has its own user namespace.
 
-Why: ``procMount: Unmasked`` exposes ``/proc`` paths that reveal or change node state.
-In a pod with ``hostUsers: false`` the container's root is not root on the node, so the
+### What it does
+Flags non-default /proc mounts in pods that share the node's user namespace.
+
+### Why it matters
+`procMount: Unmasked` exposes `/proc` paths that reveal or change node state.
+In a pod with `hostUsers: false` the container's root is not root on the node, so the
 baseline level allows it there (the restricted level never does).
 
-Fails::
+### Example
+```yaml
+hostUsers: true
+containers:
+- name: app
+  image: app
+  securityContext:
+    procMount: Unmasked
+```
 
-    hostUsers: true
-    containers:
-    - name: app
-      image: app
-      securityContext:
-        procMount: Unmasked
+### Instead
+Leave `procMount` unset (`Default`).
 
-Passes::
-
-    hostUsers: false
-    containers:
-    - name: app
-      image: app
-      securityContext:
-        procMount: Unmasked
-
-Instead: leave ``procMount`` unset (``Default``).
+```yaml
+hostUsers: false
+containers:
+- name: app
+  image: app
+  securityContext:
+    procMount: Unmasked
+```
 """
 
 from __future__ import annotations

@@ -1,27 +1,33 @@
 """Containers must keep the default /proc masks, even in their own user namespace.
 
-Why: the restricted level does not trust ``hostUsers: false`` alone to contain an
-unmasked ``/proc``.
+### What it does
+Flags every non-default /proc mount.
 
-Fails::
+### Why it matters
+The restricted level does not trust `hostUsers: false` alone to contain an
+unmasked `/proc`.
 
-    hostUsers: false
-    containers:
-    - name: app
-      image: app
-      securityContext:
-        procMount: Unmasked
+### Example
+```yaml
+hostUsers: false
+containers:
+- name: app
+  image: app
+  securityContext:
+    procMount: Unmasked
+```
 
-Passes::
+### Instead
+Leave `procMount` unset.
 
-    hostUsers: false
-    containers:
-    - name: app
-      image: app
-      securityContext:
-        procMount: Default
-
-Instead: leave ``procMount`` unset.
+```yaml
+hostUsers: false
+containers:
+- name: app
+  image: app
+  securityContext:
+    procMount: Default
+```
 """
 
 from __future__ import annotations

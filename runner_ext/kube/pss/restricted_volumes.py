@@ -1,32 +1,38 @@
 """Pods may use only core volume types.
 
-Why: network and cloud volume plugins (nfs, iscsi, rbd, gitRepo…) are configured in the pod
+### What it does
+Flags volumes of any type outside the core set.
+
+### Why it matters
+Network and cloud volume plugins (nfs, iscsi, rbd, gitRepo…) are configured in the pod
 by its author and run with node privileges; the restricted level allows only volumes
 whose storage the cluster administrator controls.
 
-Fails::
+### Example
+```yaml
+containers:
+- name: app
+  image: app
+volumes:
+- name: data
+  nfs:
+    server: nfs.example
+    path: /exports
+```
 
-    containers:
-    - name: app
-      image: app
-    volumes:
-    - name: data
-      nfs:
-        server: nfs.example
-        path: /exports
-
-Passes::
-
-    containers:
-    - name: app
-      image: app
-    volumes:
-    - name: data
-      persistentVolumeClaim:
-        claimName: data
-
-Instead: use configMap, csi, downwardAPI, emptyDir, ephemeral, image,
+### Instead
+Use configMap, csi, downwardAPI, emptyDir, ephemeral, image,
 persistentVolumeClaim, projected or secret volumes.
+
+```yaml
+containers:
+- name: app
+  image: app
+volumes:
+- name: data
+  persistentVolumeClaim:
+    claimName: data
+```
 """
 
 from __future__ import annotations

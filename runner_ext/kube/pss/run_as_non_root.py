@@ -1,24 +1,30 @@
 """Containers must be required to run as a non-root user.
 
-Why: ``runAsNonRoot: true`` makes the kubelet refuse to start a container whose user is
+### What it does
+Flags explicit `false` anywhere, and containers left without a `true`.
+
+### Why it matters
+`runAsNonRoot: true` makes the kubelet refuse to start a container whose user is
 root, whatever the image says.
 
-Fails::
+### Example
+```yaml
+containers:
+- name: app
+  image: app
+```
 
-    containers:
-    - name: app
-      image: app
+### Instead
+Set it on the pod, or on every container, and never set it to false. Pods with
+`hostUsers: false` are exempt: their root is an unprivileged user on the node.
 
-Passes::
-
-    securityContext:
-      runAsNonRoot: true
-    containers:
-    - name: app
-      image: app
-
-Instead: set it on the pod, or on every container, and never set it to false. Pods with
-``hostUsers: false`` are exempt: their root is an unprivileged user on the node.
+```yaml
+securityContext:
+  runAsNonRoot: true
+containers:
+- name: app
+  image: app
+```
 """
 
 from __future__ import annotations

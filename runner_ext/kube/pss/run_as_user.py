@@ -1,27 +1,33 @@
 """Pods and containers must not ask for user ID 0.
 
-Why: ``runAsUser: 0`` runs the process as root regardless of ``runAsNonRoot``'s intent.
+### What it does
+Flags `runAsUser: 0` on the pod or any container.
 
-Fails::
+### Why it matters
+`runAsUser: 0` runs the process as root regardless of `runAsNonRoot`'s intent.
 
-    securityContext:
-      runAsNonRoot: true
-      runAsUser: 0
-    containers:
-    - name: app
-      image: app
+### Example
+```yaml
+securityContext:
+  runAsNonRoot: true
+  runAsUser: 0
+containers:
+- name: app
+  image: app
+```
 
-Passes::
-
-    securityContext:
-      runAsNonRoot: true
-      runAsUser: 1000
-    containers:
-    - name: app
-      image: app
-
-Instead: use a non-zero UID. Pods with ``hostUsers: false`` are exempt: UID 0 in the pod
+### Instead
+Use a non-zero UID. Pods with `hostUsers: false` are exempt: UID 0 in the pod
 maps to an unprivileged UID on the node.
+
+```yaml
+securityContext:
+  runAsNonRoot: true
+  runAsUser: 1000
+containers:
+- name: app
+  image: app
+```
 """
 
 from __future__ import annotations

@@ -1,27 +1,33 @@
 """Seccomp must not be disabled.
 
-Why: the runtime's default seccomp profile blocks system calls used in container escapes
-(``unshare`` of new namespaces, ``keyctl``, ``bpf``…); ``Unconfined`` removes it.
+### What it does
+Flags seccomp profiles other than the runtime default or a node-local one.
 
-Fails::
+### Why it matters
+The runtime's default seccomp profile blocks system calls used in container escapes
+(`unshare` of new namespaces, `keyctl`, `bpf`…); `Unconfined` removes it.
 
-    securityContext:
-      seccompProfile:
-        type: Unconfined
-    containers:
-    - name: app
-      image: app
+### Example
+```yaml
+securityContext:
+  seccompProfile:
+    type: Unconfined
+containers:
+- name: app
+  image: app
+```
 
-Passes::
+### Instead
+Use `RuntimeDefault`, or a `Localhost` profile installed on the nodes.
 
-    securityContext:
-      seccompProfile:
-        type: RuntimeDefault
-    containers:
-    - name: app
-      image: app
-
-Instead: use ``RuntimeDefault``, or a ``Localhost`` profile installed on the nodes.
+```yaml
+securityContext:
+  seccompProfile:
+    type: RuntimeDefault
+containers:
+- name: app
+  image: app
+```
 """
 
 from __future__ import annotations

@@ -1,27 +1,33 @@
-"""A seccomp profile must be set: ``RuntimeDefault`` or ``Localhost``.
+"""A seccomp profile must be set: `RuntimeDefault` or `Localhost`.
 
-Why: on many runtimes a container without a profile runs with seccomp disabled. The
+### What it does
+Flags disallowed profiles, and containers left without any profile.
+
+### Why it matters
+On many runtimes a container without a profile runs with seccomp disabled. The
 restricted level requires a profile on the pod, or on every container.
 
-Fails::
+### Example
+```yaml
+securityContext:
+  runAsNonRoot: true
+containers:
+- name: app
+  image: app
+```
 
-    securityContext:
-      runAsNonRoot: true
-    containers:
-    - name: app
-      image: app
-
-Passes::
-
-    securityContext:
-      seccompProfile:
-        type: RuntimeDefault
-    containers:
-    - name: app
-      image: app
-
-Instead: set ``spec.securityContext.seccompProfile.type: RuntimeDefault``. Windows pods
+### Instead
+Set `spec.securityContext.seccompProfile.type: RuntimeDefault`. Windows pods
 are exempt.
+
+```yaml
+securityContext:
+  seccompProfile:
+    type: RuntimeDefault
+containers:
+- name: app
+  image: app
+```
 """
 
 from __future__ import annotations

@@ -1,29 +1,35 @@
 """SELinux options may only pick one of the standard container types.
 
-Why: a custom SELinux type, user or role can give a container the label of a privileged
+### What it does
+Flags custom SELinux types, users and roles.
+
+### Why it matters
+A custom SELinux type, user or role can give a container the label of a privileged
 process on the node.
 
-Fails::
+### Example
+```yaml
+containers:
+- name: app
+  image: app
+  securityContext:
+    seLinuxOptions:
+      type: spc_t
+```
 
-    containers:
-    - name: app
-      image: app
-      securityContext:
-        seLinuxOptions:
-          type: spc_t
+### Instead
+Leave `user` and `role` unset and use `container_t`, `container_init_t`,
+`container_kvm_t` or `container_engine_t` as the type (`level` is free).
 
-Passes::
-
-    containers:
-    - name: app
-      image: app
-      securityContext:
-        seLinuxOptions:
-          type: container_t
-          level: s0:c123,c456
-
-Instead: leave ``user`` and ``role`` unset and use ``container_t``, ``container_init_t``,
-``container_kvm_t`` or ``container_engine_t`` as the type (``level`` is free).
+```yaml
+containers:
+- name: app
+  image: app
+  securityContext:
+    seLinuxOptions:
+      type: container_t
+      level: s0:c123,c456
+```
 """
 
 from __future__ import annotations

@@ -1,28 +1,34 @@
 """Pods may set only the sysctls that are namespaced and isolated per pod.
 
-Why: other sysctls change kernel settings of the whole node.
+### What it does
+Flags every sysctl outside the safe set.
 
-Fails::
+### Why it matters
+Other sysctls change kernel settings of the whole node.
 
-    securityContext:
-      sysctls:
-      - name: kernel.msgmax
-        value: "65536"
-    containers:
-    - name: app
-      image: app
+### Example
+```yaml
+securityContext:
+  sysctls:
+  - name: kernel.msgmax
+    value: "65536"
+containers:
+- name: app
+  image: app
+```
 
-Passes::
+### Instead
+Set node-wide sysctls on the nodes, not in pods.
 
-    securityContext:
-      sysctls:
-      - name: net.ipv4.ip_local_port_range
-        value: "1024 65535"
-    containers:
-    - name: app
-      image: app
-
-Instead: set node-wide sysctls on the nodes, not in pods.
+```yaml
+securityContext:
+  sysctls:
+  - name: net.ipv4.ip_local_port_range
+    value: "1024 65535"
+containers:
+- name: app
+  image: app
+```
 """
 
 from __future__ import annotations

@@ -24,12 +24,24 @@ from runner_ext.migrate.rules import (
     shell_runner,
 )
 from runner_ext.rules.base import Finding, Rule
+from runner_ext.rules.docs import Catalog
+
+_INTRO = """\
+`migrate-project` (and `runner-ext rules`) check every CI job with these rules. They find
+image builds and other Docker use that needs a Docker daemon — the host's socket, a
+`docker:dind` service or a shell runner — and say why each matters. A job whose findings
+`migrate-project` can resolve safely is rewritten to the runner-ext template; the others are
+left untouched and reported with the reason and what to do (see `docs/migrate.md`).
+
+Each rule has a stable ID and a default severity.
+"""
 
 RULES: tuple[Rule[JobFacts], ...] = (
     docker_socket, dind_service, docker_host_tcp, shell_runner, docker_build, docker_push,
     docker_login, compose_build, docker_run, retag_only, hidden_build, script_logic,
     computed_name, plaintext_password,
 )
+CATALOG = Catalog("ci", "CI rules", _INTRO, RULES, "docs/rules-ci.md")
 
 
 def check_job(facts: JobFacts) -> list[Finding]:

@@ -1,33 +1,38 @@
-"""RXC113 computed-image-name: image names or build inputs are computed by the shell.
+"""Image names or build inputs are computed by the shell.
 
-What it does: flags ``docker build``/``tag``/``push`` arguments that use command substitution
-(``$(…)``, backticks), shell-only expansions (``${VAR:-default}``, ``${VAR#prefix}``, …) or
+### What it does
+Flags `docker build`/`tag`/`push` arguments that use command substitution
+(`$(…)`, backticks), shell-only expansions (`${VAR:-default}`, `${VAR#prefix}`, …) or
 variables the script itself computes that way.
 
-Why it matters: GitLab expands only ``$VAR``/``${VAR}`` in CI variables, so such values can't
+### Why it matters
+GitLab expands only `$VAR`/`${VAR}` in CI variables, so such values can't
 move into a template's inputs; guessing them would push to the wrong tags.
 
-Flagged:
+### Example
+```yaml
+build:
+  script:
+    - export TAG=$(git describe --tags)
+    - docker build -t $CI_REGISTRY_IMAGE:$TAG .
+    - docker push $CI_REGISTRY_IMAGE:$TAG
+```
 
-    build:
-      script:
-        - export TAG=$(git describe --tags)
-        - docker build -t $CI_REGISTRY_IMAGE:$TAG .
-        - docker push $CI_REGISTRY_IMAGE:$TAG
+### Instead
+```yaml
+build:
+  variables:
+    TAG: $CI_COMMIT_SHORT_SHA
+  script:
+    - docker build -t $CI_REGISTRY_IMAGE:$TAG .
+    - docker push $CI_REGISTRY_IMAGE:$TAG
+```
 
-Instead:
-
-    build:
-      variables:
-        TAG: $CI_COMMIT_SHORT_SHA
-      script:
-        - docker build -t $CI_REGISTRY_IMAGE:$TAG .
-        - docker push $CI_REGISTRY_IMAGE:$TAG
-
-Fix: ``migrate-project`` (strategy ``auto`` or ``shim``) keeps the script and moves the job to
+### Fix
+`migrate-project` (strategy `auto` or `shim`) keeps the script and moves the job to
 the shim executor. For the declarative rewrite, use predefined variables
-(``$CI_COMMIT_TAG``, ``$CI_COMMIT_SHORT_SHA``…) or ``variables:`` with ``rules:``, then run
-``migrate-project`` again.
+(`$CI_COMMIT_TAG`, `$CI_COMMIT_SHORT_SHA`…) or `variables:` with `rules:`, then run
+`migrate-project` again.
 """
 
 from __future__ import annotations

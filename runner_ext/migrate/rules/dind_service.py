@@ -1,31 +1,36 @@
-"""RXC102 dind-service: the job starts a Docker-in-Docker service.
+"""The job starts a Docker-in-Docker service.
 
-What it does: flags ``services:`` entries running ``docker:dind`` (any version, rootless
+### What it does
+Flags `services:` entries running `docker:dind` (any version, rootless
 variants included).
 
-Why it matters: dind needs a privileged container, which can take over the node it runs on;
+### Why it matters
+Dind needs a privileged container, which can take over the node it runs on;
 Kubernetes runners should not allow privileged pods. It is also slow: every job starts an
 empty daemon with a cold layer cache.
 
-Flagged:
+### Example
+```yaml
+build:
+  image: docker:27
+  services:
+    - docker:27-dind
+  script:
+    - docker build -t $CI_REGISTRY_IMAGE .
+```
 
-    build:
-      image: docker:27
-      services:
-        - docker:27-dind
-      script:
-        - docker build -t $CI_REGISTRY_IMAGE .
+### Instead
+```yaml
+include:
+  - component: $CI_SERVER_FQDN/platform/runner-ext/build@0.1.0
+    inputs:
+      job_name: build
+build:
+  stage: build
+```
 
-Instead:
-
-    include:
-      - component: $CI_SERVER_FQDN/platform/runner-ext/build@0.1.0
-        inputs:
-          job_name: build
-    build:
-      stage: build
-
-Fix: ``migrate-project`` removes the service, the DOCKER_* variables and ``docker login``
+### Fix
+`migrate-project` removes the service, the DOCKER_* variables and `docker login`
 when it rewrites the job.
 """
 

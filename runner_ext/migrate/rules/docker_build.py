@@ -1,31 +1,36 @@
-"""RXC105 docker-build: the job builds an image with ``docker build``.
+"""The job builds an image with `docker build`.
 
-What it does: flags ``docker build``, ``docker image build`` and ``docker buildx build``.
+### What it does
+Flags `docker build`, `docker image build` and `docker buildx build`.
 
-Why it matters: these need a Docker daemon — the host's socket, dind or a shell runner — none
+### Why it matters
+These need a Docker daemon — the host's socket, dind or a shell runner — none
 of which a Kubernetes runner offers safely. A daemonless engine (Kaniko, BuildKit rootless,
 Buildah) builds the same Dockerfile without one, and with a registry layer cache.
 
-Flagged:
+### Example
+```yaml
+build:
+  script:
+    - docker build -t $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA -f docker/Dockerfile .
+    - docker push $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA
+```
 
-    build:
-      script:
-        - docker build -t $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA -f docker/Dockerfile .
-        - docker push $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA
+### Instead
+```yaml
+include:
+  - component: $CI_SERVER_FQDN/platform/runner-ext/build@0.1.0
+    inputs:
+      job_name: build
+      dockerfile: docker/Dockerfile
+      destinations: $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA
+build:
+  stage: build
+```
 
-Instead:
-
-    include:
-      - component: $CI_SERVER_FQDN/platform/runner-ext/build@0.1.0
-        inputs:
-          job_name: build
-          dockerfile: docker/Dockerfile
-          destinations: $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA
-    build:
-      stage: build
-
-Fix: ``migrate-project`` carries the context, ``-f``, pushed tags, ``--build-arg``,
-``--target``, ``--label`` and ``--platform`` over to the template's inputs.
+### Fix
+`migrate-project` carries the context, `-f`, pushed tags, `--build-arg`,
+`--target`, `--label` and `--platform` over to the template's inputs.
 """
 
 from __future__ import annotations

@@ -1,28 +1,33 @@
-"""RXC103 docker-host-tcp: ``DOCKER_HOST`` points at a daemon over TCP.
+"""`DOCKER_HOST` points at a daemon over TCP.
 
-What it does: flags ``DOCKER_HOST=tcp://…`` (typically ``tcp://docker:2376`` for dind with
-TLS, or ``tcp://docker:2375`` without it), in the job's or the global ``variables:``.
+### What it does
+Flags `DOCKER_HOST=tcp://…` (typically `tcp://docker:2376` for dind with
+TLS, or `tcp://docker:2375` without it), in the job's or the global `variables:`.
 
-Why it matters: it means a Docker daemon runs next to the job (dind, privileged). Port 2375
+### Why it matters
+It means a Docker daemon runs next to the job (dind, privileged). Port 2375
 is additionally unencrypted and unauthenticated: anything on the network can drive it.
 
-Flagged:
+### Example
+```yaml
+build:
+  variables:
+    DOCKER_HOST: tcp://docker:2375
+  script:
+    - docker build .
+```
 
-    build:
-      variables:
-        DOCKER_HOST: tcp://docker:2375
-      script:
-        - docker build .
+### Instead
+```yaml
+build:
+  variables:
+    APP_ENV: production
+  script:
+    - make test
+```
 
-Instead:
-
-    build:
-      variables:
-        APP_ENV: production
-      script:
-        - make test
-
-Fix: ``migrate-project`` removes the DOCKER_* variables of the jobs it rewrites.
+### Fix
+`migrate-project` removes the DOCKER_* variables of the jobs it rewrites.
 """
 
 from __future__ import annotations

@@ -1,27 +1,32 @@
-"""RXC107 docker-login: the job logs in with ``docker login``.
+"""The job logs in with `docker login`.
 
-What it does: flags ``docker login``; a password given with ``-p``/``--password`` is called
-out, because it shows in the process list and, with ``set -x``, in the job log (a literal
-one is also an ``RXC114`` error).
+### What it does
+Flags `docker login`; a password given with `-p`/`--password` is called
+out, because it shows in the process list and, with `set -x`, in the job log (a literal
+one is also an `RXC114` error).
 
-Why it matters: the credentials land in ``~/.docker/config.json`` of whatever runs the job —
+### Why it matters
+The credentials land in `~/.docker/config.json` of whatever runs the job —
 on a shell runner or a socket-mounting runner, that is shared with other projects. The
-runner-ext template authenticates from ``CI_REGISTRY_USER``/``CI_REGISTRY_PASSWORD`` (and a
+runner-ext template authenticates from `CI_REGISTRY_USER`/`CI_REGISTRY_PASSWORD` (and a
 file variable for other registries) without a login step.
 
-Flagged:
+### Example
+```yaml
+build:
+  before_script:
+    - docker login -u $CI_REGISTRY_USER -p $CI_REGISTRY_PASSWORD $CI_REGISTRY
+```
 
-    build:
-      before_script:
-        - docker login -u $CI_REGISTRY_USER -p $CI_REGISTRY_PASSWORD $CI_REGISTRY
+### Instead
+```yaml
+build:
+  before_script:
+    - echo "no login needed"
+```
 
-Instead:
-
-    build:
-      before_script:
-        - echo "no login needed"
-
-Fix: ``migrate-project`` drops the login of the jobs it rewrites.
+### Fix
+`migrate-project` drops the login of the jobs it rewrites.
 """
 
 from __future__ import annotations

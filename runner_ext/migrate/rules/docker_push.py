@@ -1,29 +1,34 @@
-"""RXC106 docker-push: the job tags or pushes images with the Docker CLI.
+"""The job tags or pushes images with the Docker CLI.
 
-What it does: flags ``docker tag`` and ``docker push`` (and their ``docker image`` forms).
+### What it does
+Flags `docker tag` and `docker push` (and their `docker image` forms).
 
-Why it matters: they need the daemon that holds the image. Daemonless engines push the
+### Why it matters
+They need the daemon that holds the image. Daemonless engines push the
 tags they are given directly, so the tags move into the build's destinations.
 
-Flagged:
+### Example
+```yaml
+release:
+  script:
+    - docker build -t app .
+    - docker tag app $CI_REGISTRY_IMAGE:$CI_COMMIT_TAG
+    - docker push $CI_REGISTRY_IMAGE:$CI_COMMIT_TAG
+```
 
-    release:
-      script:
-        - docker build -t app .
-        - docker tag app $CI_REGISTRY_IMAGE:$CI_COMMIT_TAG
-        - docker push $CI_REGISTRY_IMAGE:$CI_COMMIT_TAG
+### Instead
+```yaml
+include:
+  - component: $CI_SERVER_FQDN/platform/runner-ext/build@0.1.0
+    inputs:
+      job_name: release
+      destinations: $CI_REGISTRY_IMAGE:$CI_COMMIT_TAG
+release:
+  stage: build
+```
 
-Instead:
-
-    include:
-      - component: $CI_SERVER_FQDN/platform/runner-ext/build@0.1.0
-        inputs:
-          job_name: release
-          destinations: $CI_REGISTRY_IMAGE:$CI_COMMIT_TAG
-    release:
-      stage: build
-
-Fix: ``migrate-project`` turns every pushed tag into a destination.
+### Fix
+`migrate-project` turns every pushed tag into a destination.
 """
 
 from __future__ import annotations

@@ -1,26 +1,31 @@
-"""RXC109 docker-run: the job runs containers with the Docker CLI.
+"""The job runs containers with the Docker CLI.
 
-What it does: flags ``docker run``, ``docker exec``, ``docker create``/``start`` and
-``docker compose up/run/exec``.
+### What it does
+Flags `docker run`, `docker exec`, `docker create`/`start` and
+`docker compose up/run/exec`.
 
-Why it matters: running containers needs a daemon; on Kubernetes the same is done with the
-job's ``image:`` or ``services:``. A job that runs the image it just built (a smoke test)
+### Why it matters
+Running containers needs a daemon; on Kubernetes the same is done with the
+job's `image:` or `services:`. A job that runs the image it just built (a smoke test)
 can't be moved by rewriting the build alone.
 
-Flagged:
+### Example
+```yaml
+smoke:
+  script:
+    - docker run --rm $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA ./healthcheck
+```
 
-    smoke:
-      script:
-        - docker run --rm $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA ./healthcheck
+### Instead
+```yaml
+smoke:
+  image: $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA
+  script:
+    - ./healthcheck
+```
 
-Instead:
-
-    smoke:
-      image: $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA
-      script:
-        - ./healthcheck
-
-Fix: none automatic; use the image as the job's ``image:`` (or as a service).
+### Fix
+None automatic; use the image as the job's `image:` (or as a service).
 """
 
 from __future__ import annotations

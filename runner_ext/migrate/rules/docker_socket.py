@@ -1,33 +1,38 @@
-"""RXC101 docker-socket: the job reaches the host's Docker daemon through its socket.
+"""The job reaches the host's Docker daemon through its socket.
 
-What it does: flags jobs that set ``DOCKER_HOST=unix://…``, mention
-``/var/run/docker.sock`` (``-H unix://…``, ``-v /var/run/docker.sock:…``), or run ``docker``
-commands in a Docker CLI image with neither a dind service nor a TCP ``DOCKER_HOST`` — which
+### What it does
+Flags jobs that set `DOCKER_HOST=unix://…`, mention
+`/var/run/docker.sock` (`-H unix://…`, `-v /var/run/docker.sock:…`), or run `docker`
+commands in a Docker CLI image with neither a dind service nor a TCP `DOCKER_HOST` — which
 only works when the runner mounts the host's socket into the job.
 
-Why it matters: whoever can talk to the host's daemon owns the host: they can start
+### Why it matters
+Whoever can talk to the host's daemon owns the host: they can start
 privileged containers, read every other project's build context, images and secrets. A
 Kubernetes runner has no such socket.
 
-Flagged:
+### Example
+```yaml
+build:
+  image: docker:27
+  script:
+    - docker build -t $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA .
+    - docker push $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA
+```
 
-    build:
-      image: docker:27
-      script:
-        - docker build -t $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA .
-        - docker push $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA
+### Instead
+```yaml
+include:
+  - component: $CI_SERVER_FQDN/platform/runner-ext/build@0.1.0
+    inputs:
+      job_name: build
+      destinations: $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA
+build:
+  stage: build
+```
 
-Instead:
-
-    include:
-      - component: $CI_SERVER_FQDN/platform/runner-ext/build@0.1.0
-        inputs:
-          job_name: build
-          destinations: $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA
-    build:
-      stage: build
-
-Fix: ``migrate-project`` rewrites the job to the daemonless template when it can.
+### Fix
+`migrate-project` rewrites the job to the daemonless template when it can.
 """
 
 from __future__ import annotations

@@ -1,31 +1,36 @@
-"""RXC111 hidden-build: the job builds images inside a make target, a script or a bake file.
+"""The job builds images inside a make target, a script or a bake file.
 
-What it does: follows ``make [-C dir] [target…]`` into the Makefile's recipes (and their
-prerequisites), and ``./script.sh`` / ``sh|bash script.sh`` into the script, looking for
-``docker build``, ``docker buildx build``, ``docker buildx bake`` or a Compose build; and
-flags ``docker buildx bake`` in the job, whose builds are described in a bake file.
+### What it does
+Follows `make [-C dir] [target…]` into the Makefile's recipes (and their
+prerequisites), and `./script.sh` / `sh|bash script.sh` into the script, looking for
+`docker build`, `docker buildx build`, `docker buildx bake` or a Compose build; and
+flags `docker buildx bake` in the job, whose builds are described in a bake file.
 
-Why it matters: the job needs a Docker daemon although its YAML shows none, and a rewrite
+### Why it matters
+The job needs a Docker daemon although its YAML shows none, and a rewrite
 of the YAML alone can't move it.
 
-Flagged:
+### Example
+```yaml
+app-image:
+  script:
+    - make image
+```
 
-    app-image:
-      script:
-        - make image
+### Instead
+```yaml
+include:
+  - component: $CI_SERVER_FQDN/platform/runner-ext/build@0.1.0
+    inputs:
+      job_name: app-image
+app-image:
+  stage: build
+```
 
-Instead:
-
-    include:
-      - component: $CI_SERVER_FQDN/platform/runner-ext/build@0.1.0
-        inputs:
-          job_name: app-image
-    app-image:
-      stage: build
-
-Fix: ``migrate-project`` (strategy ``auto`` or ``shim``) keeps the job's script and moves it
+### Fix
+`migrate-project` (strategy `auto` or `shim`) keeps the job's script and moves it
 to the shim executor when no line it reaches needs a daemon (docs/migrate.md, Strategies).
-For the declarative rewrite, move the ``docker build`` arguments from the recipe into the job.
+For the declarative rewrite, move the `docker build` arguments from the recipe into the job.
 """
 
 from __future__ import annotations

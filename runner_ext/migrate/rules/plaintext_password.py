@@ -1,28 +1,33 @@
-"""RXC114 plaintext-registry-password: a registry password is written in the CI file.
+"""A registry password is written in the CI file.
 
-What it does: flags ``docker login -p``/``--password`` with a literal value, and a literal
-piped into ``docker login --password-stdin``. Values that are only ``$VARIABLE`` references
+### What it does
+Flags `docker login -p`/`--password` with a literal value, and a literal
+piped into `docker login --password-stdin`. Values that are only `$VARIABLE` references
 are fine. runner-ext masks the value in everything it prints or writes (report, JSON,
 Markdown, merge request, diff).
 
-Why it matters: everything in ``.gitlab-ci.yml`` is in the repository's history, readable by
+### Why it matters
+Everything in `.gitlab-ci.yml` is in the repository's history, readable by
 everyone with access to the project, its forks and its clones. The password is compromised
 from the first commit; removing the line does not take it back.
 
-Flagged:
+### Example
+```yaml
+build:
+  script:
+    - docker login -u deploy -p s3cr3t registry.example.com
+```
 
-    build:
-      script:
-        - docker login -u deploy -p s3cr3t registry.example.com
+### Instead
+```yaml
+build:
+  script:
+    - echo "$REGISTRY_PASSWORD" | docker login -u deploy --password-stdin registry.example.com
+```
 
-Instead:
-
-    build:
-      script:
-        - echo "$REGISTRY_PASSWORD" | docker login -u deploy --password-stdin registry.example.com
-
-Fix: none automatic. Rotate the password at the registry, store the new one as a masked
-(and protected) CI/CD variable, and refer to it as ``$REGISTRY_PASSWORD``.
+### Fix
+None automatic. Rotate the password at the registry, store the new one as a masked
+(and protected) CI/CD variable, and refer to it as `$REGISTRY_PASSWORD`.
 """
 
 from __future__ import annotations

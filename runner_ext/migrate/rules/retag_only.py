@@ -1,29 +1,34 @@
-"""RXC110 retag-only: the job pushes images it does not build.
+"""The job pushes images it does not build.
 
-What it does: flags jobs that ``docker pull``/``docker tag``/``docker push`` (or edit
-manifests) without a ``docker build`` — promotion jobs such as "tag the tested image as
-``latest``".
+### What it does
+Flags jobs that `docker pull`/`docker tag`/`docker push` (or edit
+manifests) without a `docker build` — promotion jobs such as "tag the tested image as
+`latest`".
 
-Why it matters: no build engine is needed to copy an image between tags, and a build
-template is the wrong tool for it; a registry client (``crane``, ``skopeo``, ``regctl``)
+### Why it matters
+No build engine is needed to copy an image between tags, and a build
+template is the wrong tool for it; a registry client (`crane`, `skopeo`, `regctl`)
 does it without a daemon and without re-downloading layers.
 
-Flagged:
+### Example
+```yaml
+promote:
+  script:
+    - docker pull $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA
+    - docker tag $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA $CI_REGISTRY_IMAGE:latest
+    - docker push $CI_REGISTRY_IMAGE:latest
+```
 
-    promote:
-      script:
-        - docker pull $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA
-        - docker tag $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA $CI_REGISTRY_IMAGE:latest
-        - docker push $CI_REGISTRY_IMAGE:latest
+### Instead
+```yaml
+promote:
+  image: quay.io/skopeo/stable:v1.16
+  script:
+    - skopeo copy docker://$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA docker://$CI_REGISTRY_IMAGE:latest
+```
 
-Instead:
-
-    promote:
-      image: quay.io/skopeo/stable:v1.16
-      script:
-        - skopeo copy docker://$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA docker://$CI_REGISTRY_IMAGE:latest
-
-Fix: none automatic; the job is reported with the skopeo/crane equivalent.
+### Fix
+None automatic; the job is reported with the skopeo/crane equivalent.
 """
 
 from __future__ import annotations

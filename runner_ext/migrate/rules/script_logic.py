@@ -1,32 +1,37 @@
-"""RXC112 script-logic: docker commands run under shell logic.
+"""Docker commands run under shell logic.
 
-What it does: flags docker commands inside ``if``/``for``/``while``/``case`` blocks, after a
-test (``[ … ] &&``), in ``||`` chains or pipelines, or in a script that can't be split safely
+### What it does
+Flags docker commands inside `if`/`for`/`while`/`case` blocks, after a
+test (`[ … ] &&`), in `||` chains or pipelines, or in a script that can't be split safely
 (here-documents, unbalanced quotes).
 
-Why it matters: which images get built or pushed then depends on the shell at run time. A
-rewrite would have to guess, so the job is left; GitLab ``rules:`` can usually say the same
+### Why it matters
+Which images get built or pushed then depends on the shell at run time. A
+rewrite would have to guess, so the job is left; GitLab `rules:` can usually say the same
 thing declaratively (and then the job can be migrated).
 
-Flagged:
+### Example
+```yaml
+build:
+  script:
+    - docker build -t $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA .
+    - if [ "$CI_COMMIT_BRANCH" = main ]; then docker push $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA; fi
+```
 
-    build:
-      script:
-        - docker build -t $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA .
-        - if [ "$CI_COMMIT_BRANCH" = main ]; then docker push $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA; fi
+### Instead
+```yaml
+build:
+  rules:
+    - if: $CI_COMMIT_BRANCH == "main"
+  script:
+    - docker build -t $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA .
+    - docker push $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA
+```
 
-Instead:
-
-    build:
-      rules:
-        - if: $CI_COMMIT_BRANCH == "main"
-      script:
-        - docker build -t $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA .
-        - docker push $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA
-
-Fix: ``migrate-project`` (strategy ``auto`` or ``shim``) keeps the script and moves the job to
-the shim executor. For the declarative rewrite, express the condition with ``rules:`` and run
-``migrate-project`` again.
+### Fix
+`migrate-project` (strategy `auto` or `shim`) keeps the script and moves the job to
+the shim executor. For the declarative rewrite, express the condition with `rules:` and run
+`migrate-project` again.
 """
 
 from __future__ import annotations

@@ -1,28 +1,33 @@
-"""RXC104 shell-runner: the job selects a shell runner by its tags.
+"""The job selects a shell runner by its tags.
 
-What it does: flags jobs whose ``tags:`` contain ``shell`` as a word (``shell``,
-``shell-runner``, ``docker_shell``…).
+### What it does
+Flags jobs whose `tags:` contain `shell` as a word (`shell`,
+`shell-runner`, `docker_shell`…).
 
-Why it matters: a shell runner runs every job as the same host user, with the same home
-directory and, usually, membership in the ``docker`` group — which is root on the host.
+### Why it matters
+A shell runner runs every job as the same host user, with the same home
+directory and, usually, membership in the `docker` group — which is root on the host.
 Projects sharing it can read each other's checkouts, caches and credentials.
 
-Flagged:
+### Example
+```yaml
+build:
+  tags: [shell]
+  script:
+    - docker build -t $CI_REGISTRY_IMAGE .
+```
 
-    build:
-      tags: [shell]
-      script:
-        - docker build -t $CI_REGISTRY_IMAGE .
+### Instead
+```yaml
+build:
+  tags: [kubernetes]
+  image: node:20
+  script:
+    - npm test
+```
 
-Instead:
-
-    build:
-      tags: [kubernetes]
-      image: node:20
-      script:
-        - npm test
-
-Fix: ``migrate-project`` switches rewritten build jobs to the Kubernetes runner's tags;
+### Fix
+`migrate-project` switches rewritten build jobs to the Kubernetes runner's tags;
 other jobs need an image chosen by their owners.
 """
 
