@@ -229,8 +229,7 @@ def test_a_bundled_example_migrates_through_the_api_as_it_does_locally(name: str
     from runner_ext.migrate import LocalSource, migrate_project
 
     root = EXAMPLES / name
-    if not (root / ".gitlab-ci.yml").is_file():
-        pytest.skip(f"ci-examples/{name} is not there")
+    assert (root / ".gitlab-ci.yml").is_file(), f"ci-examples/{name} is missing"
     files = {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")
              if p.is_file()}
     local = migrate_project(LocalSource(root), config=load_config(None), engine=None,

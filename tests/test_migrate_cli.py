@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, require_tool
 from test_migrate_support import PROJECTS, read_tree
 
 from runner_ext.cli import main as main_cli
@@ -115,9 +115,7 @@ def test_runner_ext_subcommand_is_the_same_command(dotnet: Path,
 
 
 def test_console_script_runs(dotnet: Path) -> None:
-    script = shutil.which("migrate-project")
-    if script is None:
-        pytest.skip("migrate-project is not installed; run pip install -e .")
+    script = require_tool("migrate-project")
     done = subprocess.run([script, "--check", str(dotnet)], capture_output=True, text=True)
     assert done.returncode == 1, done.stderr
     assert "1 job migrated, 2 left as is" in done.stdout
@@ -154,14 +152,14 @@ def test_secret_values_stay_out_of_reports(tmp_path: Path,
     assert "canary" not in json.dumps(report)
 
 
-def test_rules_lists_both_catalogs(capsys: pytest.CaptureFixture[str]) -> None:
+def test_rules_lists_every_catalog(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["rules"]) == 0
     out = capsys.readouterr().out
-    assert "CI rules" in out and "Dockerfile rules" in out
-    assert "RXC101  error    docker-socket" in out and "RXD101" in out
+    assert "CI rules" in out and "Dockerfile rules" in out and "Pod Security rules" in out
+    assert "RXC101  error    docker-socket" in out and "RXD101" in out and "PSS103" in out
     assert run(["rules", "--output", "json"]) == 0
     entries = json.loads(capsys.readouterr().out)
-    assert {e["catalog"] for e in entries} == {"ci", "dockerfile"}
+    assert {e["catalog"] for e in entries} == {"ci", "dockerfile", "pod"}
     assert all(e["doc"] and e["summary"] for e in entries)
     assert run(["rules", "RXC108"]) == 0
     assert "RXC108 compose-build" in capsys.readouterr().out

@@ -29,6 +29,8 @@ INSTALL_HINTS = {
     "podman-compose": "apt-get install podman-compose",
     "make": "apt-get install make",
     "bash": "apt-get install bash",
+    "migrate-project": "pip install -e . (the console scripts come with the package)",
+    "runner-ext": "pip install -e . (the console scripts come with the package)",
 }
 
 
