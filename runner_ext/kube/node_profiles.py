@@ -95,7 +95,7 @@ def _installer(options: InstallerOptions) -> dict[str, str]:
     context["files"] = sorted({**files, "install.sh": context["script"]}.items())
     return {f"installer/{part}.yaml": render("kubernetes/profiles/installer.yml.j2",
                                             {**context, "part": part})
-            for part in ("namespace", "configmap", "daemonset")}
+            for part in ("namespace", "networkpolicy", "configmap", "daemonset")}
 
 
 def render_profiles(options: InstallerOptions | None = None) -> dict[str, str]:
