@@ -1,8 +1,9 @@
 """checkov findings on rendered manifests that runner-ext accepts, each with the engine's reason.
 
 The one list: ``tests/test_kube_checkov.py`` runs checkov on every manifest ``render pod``,
-``render warmer`` and ``render profiles`` (subject ``node-profiles``: its installer) produce and fails on any finding not listed here (and on a listed one that no
-longer occurs), and checks the table in ``docs/kubernetes.md`` against it. Everything else
+``render warmer`` and ``render profiles`` (subject ``node-profiles``: its installer) produce
+and fails on any finding not listed here (and on a listed one that no longer occurs), and
+checks the table in ``docs/kubernetes.md`` against it. Everything else
 checkov reports was fixed in the templates (digest pins, pull policy, NetworkPolicy, NET_RAW,
 read-only helpers).
 """

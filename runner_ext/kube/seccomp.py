@@ -83,8 +83,10 @@ def rootless_profile(engine: str) -> dict[str, Any]:
     rules: list[dict[str, Any]] = [{"names": allowed, "action": "SCMP_ACT_ALLOW"}]
     unfiltered = set(allowed)
     rules += [rule for rule in _filtered() if rule["names"][0] not in unfiltered]
-    rules += [{"names": [a.name], "action": "SCMP_ACT_ERRNO", "errnoRet": a.errno}
-              for a in additions if a.errno is not None]
+    refused = [(e["name"], e["errno"]) for e in _data()["runtime_default_errno"]]
+    refused += [(a.name, a.errno) for a in additions if a.errno is not None]
+    rules += [{"names": [name], "action": "SCMP_ACT_ERRNO", "errnoRet": errno}
+              for name, errno in refused]
     # No defaultErrnoRet: SCMP_ACT_ERRNO defaults to EPERM, and the operator's
     # SeccompProfile has no such field.
     return {"defaultAction": "SCMP_ACT_ERRNO", "architectures": list(ARCHITECTURES),
