@@ -161,6 +161,7 @@ def test_render_profiles_dry_run_json_and_bad_options(
     assert run(["render", "profiles", "--out", str(out), "--dry-run", "--output", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["dry_run"] is True and report["files"] == sorted(render_profiles())
+    assert report["contents"] == render_profiles()
     assert not out.exists()
     assert run(["render", "profiles", "--out", str(out), "--namespace", "Bad_NS"]) == 2
     assert "--namespace" in capsys.readouterr().err

@@ -177,10 +177,15 @@ def profiles(
     if not dry_run:
         write_files(out, files)
     if output is OutputFormat.json:
-        echo_json({"out": str(out), "dry_run": dry_run, "files": sorted(files)})
+        report: dict[str, object] = {"out": str(out), "dry_run": dry_run, "files": sorted(files)}
+        if dry_run:
+            report["contents"] = files
+        echo_json(report)
         return 0
     verb = "would write" if dry_run else "wrote"
     for name in sorted(files):
         typer.echo(f"{verb} {out / name}")
+        if dry_run:
+            typer.echo(files[name])
     typer.echo(f"the installer DaemonSet is privileged: it runs alone in namespace {namespace}")
     return 0
