@@ -1,6 +1,7 @@
-"""checkov, an independent policy scanner, on every manifest ``render pod`` and ``render warmer``
-produce: each finding is fixed, or accepted in ``runner_ext.kube.scanner_exceptions`` with the
-engine's reason, which ``docs/kubernetes.md`` shows in a table checked against that list.
+"""checkov, an independent policy scanner, on every manifest ``render pod``, ``render warmer``
+and ``render profiles`` (its installer) produce: each finding is fixed, or accepted in
+``runner_ext.kube.scanner_exceptions`` with the engine's reason, which ``docs/kubernetes.md``
+shows in a table checked against that list.
 
 checkov is installed in its own virtualenv by ``.ci/install`` (its pinned dependencies clash
 with ours) and found on PATH.
@@ -18,7 +19,9 @@ import pytest
 from conftest import REPO, require_tool
 
 from runner_ext.config import ENGINES, OrgConfig, parse_config
-from runner_ext.kube.pod import PodRequest, render_pod
+from runner_ext.kube.node_profiles import InstallerOptions, render_profiles
+from runner_ext.kube.pod import PodRequest, Rendered, render_pod
+from runner_ext.kube.pss import Level
 from runner_ext.kube.scanner_exceptions import ACCEPTED
 from runner_ext.kube.warmer import render_warmer
 from runner_ext.render.environment import write_files
@@ -55,7 +58,15 @@ CASES: dict[str, tuple[str, Any]] = {
         "buildah", CONTEXT, (DESTINATION,), kind="job"))),
     "warmer": ("warmer", lambda: render_warmer(
         _config(), {"Dockerfile": "FROM node:20-bookworm-slim\n"})),
+    "node-profiles": ("node-profiles", lambda: _installer()),
 }
+
+
+def _installer() -> Rendered:
+    """The Kubernetes objects of ``render profiles`` that no operator handles: the installer."""
+    files = render_profiles(InstallerOptions(image=f"busybox:1.36.1@{DIGEST}"))
+    return Rendered({path: text for path, text in files.items()
+                     if path.startswith("installer/")}, Level.privileged)
 
 
 @pytest.fixture(scope="module")

@@ -338,15 +338,21 @@ def test_documented_commands_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.chdir(tmp_path)
     Path("runner-ext.toml").write_text(
         '[runner]\ngitlab_url = "https://gitlab.example.com"\n'
-        'ci_registry = "registry.example.com"\n')
+        'ci_registry = "registry.example.com"\n'
+        '[kubernetes]\nseccomp_localhost_profile = "runner-ext/{engine}.json"\n'
+        'apparmor_localhost_profile = "runner-ext-{engine}"\n')
     Path("Dockerfile").write_text("FROM node:20-bookworm-slim\n")
     commands = _documented_commands()
     assert [c[:2] for c in commands] == [["render", "pod"], ["check", "pod"],
                                           ["render", "warmer"], ["render", "runner"],
+                                          ["render", "profiles"], ["render", "pod"],
+                                          ["render", "pod"], ["check", "pod"],
                                           ["check", "pod"]]
-    for argv in commands[:4]:
+    for argv in commands[:8]:
         argv = [str(p) for a in argv for p in (sorted(Path().glob(a)) if "*" in a else [a])]
         assert run(argv) == 0, capsys.readouterr().err
     assert Path("build/runner-ext-build-kaniko.yaml").is_file()
     assert Path("warmer/kaniko-warmer-cronjob.yaml").is_file()
     assert Path("runner/values.yaml").is_file()
+    assert Path("node-profiles/seccomp/runner-ext/buildah.json").is_file()
+    assert "2 pod spec(s) in 2 file(s): 0 violate the baseline level" in capsys.readouterr().out

@@ -20,7 +20,8 @@ from runner_ext.cli.common import (
 from runner_ext.render.ci import render_ci
 from runner_ext.render.environment import write_files
 
-app = typer.Typer(help="Render CI templates, build pods, the warmer and runner config.",
+app = typer.Typer(help="Render CI templates, build pods, the warmer, runner config and the "
+                       "rootless engines' node profiles.",
                   no_args_is_help=True)
 
 
@@ -52,3 +53,4 @@ def ci(out: OutDirOption, config: ConfigOption = None, dry_run: DryRunOption = F
 app.command("pod")(render_kube.pod)
 app.command("warmer")(render_kube.warmer)
 app.command("runner")(render_kube.runner)
+app.command("profiles")(render_kube.profiles)

@@ -1,4 +1,5 @@
-"""``runner-ext render pod|warmer|runner``: Kubernetes manifests and runner config."""
+"""``runner-ext render pod|warmer|runner|profiles``: Kubernetes manifests, runner config and
+the rootless engines' node profiles."""
 
 from __future__ import annotations
 
@@ -19,6 +20,13 @@ from runner_ext.cli.common import (
 )
 from runner_ext.engines import Engine
 from runner_ext.errors import Category, Problem, RunnerExtError
+from runner_ext.kube.labels import check_name
+from runner_ext.kube.node_profiles import (
+    INSTALLER,
+    INSTALLER_IMAGE,
+    InstallerOptions,
+    render_profiles,
+)
 from runner_ext.kube.pod import PodRequest, Rendered, render_pod
 from runner_ext.kube.runner import render_runner
 from runner_ext.kube.warmer import render_warmer
@@ -134,3 +142,50 @@ def runner(
     org = config_from(config)
     return _emit(render_runner(org, engine or org.build.engine), out, dry_run=dry_run,
                  output=output)
+
+
+def profiles(
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", help="Directory to write into (created if missing).",
+        file_okay=False)] = Path("node-profiles"),
+    installer_image: Annotated[str, typer.Option(
+        help="Image of the DaemonSet installer: needs sh, cp, mv and nsenter (busybox has "
+        "them); pin it by digest in production.")] = INSTALLER_IMAGE,
+    namespace: Annotated[str, typer.Option(
+        help="Namespace of the DaemonSet installer, used by nothing else (it is privileged)."
+    )] = INSTALLER,
+    dry_run: DryRunOption = False,
+    output: OutputOption = OutputFormat.text,
+) -> int:
+    """Write the seccomp and AppArmor profiles of BuildKit rootless and rootless Buildah.
+
+    seccomp/runner-ext/ENGINE.json goes to each node's /var/lib/kubelet/seccomp/;
+    apparmor/runner-ext-ENGINE to /etc/apparmor.d/ (loaded with apparmor_parser).
+    Install them with the Security Profiles Operator (operator/*.yaml: SeccompProfile
+    objects) or, without the operator, with installer/*.yaml: a privileged DaemonSet in a
+    namespace of its own that copies the files to every node and loads AppArmor.
+    Then set kubernetes.seccomp_localhost_profile = "runner-ext/{engine}.json" and
+    kubernetes.apparmor_localhost_profile = "runner-ext-{engine}" in the org config.
+    """
+    if not installer_image.strip():
+        raise RunnerExtError(Category.USAGE, Problem(
+            "the installer image is empty", key="--installer-image",
+            hint=f"give an image with sh and nsenter, e.g. {INSTALLER_IMAGE}"))
+    options = InstallerOptions(image=installer_image,
+                               namespace=check_name(namespace, "--namespace"))
+    files = render_profiles(options)
+    if not dry_run:
+        write_files(out, files)
+    if output is OutputFormat.json:
+        report: dict[str, object] = {"out": str(out), "dry_run": dry_run, "files": sorted(files)}
+        if dry_run:
+            report["contents"] = files
+        echo_json(report)
+        return 0
+    verb = "would write" if dry_run else "wrote"
+    for name in sorted(files):
+        typer.echo(f"{verb} {out / name}")
+        if dry_run:
+            typer.echo(files[name])
+    typer.echo(f"the installer DaemonSet is privileged: it runs alone in namespace {namespace}")
+    return 0

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from runner_ext.dockerfile.context import BuildContext
+
+_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_]\w*)(?::?([-+])([^}]*))?\}|([A-Za-z_]\w*))")
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,45 @@ class Dockerfile:
                     name, eq, default = word.partition("=")
                     args[name] = _unquote(default) if eq else None
         return args
+
+
+    def base_images(self) -> list[tuple[Stage, str, str | None]]:
+        """``(stage, image, ARGs used)`` of each stage built on an image: ``FROM`` resolved
+        through the global ``ARG`` defaults, without ``scratch``, earlier stages and bases
+        that only the build's ``--build-arg`` can decide."""
+        args, earlier = self.global_args(), set()
+        found = []
+        for stage in self.stages():
+            image, via = resolve_base(stage.base, args)
+            if image is not None and image.lower() not in earlier and image != "scratch":
+                found.append((stage, image, via))
+            if stage.name:
+                earlier.add(stage.name)
+        return found
+
+
+def resolve_base(base: str, args: dict[str, str | None]) -> tuple[str | None, str | None]:
+    """``base`` with ARG defaults substituted (``$A``, ``${A}``, ``${A:-word}``,
+    ``${A:+word}``), and the ARGs used; ``(None, None)`` when a value is unknowable."""
+    used: list[str] = []
+
+    def substitute(match: re.Match[str]) -> str:
+        name, operator, word = match.group(1) or match.group(4), match.group(2), match.group(3)
+        used.append(name)
+        value = args.get(name)
+        if operator == "+":
+            return word if value else ""
+        if value is None and operator == "-":
+            value = word
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    try:
+        image = _VARIABLE.sub(substitute, base)
+    except KeyError:
+        return None, None
+    return image, ", ".join(used) or None
 
 
 @dataclass(frozen=True)

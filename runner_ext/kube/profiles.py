@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from runner_ext.config.model import OrgConfig
 from runner_ext.engines import SUMMARIES, Engine
+from runner_ext.kube.node_profiles import APPARMOR_SETTING, SECCOMP_SETTING, for_engine
 from runner_ext.kube.pss.base import Level
 
 
@@ -70,13 +71,15 @@ class EngineProfile:
 _ROOTLESS_SECCOMP = (
     "{tool} creates a user namespace and mounts inside it (unshare, mount); the container "
     "runtime's default seccomp profile refuses those calls to a process without "
-    "CAP_SYS_ADMIN. Install a seccomp profile that allows them on the nodes and set "
-    "kubernetes.seccomp_localhost_profile to reach the baseline level"
+    "CAP_SYS_ADMIN. Install runner-ext's profiles on the nodes (runner-ext render profiles) "
+    f"and set kubernetes.seccomp_localhost_profile = '{SECCOMP_SETTING}' to reach the "
+    "baseline level"
 )
 _ROOTLESS_APPARMOR = (
     "the runtime's default AppArmor profile denies the mounts {tool} makes ('failed to "
-    "share mount point: /: permission denied'). Load a profile that allows them and set "
-    "kubernetes.apparmor_localhost_profile to reach the baseline level"
+    "share mount point: /: permission denied'). Load runner-ext's profiles (runner-ext render "
+    f"profiles) and set kubernetes.apparmor_localhost_profile = '{APPARMOR_SETTING}' to reach "
+    "the baseline level"
 )
 _ROOTLESS_ESCALATION = (
     "newuidmap and newgidmap, which map the IDs of {tool}'s user namespace, are setuid "
@@ -121,15 +124,16 @@ _KANIKO_CAPABILITIES = (
 _ROOTLESS_DROP = ("NET_RAW",)
 
 
-def _confinement(localhost: str) -> Confinement:
-    return Confinement("Localhost", localhost) if localhost else UNCONFINED
+def _confinement(localhost: str, engine: Engine) -> Confinement:
+    """``Localhost`` with the setting (``{engine}`` filled in), or ``Unconfined`` without one."""
+    return Confinement("Localhost", for_engine(localhost, engine)) if localhost else UNCONFINED
 
 
 def _rootless_reasons(tool: str) -> dict[str, str]:
     return {
-        "PSS111": _ROOTLESS_SECCOMP.format(tool=tool),
-        "PSS205": _ROOTLESS_SECCOMP.format(tool=tool),
-        "PSS108": _ROOTLESS_APPARMOR.format(tool=tool),
+        "PSS111": _ROOTLESS_SECCOMP.replace("{tool}", tool),
+        "PSS205": _ROOTLESS_SECCOMP.replace("{tool}", tool),
+        "PSS108": _ROOTLESS_APPARMOR.replace("{tool}", tool),
         "PSS202": _ROOTLESS_ESCALATION.format(tool=tool),
         "PSS206": _ROOTLESS_CAPABILITIES,
     }
@@ -153,8 +157,10 @@ def buildkit_profile(config: OrgConfig) -> EngineProfile:
     k = config.kubernetes
     return EngineProfile(
         engine="buildkit", summary=SUMMARIES["buildkit"], run_as_user=1000, run_as_non_root=True,
-        allow_privilege_escalation=True, seccomp=_confinement(k.seccomp_localhost_profile),
-        apparmor=_confinement(k.apparmor_localhost_profile), host_users=not k.user_namespaces,
+        allow_privilege_escalation=True,
+        seccomp=_confinement(k.seccomp_localhost_profile, "buildkit"),
+        apparmor=_confinement(k.apparmor_localhost_profile, "buildkit"),
+        host_users=not k.user_namespaces,
         capabilities_drop=_ROOTLESS_DROP, state_dir="/home/user/.local/share/buildkit",
         reasons=_rootless_reasons("rootlesskit (BuildKit rootless)"),
     )
@@ -165,8 +171,10 @@ def buildah_profile(config: OrgConfig) -> EngineProfile:
     k = config.kubernetes
     return EngineProfile(
         engine="buildah", summary=SUMMARIES["buildah"], run_as_user=1000, run_as_non_root=True,
-        allow_privilege_escalation=True, seccomp=_confinement(k.seccomp_localhost_profile),
-        apparmor=_confinement(k.apparmor_localhost_profile), host_users=not k.user_namespaces,
+        allow_privilege_escalation=True,
+        seccomp=_confinement(k.seccomp_localhost_profile, "buildah"),
+        apparmor=_confinement(k.apparmor_localhost_profile, "buildah"),
+        host_users=not k.user_namespaces,
         capabilities_add=("SETUID", "SETGID", "SETFCAP"), capabilities_drop=_ROOTLESS_DROP,
         state_dir="/home/build/.local/share/containers",
         reasons=_rootless_reasons("rootless Buildah"),

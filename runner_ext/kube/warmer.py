@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import dockerfile
-
 from runner_ext.config.model import OrgConfig
+from runner_ext.dockerfile.source import parse_dockerfile
 from runner_ext.errors import Category, Problem, RunnerExtError
 from runner_ext.kube.assess import assess
 from runner_ext.kube.labels import CACHE_PVC, WARMER, labels
@@ -21,7 +20,6 @@ from runner_ext.kube.pss import Level
 from runner_ext.planner.engines import kaniko_warmer_argv
 from runner_ext.planner.spec import RegistryOptions
 from runner_ext.render.environment import render
-from runner_ext.variables import substitute
 
 # Any non-root UID works (the warmer writes only to the cache volume, owned through fsGroup);
 # one of 10000 and above cannot collide with a user of the node.
@@ -30,38 +28,10 @@ FILES = {"pvc": "kaniko-cache-pvc.yaml", "job": "kaniko-warmer-job.yaml",
          "cronjob": "kaniko-warmer-cronjob.yaml", "netpol": "kaniko-warmer-networkpolicy.yaml"}
 
 
-def _global_args(commands: Sequence[Any]) -> dict[str, str]:
-    """Defaults of the ARGs declared before the first FROM (the only ones FROM can use)."""
-    found: dict[str, str] = {}
-    for command in commands:
-        if command.cmd.upper() == "FROM":
-            break
-        if command.cmd.upper() == "ARG":
-            for item in command.value:
-                name, sep, default = item.partition("=")
-                if sep:
-                    found[name] = default.strip("\"'")
-    return found
-
-
 def base_images(text: str, source: str) -> list[str]:
-    """External base images of a Dockerfile: no stage names, no scratch, ARGs resolved."""
-    try:
-        commands = dockerfile.parse_string(text)
-    except dockerfile.GoParseError as exc:
-        raise RunnerExtError(Category.INPUT, Problem(f"cannot parse Dockerfile: {exc}",
-                                                     file=source)) from exc
-    args, stages, images = _global_args(commands), set(), []
-    for command in commands:
-        if command.cmd.upper() != "FROM" or not command.value:
-            continue
-        image = substitute(command.value[0], args)
-        if len(command.value) >= 3 and command.value[1].upper() == "AS":
-            stages.add(command.value[2].lower())
-        if image.lower() in stages or image == "scratch" or "$" in image:
-            continue
-        images.append(image)
-    return images
+    """External base images of a Dockerfile, as rule RXD109 reads them: ``FROM`` resolved
+    through the global ``ARG`` defaults, no stage names, no scratch."""
+    return [image for _, image, _ in parse_dockerfile(source, text).base_images()]
 
 
 def warmer_argv(config: OrgConfig, images: Sequence[str]) -> list[str]:

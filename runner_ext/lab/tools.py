@@ -29,6 +29,10 @@ INSTALL_HINTS = {
     "podman-compose": "apt-get install podman-compose",
     "make": "apt-get install make",
     "bash": "apt-get install bash",
+    "apparmor_parser": "apt-get install apparmor",
+    "newuidmap": "apt-get install uidmap",
+    "setpriv": "apt-get install util-linux",
+    "useradd": "apt-get install passwd",
     "migrate-project": "pip install -e . (the console scripts come with the package)",
     "runner-ext": "pip install -e . (the console scripts come with the package)",
 }

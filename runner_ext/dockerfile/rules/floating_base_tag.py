@@ -34,7 +34,6 @@ None: which version to pin is the owner's decision.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from runner_ext.dockerfile.model import Subject
@@ -45,23 +44,15 @@ ID = "RXD109"
 NAME = "floating-base-tag"
 SEVERITY = Severity.WARNING
 
-_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_]\w*)(?::?([-+])([^}]*))?\}|([A-Za-z_]\w*))")
-
 
 def check(subject: Subject) -> Iterator[Finding]:
     """Report base images that are not pinned to a version or digest."""
-    args = subject.dockerfile.global_args()
-    earlier: set[str] = set()
-    for stage in subject.dockerfile.stages():
-        image, via = _resolve(stage.base, args)
-        problem = None if image is None or image.lower() in earlier or image == "scratch" \
-            else floating(image)
+    for stage, image, via in subject.dockerfile.base_images():
+        problem = floating(image)
         if problem:
             shown = f"{stage.base} (= {image} through ARG {via})" if via else image
             yield finding(ID, SEVERITY, subject, stage.from_instruction.start_line,
                           f"base image {shown} {problem}; pin a version tag or a digest")
-        if stage.name:
-            earlier.add(stage.name)
 
 
 def floating(image: str) -> str | None:
@@ -76,27 +67,3 @@ def floating(image: str) -> str | None:
     if not any(c.isdigit() for c in tag):
         return f"uses the moving tag :{tag}"
     return None
-
-
-def _resolve(base: str, args: dict[str, str | None]) -> tuple[str | None, str | None]:
-    """``base`` with ARG defaults substituted, and the ARG used (``None`` if unknowable)."""
-    used: list[str] = []
-
-    def substitute(match: re.Match[str]) -> str:
-        name, operator, word = match.group(1) or match.group(4), match.group(2), match.group(3)
-        used.append(name)
-        value = args.get(name)
-        if operator == "+":
-            return word if value else ""
-        if value is None and operator == "-":
-            value = word
-        if value is None:
-            raise KeyError(name)
-        return value
-
-    try:
-        image = _VARIABLE.sub(substitute, base)
-    except KeyError:
-        return None, None
-    return image, ", ".join(used) or None
-
