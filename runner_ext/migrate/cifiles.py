@@ -87,7 +87,7 @@ def parse_ci_file(path: str, raw: bytes) -> CiFile:
     """Decode, parse and check one CI file."""
     text, crlf, bom = decode_text(path, raw, what="CI file")
     documents = parse_documents(text, path)
-    warnings = []
+    warnings: list[str] = []
     for doc in documents:
         check_tags(doc, path)
         warnings.extend(f"{path}:{d.winner.line}: key '{d.key}' is written twice (also at "

@@ -35,7 +35,8 @@ def merged(mapping: Node, anchors: dict[str, Node], depth: int = 0
         raise Refused("merge keys nest more than ten levels deep", RESHAPE)
     own = {k.value for k, _ in mapping.pairs if (k, _) not in merge_entries(mapping)}
     found: dict[str, tuple[Node, Node]] = {}
-    for _, value in merge_entries(mapping):
+    for merge_key, value in merge_entries(mapping):
+        before = {k.value for k, _ in mapping.pairs if k.end <= merge_key.start}
         for source in (value.items if value.kind == "seq" else [value]):
             target = target_of(source, anchors) if source.kind == "alias" else None
             if target is None or target.kind != "map" or target.flow:
@@ -44,6 +45,13 @@ def merged(mapping: Node, anchors: dict[str, Node], depth: int = 0
             entries = [(k, v) for k, v in target.effective_pairs()
                        if (k, v) not in merge_entries(target)]
             for key, item in [*entries, *merged(target, anchors, depth + 1)]:
+                if key.value in before:
+                    # The YAML spec (and ruamel, js-yaml) keep the job's key; GitLab's Ruby
+                    # reader lets a later merge key replace it. Only the text can settle it.
+                    raise Refused(f"the job sets '{key.value}' before a merge key (<<:) "
+                                  "that brings it too, which GitLab and the YAML spec read "
+                                  "differently", "move the <<: line to the top of the "
+                                  "mapping, then run migrate-project again")
                 if key.value not in own and key.value not in found:
                     found[str(key.value)] = (key, item)
     return list(found.values())

@@ -217,7 +217,7 @@ def duplicate_keys(root: Node) -> list[DuplicateKey]:
                 if key.value in seen:
                     found.append(DuplicateKey(key.value, seen[key.value], key))
                 seen[key.value] = key
-    return found
+    return sorted(found, key=lambda d: d.winner.line)
 
 
 def anchors_of(root: Node) -> dict[str, Node]:
