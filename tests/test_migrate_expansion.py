@@ -17,11 +17,14 @@ import re
 import shlex
 import shutil
 import subprocess
+import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
 from ci_local import git_repo, preview
+from ruamel.yaml import YAML
+from ruamel.yaml.error import ReusedAnchorWarning
 from test_migrate_support import PROJECTS, Project, read_tree
 
 from runner_ext.cli.main import run
@@ -104,7 +107,11 @@ def _default_section(project: Project) -> dict[str, Any]:
     """``default:`` of the root CI file: gitlab-ci-local's preview shows only ``image`` (and
     services, scripts) of it on jobs, while GitLab applies every key, so the keys a job gets
     from ``default:`` are added here by hand."""
-    data = _root_data(project)
+    with warnings.catch_warnings():  # an anchor name defined twice is valid YAML
+        warnings.simplefilter("ignore", ReusedAnchorWarning)
+        yaml = YAML(typ="rt")
+        yaml.allow_duplicate_keys = True  # GitLab accepts them (only default: is read here)
+        data = yaml.load((project.input / ".gitlab-ci.yml").read_bytes())
     section = data.get("default") or {}
     return {k: v for k, v in section.items() if k in ("retry", "interruptible", "timeout")}
 
