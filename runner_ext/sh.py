@@ -6,8 +6,9 @@ backticks, ``$((…))``, ``$1``, ``$?``…) kept as written. So a caller can tel
 dollar (``'$X'``, ``\\$X``, ``$'\\x24X'``) from a real reference, and can write a value
 into a GitLab variable exactly (:attr:`Word.gitlab`).
 
-This is a tokenizer, not a shell: it does no expansion, aliasing or globbing. Here-document
-bodies are not read; a ``<<`` operator is returned for the caller to refuse.
+This is a tokenizer, not a shell: it does no expansion, aliasing or globbing. :func:`tokenize`
+returns a ``<<`` operator for the caller to refuse; :func:`tokenize_script` also reads the
+here-document bodies (data, not commands) into :class:`HereDoc` tokens.
 """
 
 from __future__ import annotations
@@ -103,6 +104,42 @@ class Word:
 Token = Word | str
 
 
+@dataclass(frozen=True)
+class HereDoc:
+    """A here-document's body (``<<EOF`` … ``EOF``), placed after its delimiter word.
+
+    ``expands``: the delimiter is unquoted, so ``$…``, ``$(…)`` and backticks in the body
+    are expanded (and commands in ``$(…)`` run). ``closed``: the delimiter line was found
+    before the text ended (``False``: the body goes on in whatever text comes next).
+    """
+
+    delimiter: str
+    body: str
+    start: int
+    end: int
+    expands: bool
+    strip_tabs: bool
+    closed: bool
+
+
+ScriptToken = Token | HereDoc
+
+
+def end_of_heredoc(text: str, start: int, delimiter: str, strip_tabs: bool
+                   ) -> tuple[int, int] | None:
+    """``(end of body, end of delimiter line)`` for a body starting at ``start``;
+    ``None`` when no line of ``text`` from there is the delimiter."""
+    i = start
+    while i < len(text):
+        nxt = text.find("\n", i)
+        stop = len(text) if nxt < 0 else nxt
+        line = text[i:stop]
+        if (line.lstrip("\t") if strip_tabs else line) == delimiter:
+            return i, min(stop + 1, len(text))
+        i = stop + 1
+    return None
+
+
 class _Scanner:
     def __init__(self, text: str) -> None:
         self.text = text
@@ -138,8 +175,19 @@ def tokenize(text: str) -> list[Token]:
     Comments are dropped and ``\\``-newline continuations joined. Raises
     :class:`ShellSyntaxError` for an unclosed quote, ``${``, ``$(`` or backtick.
     """
+    return [t for t in _tokens(text, heredocs=False) if not isinstance(t, HereDoc)]
+
+
+def tokenize_script(text: str) -> list[ScriptToken]:
+    """:func:`tokenize`, with every here-document body read into a :class:`HereDoc` token
+    right after its delimiter word (the body is skipped, never taken for commands)."""
+    return _tokens(text, heredocs=True)
+
+
+def _tokens(text: str, *, heredocs: bool) -> list[ScriptToken]:
     scan = _Scanner(text)
-    tokens: list[Token] = []
+    tokens: list[ScriptToken] = []
+    pending: list[tuple[int, Word, bool]] = []  # (index after the word, word, strip tabs)
     while scan.i < len(text):
         ch = scan.peek()
         if ch in _BLANK:
@@ -153,11 +201,34 @@ def tokenize(text: str) -> list[Token]:
             operator = next(op for op in OPERATORS if text.startswith(op, scan.i))
             tokens.append(operator)
             scan.i += len(operator)
+            if heredocs and operator == "\n" and pending:
+                _bodies(scan, tokens, pending)
         else:
             start = scan.i
             _word(scan)
-            tokens.append(scan.take_word(start))
+            word = scan.take_word(start)
+            tokens.append(word)
+            if heredocs and len(tokens) > 1 and tokens[-2] in ("<<", "<<-"):
+                pending.append((len(tokens), word, tokens[-2] == "<<-"))
+    if pending:
+        _bodies(scan, tokens, pending)
     return tokens
+
+
+def _bodies(scan: _Scanner, tokens: list[ScriptToken],
+            pending: list[tuple[int, Word, bool]]) -> None:
+    """Read the bodies of the here-documents opened on the line just ended, in order."""
+    placed: list[tuple[int, HereDoc]] = []
+    for index, word, strip_tabs in pending:
+        quoted = any(c in scan.text[word.start:word.end] for c in "'\"\\")
+        found = end_of_heredoc(scan.text, scan.i, word.text, strip_tabs)
+        body_end, resume = found if found else (len(scan.text), len(scan.text))
+        placed.append((index, HereDoc(word.text, scan.text[scan.i:body_end], scan.i,
+                                      body_end, not quoted, strip_tabs, found is not None)))
+        scan.i = resume
+    for index, heredoc in reversed(placed):
+        tokens.insert(index, heredoc)
+    pending.clear()
 
 
 def _word(scan: _Scanner) -> None:

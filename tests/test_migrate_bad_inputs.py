@@ -26,8 +26,6 @@ CASES: dict[str, tuple[dict[str, bytes], str]] = {
                    ".gitlab-ci.yml:4: !reference must be a list of plain names"),
     "reference-mapping": ({".gitlab-ci.yml": b"b:\n  script: !reference {a: b}\n"},
                           ".gitlab-ci.yml:2: !reference must be a list"),
-    "duplicate-key": ({".gitlab-ci.yml": b"build:\n  script: [a]\nbuild:\n  script: [b]\n"},
-                      ".gitlab-ci.yml:3: build: duplicate key"),
     "huge-file": ({".gitlab-ci.yml": b"# " + b"x" * MAX_FILE_BYTES + b"\n"},
                   "too large to migrate safely"),
     "not-utf8": ({".gitlab-ci.yml": b"build:\n  script:\n    - echo caf\xe9\n"},

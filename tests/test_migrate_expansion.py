@@ -17,17 +17,20 @@ import re
 import shlex
 import shutil
 import subprocess
+import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
+from ruamel.yaml.error import ReusedAnchorWarning
 from test_migrate_support import PROJECTS, Project, read_tree
 
 from runner_ext.cli.main import run
 from runner_ext.config import OrgConfig
 from runner_ext.lab.ci_local import git_repo, preview
 from runner_ext.migrate import MigrationResult
+from runner_ext.migrate.cifiles import parse_ci_file
 from runner_ext.migrate.rewrite import KEEP
 
 # The examples, and the cases whose structure matters most for expansion.
@@ -36,7 +39,8 @@ CHOSEN = ["example-dotnet", "example-node", "example-python", "case-keep-anchors
           "case-nested-include", "case-rxc105-build-flags",
           "case-extends-docker-setup", "case-shared-template",
           "case-shared-template-fallback", "case-multi-platform", "case-rxc112-shell-logic",
-          "case-computed-tag-carry", "case-loop-tags-package-setup"]
+          "case-computed-tag-carry", "case-loop-tags-package-setup", "case-merge-keys",
+          "case-duplicate-keys"]
 # Keys a rewritten job must expand to exactly as before (variables and artifacts gain the
 # template's entries; inherit: is what keeps default: services and scripts away).
 COMPARED = sorted(KEEP - {"variables", "artifacts", "inherit"})
@@ -94,11 +98,20 @@ def test_untouched_jobs_expand_as_before(expanded: Any) -> None:
     assert set(after) - set(before) <= {n for n in after if n.startswith(".")}
 
 
+def _root_data(project: Project) -> dict[str, Any]:
+    """The root CI file as GitLab reads it (reused anchors, duplicate keys: last wins)."""
+    return parse_ci_file(".gitlab-ci.yml", (project.input / ".gitlab-ci.yml").read_bytes()).data
+
+
 def _default_section(project: Project) -> dict[str, Any]:
     """``default:`` of the root CI file: gitlab-ci-local's preview shows only ``image`` (and
     services, scripts) of it on jobs, while GitLab applies every key, so the keys a job gets
     from ``default:`` are added here by hand."""
-    data = YAML(typ="rt").load((project.input / ".gitlab-ci.yml").read_bytes())
+    with warnings.catch_warnings():  # an anchor name defined twice is valid YAML
+        warnings.simplefilter("ignore", ReusedAnchorWarning)
+        yaml = YAML(typ="rt")
+        yaml.allow_duplicate_keys = True  # GitLab accepts them (only default: is read here)
+        data = yaml.load((project.input / ".gitlab-ci.yml").read_bytes())
     section = data.get("default") or {}
     return {k: v for k, v in section.items() if k in ("retry", "interruptible", "timeout")}
 
@@ -204,7 +217,7 @@ def _expanded_vars(variables: dict[str, Any], env: dict[str, str]) -> dict[str, 
 
 def _global_variables(project: Project) -> dict[str, Any]:
     """The root CI file's own ``variables:`` (the preview shows jobs without them)."""
-    data = YAML(typ="rt").load((project.input / ".gitlab-ci.yml").read_bytes()) or {}
+    data = _root_data(project)
     found = data.get("variables") or {}
     return {k: v.get("value", "") if isinstance(v, dict) else v for k, v in found.items()}
 

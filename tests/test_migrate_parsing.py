@@ -58,7 +58,9 @@ def test_assignments_substitutions_and_literal_dollars() -> None:
 
 
 @pytest.mark.parametrize(("script", "problem"), [
-    ("cat <<EOF > Dockerfile\nFROM x\nEOF", "here-document"),
+    ("sh <<EOF\ndocker run x\nEOF", "here-document <<EOF is read by sh as commands"),
+    ("cat <<EOF > tag\n$(git describe)\nEOF", "runs commands in its body"),
+    ("cat <<EOF > x\nnever closed", "here-document <<EOF is never closed"),
     ("echo 'unterminated", "unbalanced quotes"),
     ("if true; then docker build .", "never closed"),
 ])
@@ -158,3 +160,41 @@ def test_write_changes_is_all_or_nothing(tmp_path: Path) -> None:
     with pytest.raises(RunnerExtError, match="nothing was changed"):
         write_changes(tmp_path, {"a.yml": "new\n", "missing/b.yml": "new\n"})
     assert read_tree(tmp_path) == before
+
+
+def test_here_document_bodies_are_data() -> None:
+    """A body is never taken for commands, in one block scalar or across script entries;
+    the command it feeds is marked, so the declarative rewrite never carries it alone."""
+    commands, problems = parse_script([
+        "cat <<EOF > config.json\n{\"fi\": \"$X\"}\ndone )\nEOF\ndocker build -t a .",
+        "cat <<'EOF' > literal\n$(docker run x)\nEOF",
+        "cat <<-EOF >> log\n\tesac\n\tEOF",
+        "cat <<EOF > auth.json", '{"auths": {}}', "EOF", "docker push a",
+    ])
+    assert problems == []
+    assert [c.words for c in commands] == [("cat",), ("docker", "build", "-t", "a", "."),
+                                           ("cat",), ("cat",), ("cat",), ("docker", "push", "a")]
+    assert [c.construct for c in commands] == ["here-document", None, "here-document",
+                                               "here-document", "here-document", None]
+    assert commands[-1].item == 6
+
+
+def test_functions_and_case_patterns() -> None:
+    commands, problems = parse_script([
+        "push_tag() {\n  docker push \"$IMAGE:$1\"\n}",
+        "function retag {\n  docker tag a \"$1\"\n}",
+        'case "$CI_COMMIT_BRANCH" in\n  main|master) CHANNEL=latest ;;\n  *) CHANNEL=dev ;;\nesac',
+        'push_tag "$CHANNEL"',
+        "set -o pipefail", "IFS=',' read -ra TAGS <<< \"$EXTRA\"", "N=$((CI_PIPELINE_IID + 1))",
+        'if [[ "$A" == b ]]; then docker push x; fi',
+    ])
+    assert problems == []
+    shown = [(c.words, c.construct) for c in commands]
+    assert shown[:4] == [(("function", "push_tag"), "function"),
+                         (("docker", "push", "$IMAGE:$1"), "{ }"),
+                         (("function", "retag"), "function"),
+                         (("docker", "tag", "a", "$1"), "{ }")]
+    assert not any(c.words[:1] in [("main",), ("master",), ("*",)] for c in commands)
+    assert (("push_tag", "$CHANNEL"), None) in shown
+    assert (("read", "-ra", "TAGS"), None) in shown
+    assert (("docker", "push", "x"), "if") in shown

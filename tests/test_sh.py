@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from runner_ext.sh import ShellSyntaxError, Word, tokenize, words_of
+from runner_ext.sh import HereDoc, ShellSyntaxError, Word, tokenize, tokenize_script, words_of
 from runner_ext.variables import (
     escape,
     is_plain,
@@ -87,3 +87,32 @@ def test_gitlab_variable_helpers() -> None:
     assert single_reference("${A}") == "A" and single_reference("$A/b") is None
     assert single_reference("${A") is None
     assert unescape(escape("a$b$$c")) == "a$b$$c"
+
+
+@pytest.mark.parametrize("script", [
+    "cat <<'EOF'\nline $X `y`\n  fi done\nEOF",
+    "cat <<\"END\" | cat\na\n\nEND",
+    "cat <<EOF\nplain\nEOF",
+    "cat <<A; cat <<'B'\nfirst\nA\nsecond\nB",
+])
+def test_here_document_bodies_match_a_real_sh(script: str) -> None:
+    """The bodies :func:`tokenize_script` reads are what bash feeds the commands."""
+    docs = [t for t in tokenize_script(script) if isinstance(t, HereDoc)]
+    out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True,
+                         env={"X": "", "PATH": "/usr/bin:/bin"}).stdout
+    bodies = "".join(d.body for d in docs)
+    if all(not d.expands for d in docs) or "$" not in bodies:
+        assert out == bodies
+    assert all(d.closed for d in docs)
+
+
+def test_here_documents_after_their_delimiter() -> None:
+    tokens = tokenize_script("cat <<-EOF > f\n\tbody\n\tEOF\necho done\ncat <<X")
+    docs = [t for t in tokens if isinstance(t, HereDoc)]
+    assert docs[0] == HereDoc("EOF", "\tbody\n", 15, 21, True, True, True)
+    assert tokens.index(docs[0]) == 3  # right after the delimiter word
+    assert docs[1].delimiter == "X" and not docs[1].closed
+    assert [t.text for t in tokens if isinstance(t, Word)] == [
+        "cat", "EOF", "f", "echo", "done", "cat", "X"]
+    # the plain tokenizer leaves bodies to the caller, as before
+    assert "body" in [t.text for t in tokenize("cat <<EOF\nbody\nEOF") if isinstance(t, Word)]

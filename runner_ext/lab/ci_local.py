@@ -38,5 +38,7 @@ def preview(repo: Path) -> dict[str, Any]:
     done = subprocess.run([tool, "--preview"], cwd=repo, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, f"gitlab-ci-local --preview failed:\n{done.stderr}"
-    data: dict[str, Any] = YAML(typ="safe").load(done.stdout)
+    # Warnings (e.g. "duplicated mapping key detected!") come on stdout before the document.
+    start = done.stdout.find("---\n")
+    data: dict[str, Any] = YAML(typ="safe").load(done.stdout[max(start, 0):])
     return data

@@ -3,7 +3,7 @@
 Input is checked before anything else happens, so a bad file stops the run with a located
 error and nothing is written: a size limit (:data:`~runner_ext.limits.FILE_BYTES`), strict
 UTF-8, one line ending style, valid YAML of bounded depth and alias expansion, only GitLab's
-tags, no duplicate keys; at most :data:`~runner_ext.limits.CI_FILES` files, and no include
+tags; at most :data:`~runner_ext.limits.CI_FILES` files, and no include
 loop.
 """
 
@@ -19,8 +19,8 @@ from runner_ext.migrate.source import ProjectSource, outside_error, project_path
 from runner_ext.migrate.yamlnodes import (
     Node,
     anchors_of,
-    check_duplicate_keys,
     check_tags,
+    duplicate_keys,
     parse_documents,
     to_data,
 )
@@ -42,6 +42,7 @@ class CiFile:
     bom: bool = False
     component_spec: bool = False
     anchors: dict[str, Node] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def restore(self, text: str) -> str:
         """Give rewritten text the file's original line ends and BOM."""
@@ -86,9 +87,12 @@ def parse_ci_file(path: str, raw: bytes) -> CiFile:
     """Decode, parse and check one CI file."""
     text, crlf, bom = decode_text(path, raw, what="CI file")
     documents = parse_documents(text, path)
+    warnings: list[str] = []
     for doc in documents:
         check_tags(doc, path)
-        check_duplicate_keys(doc, path)
+        warnings.extend(f"{path}:{d.winner.line}: key '{d.key}' is written twice (also at "
+                        f"line {d.shadowed.line}); GitLab uses the last one, and so does "
+                        "runner-ext, which never edits the first" for d in duplicate_keys(doc))
     if len(documents) > 1 and documents[0].get("spec") is not None:
         return CiFile(path, text, None, {}, crlf, bom, component_spec=True)
     if len(documents) > 1:
@@ -103,7 +107,7 @@ def parse_ci_file(path: str, raw: bytes) -> CiFile:
             "a CI file must be a block mapping of keywords and jobs", file=path, line=root.line))
     anchors = anchors_of(root) if root else {}
     data = to_data(root, anchors, source=path) if root else {}
-    return CiFile(path, text, root, data, crlf, bom, anchors=anchors)
+    return CiFile(path, text, root, data, crlf, bom, anchors=anchors, warnings=warnings)
 
 
 def _include_entries(value: Any) -> list[Any]:
@@ -184,6 +188,7 @@ def load_ci_files(source: ProjectSource) -> tuple[list[CiFile], list[str]]:
         if len(loaded) >= CI_FILES.value:
             raise CI_FILES.error(file=path)
         ci = loaded[path] = parse_ci_file(path, raw)
+        notes.extend(ci.warnings)
         more, more_notes = local_includes(ci.data, files)
         more = _inside_project(ci, more)
         includes[path] = more

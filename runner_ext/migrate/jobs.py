@@ -79,7 +79,7 @@ class Pipeline:
     def _collect(self, ci: CiFile) -> None:
         if ci.root is None:
             return
-        for key, value in ci.root.pairs:
+        for key, value in ci.root.effective_pairs():  # a job written twice: the last one
             name = key.value
             own = ci.data.get(name)
             self.top[name] = deep_merge(self.top[name], own) if name in self.top else own

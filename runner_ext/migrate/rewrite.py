@@ -20,13 +20,14 @@ from runner_ext.engines import Engine
 from runner_ext.migrate.decision import MANUAL, RESHAPE, BuildRequest, Refused
 from runner_ext.migrate.emit import block_text, dump_flow, dump_mapping, flow_list
 from runner_ext.migrate.jobs import CiJob, Pipeline
+from runner_ext.migrate.merge_keys import Inlined, inline_merges, merge_entries, merged
 from runner_ext.migrate.spans import entry_span, is_empty
 from runner_ext.migrate.template_values import (
     classic_variables,
     component_hidden_job,
     template_job,
 )
-from runner_ext.migrate.yamlnodes import Node
+from runner_ext.migrate.yamlnodes import Node, Reference, target_of, to_data
 from runner_ext.rules.base import Splice
 from runner_ext.variables import references
 
@@ -76,6 +77,25 @@ def check_readable(job: CiJob) -> None:
     if job.unresolved:
         raise Refused(f"the job extends '{job.unresolved[0]}', which runner-ext can't read "
                       "(another project or a missing job)", MANUAL)
+    _check_shadowed(job)
+
+
+# Keys a rewrite may edit or delete: a duplicate of one of them would take over when the
+# last one goes (GitLab uses the last), so such a job is left for a person to tidy.
+_EDITED = DROP | {"variables", "extends", "<<"}
+
+
+def _check_shadowed(job: CiJob) -> None:
+    mappings = [job.node, *[v for k, v in job.node.pairs if k.value == "variables"]]
+    for mapping in mappings:
+        seen: dict[str, Node] = {}
+        for key, _ in mapping.pairs:
+            if key.value in seen and (mapping is not job.node or key.value in _EDITED):
+                raise Refused(f"the job writes '{key.value}' twice (lines {seen[key.value].line} "
+                              f"and {key.line}); GitLab uses the last, and the migration "
+                              "would uncover the first", "delete the first one, then run "
+                              "migrate-project again")
+            seen[key.value] = key
 
 
 def rewrite_job(job: CiJob, pipeline: Pipeline, request: BuildRequest, *, config: OrgConfig,
@@ -84,12 +104,12 @@ def rewrite_job(job: CiJob, pipeline: Pipeline, request: BuildRequest, *, config
     node = job.node
     if node.kind != "map" or node.flow or not node.pairs:
         raise Refused("the job is written in flow style or as an alias", RESHAPE)
-    _check_merge_keys(job)
     result = JobRewrite()
     _drop_docker_keys(job, result)
     classic = config.include.mode == "project"
     extra_vars = classic_variables(request) if classic else {}
-    _variables(job, request, extra_vars, result, pipeline)
+    if not _merge_keys(job, request, extra_vars, result):
+        _variables(job, request, extra_vars, result, pipeline)
     _extends(job, engine, config, result)
     _top_keys(job, pipeline, engine, config, extra_vars, result)
     if request.script:
@@ -104,10 +124,10 @@ def rewrite_template_child(job: CiJob, request: BuildRequest, extra: dict[str, A
     go, and it keeps the template's inputs where its build differs (``extra``)."""
     if job.node.kind != "map" or job.node.flow or not job.node.pairs:
         raise Refused("the job is written in flow style or as an alias", RESHAPE)
-    _check_merge_keys(job)
     result = JobRewrite()
     _drop_docker_keys(job, result)
-    _variables(job, request, extra, result)
+    if not _merge_keys(job, request, extra, result):
+        _variables(job, request, extra, result)
     return result
 
 
@@ -121,14 +141,53 @@ def _drop_docker_keys(job: CiJob, result: JobRewrite) -> None:
             result.deleted.append(span)
 
 
-def _check_merge_keys(job: CiJob) -> None:
-    for key, value in job.node.pairs:
-        if key.value == "<<":
-            merged = job.file.data.get(job.name, {})
-            inherited = sorted(set(merged) & DROP - {k.value for k, _ in job.node.pairs})
-            if inherited or value.kind != "alias":
-                raise Refused("the job merges keys from an anchor (<<: *…) that the "
-                              "migration would have to change", RESHAPE)
+def _merge_keys(job: CiJob, request: BuildRequest, extra: dict[str, Any],
+                result: JobRewrite) -> bool:
+    """Write the job's merge keys out without what the rewrite drops (:mod:`merge_keys`);
+    True when the job's ``variables:`` came from them and were written here."""
+    if job.file.root is None:
+        return False
+    own_variables = job.node.get("variables") is not None
+    if job.node.get("extends") is None and "extends" in job.own and merge_entries(job.node):
+        raise Refused("the job merges its extends: from an anchor (<<:)",
+                      "write extends: in the job itself, then run migrate-project again")
+
+    def variables(key: Node, value: Node, col: int) -> str | None:
+        if key.value != "variables" or own_variables:
+            return None
+        data = to_data(value, job.file.anchors, source=job.file.path)
+        if not isinstance(data, dict) or any(isinstance(v, Reference) for v in data.values()):
+            raise Refused("the job's merged variables: are written in a form runner-ext "
+                          "can't edit", RESHAPE)
+        used = _request_references(request) | {
+            n for v in data.values() for n in references(" ".join(_strings(v)))}
+        kept = {str(k): v for k, v in data.items()
+                if not (str(k).startswith("DOCKER_") and str(k) not in used)}
+        kept.update(extra)
+        if len(kept) < len(data):
+            result.changes.append("removed variables " + ", ".join(
+                k for k in map(str, data) if k not in kept))
+        return dump_mapping({"variables": kept}, col) if kept else ""
+
+    inherited = {str(k.value): v for k, v in merged(job.node, job.file.anchors)}
+    merged_variables = job.effective.get("variables") if "variables" in inherited \
+        and not own_variables else None
+    if not set(inherited) & DROP and not (isinstance(merged_variables, dict) and (
+            extra or any(str(n).startswith("DOCKER_") for n in merged_variables))):
+        return False  # nothing the rewrite changes comes through the merge: it stays
+    inlined = inline_merges(job.file.text, job.node, job.file.anchors, job.file.root,
+                            lambda name: name not in DROP, variables)
+    result.splices.extend(inlined.splices)
+    result.deleted.extend(inlined.deleted)
+    if inlined.splices:
+        result.changes.append("writes out the keys it merged (<<:) without the Docker ones")
+    return not own_variables and "variables" in inherited
+
+
+def _request_references(request: BuildRequest) -> set[str]:
+    return {n for v in [*request.destinations, *request.build_args, *request.labels,
+                        request.target, request.platform, request.dockerfile]
+            for n in references(v)}
 
 
 def check_anchors(job: CiJob, own: list[tuple[int, int]], removed: list[tuple[int, int]]
@@ -144,7 +203,7 @@ def check_anchors(job: CiJob, own: list[tuple[int, int]], removed: list[tuple[in
     for alias in job.file.alias_uses():
         if inside(alias.start, removed):
             continue
-        target = job.file.anchors.get(alias.value)
+        target = target_of(alias, job.file.anchors)
         if target is job.node:
             raise Refused(f"the job is reused elsewhere through its anchor &{alias.value}",
                           "give the jobs that reuse it their own keys (or migrate both by "
@@ -204,18 +263,24 @@ def _variables(job: CiJob, request: BuildRequest, extra: dict[str, Any],
         if extra:
             result.splices.append(_insert_top(job, {"variables": extra}))
         return
-    used = {n for v in [*request.destinations, *request.build_args, *request.labels,
-                        request.target, request.platform, request.dockerfile]
-            for n in references(v)}
-    names = [k.value for k, _ in node.pairs] if node.kind == "map" else []
+    used = _request_references(request)
+    names = [k.value for k, _ in node.pairs if k.value != "<<"] if node.kind == "map" else []
     used |= _still_used(job, node, pipeline) if node.kind == "map" else set()
     docker = [n for n in names if n.startswith("DOCKER_") and n not in used]
-    if node.kind != "map" or node.flow or "<<" in names:
+    if node.kind != "map" or node.flow:
         if docker or extra or any(str(n).startswith("DOCKER_") for n in job.own.get(
                 "variables", {}) or {}):
             raise Refused("the job's variables: are written in a form runner-ext can't edit "
-                          "(flow style, alias or merge key)", RESHAPE)
+                          "(flow style or alias)", RESHAPE)
         return
+    inlined = Inlined()
+    if job.file.root is not None and merge_entries(node):
+        inherited = [str(k.value) for k, _ in merged(node, job.file.anchors)]
+        gone = {n for n in inherited if n.startswith("DOCKER_") and n not in used}
+        inlined = inline_merges(text, node, job.file.anchors, job.file.root,
+                                lambda name: name not in gone)
+        docker += sorted(gone)
+        names += inherited
     if docker and len(docker) == len(names) and not extra:
         span = entry_span(text, key, node)
         if span is None:
@@ -230,6 +295,8 @@ def _variables(job: CiJob, request: BuildRequest, extra: dict[str, Any],
                     raise Refused("a variable shares its line with another", RESHAPE)
                 result.splices.append(Splice(span[0], span[1], ""))
                 result.deleted.append(span)
+        result.splices.extend(inlined.splices)
+        result.deleted.extend(inlined.deleted)
         if extra:
             last_key, last_value = node.pairs[-1]
             end = entry_span(text, last_key, last_value)

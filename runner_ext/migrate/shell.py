@@ -15,7 +15,14 @@ import re
 from dataclasses import dataclass
 
 from runner_ext.planner.secrets import looks_secret
-from runner_ext.sh import ShellSyntaxError, Token, Word, tokenize
+from runner_ext.sh import (
+    HereDoc,
+    ScriptToken,
+    ShellSyntaxError,
+    Word,
+    end_of_heredoc,
+    tokenize_script,
+)
 from runner_ext.variables import ASSIGNMENT, NAME
 
 _PASSWORD_FLAG = re.compile(
@@ -79,9 +86,16 @@ class Command:
         return self.words[0] if self.words else ""
 
 
+# Programs that read a here-document as commands, not data.
+_SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "ssh", "eval", "source", ".",
+                     "sudo", "su", "docker", "docker-compose", "podman", "xargs", "env"})
+NAME_ONLY = re.compile(rf"^{NAME}$")
+_SUBSTITUTION = re.compile(r"\$\(|`")
+
+
 @dataclass
 class _Line:
-    tokens: list[Token]
+    tokens: list[ScriptToken]
     text: str
     literal_dollar: bool
     substitution: bool
@@ -93,8 +107,8 @@ def logical_lines(item: str) -> list[_Line]:
     Raises :class:`runner_ext.sh.ShellSyntaxError` when a quote or expansion is left open.
     """
     lines: list[_Line] = []
-    current: list[Token] = []
-    for token in [*tokenize(item), "\n"]:
+    current: list[ScriptToken] = []
+    for token in [*tokenize_script(item), "\n"]:
         if token != "\n":
             current.append(token)
             continue
@@ -107,10 +121,10 @@ def logical_lines(item: str) -> list[_Line]:
     return lines
 
 
-def _segments(tokens: list[Token]) -> list[tuple[list[Token], str]]:
+def _segments(tokens: list[ScriptToken]) -> list[tuple[list[ScriptToken], str]]:
     """Split tokens into (command tokens, separator that follows)."""
-    segments: list[tuple[list[Token], str]] = []
-    current: list[Token] = []
+    segments: list[tuple[list[ScriptToken], str]] = []
+    current: list[ScriptToken] = []
     for token in tokens:
         if isinstance(token, str) and token in _SEPARATORS:
             segments.append((current, token))
@@ -121,14 +135,17 @@ def _segments(tokens: list[Token]) -> list[tuple[list[Token], str]]:
     return [s for s in segments if s[0] or s[1]]
 
 
-def _strip_redirects(tokens: list[Token]) -> tuple[list[str], bool]:
-    """The words without redirections (GitLab form), and whether there were any."""
-    kept: list[Token] = []
+def _strip_redirects(tokens: list[ScriptToken]) -> tuple[list[str], bool]:
+    """The words without redirections and here-documents (GitLab form), and whether there
+    were any."""
+    kept: list[Word | str] = []
     redirected = skip = False
     for token in tokens:
         if skip:
             skip = False
-        elif isinstance(token, str) and token in _REDIRECTS:
+        elif isinstance(token, HereDoc):
+            continue
+        elif isinstance(token, str) and token in _REDIRECTS | _HEREDOC:
             redirected = skip = True
             last = kept[-1] if kept else None
             if isinstance(last, Word) and last.text.isdigit() and not last.literal_dollar:
@@ -146,10 +163,21 @@ class ScriptParser:
         self.commands: list[Command] = []
         self.problems: list[str] = []
         self.item = -1
+        # A here-document whose body goes on in the next script items (delimiter, <<-).
+        self.heredoc: tuple[str, bool] | None = None
+        self.case_pattern = False
+        self.defined: list[str] = []
 
     def feed(self, item: str) -> None:
         """Parse one script item (one entry of ``script:``)."""
         self.item += 1
+        if self.heredoc is not None:
+            found = end_of_heredoc(item, 0, *self.heredoc)
+            if found is None:
+                return  # the whole item is the body: data
+            self.heredoc = None
+            # The body's characters become blanks, so offsets into the item stay right.
+            item = re.sub(r"[^\n]", " ", item[:found[1]]) + item[found[1]:]
         try:
             lines = logical_lines(item)
         except ShellSyntaxError as exc:
@@ -157,26 +185,69 @@ class ScriptParser:
                                  f"{redact(item.strip())[:80]}")
             return
         for line in lines:
-            if any(isinstance(t, str) and t in _HEREDOC for t in line.tokens):
-                self.problems.append(f"here-document in: {redact(line.text.strip())[:80]}")
+            if not self._heredocs(line):
                 return
             self._line(line)
 
+    def _heredocs(self, line: _Line) -> bool:
+        """Check the line's here-documents: their bodies are data unless a shell reads
+        them or they run commands; False (with a problem) when they can't be read."""
+        where = f"script entry {self.item + 1}: {redact(line.text.strip())[:80]}"
+        for tokens, _ in _segments(line.tokens):
+            docs = [t for t in tokens if isinstance(t, HereDoc)]
+            words = _strip_redirects(tokens)[0]
+            program = words[0] if words else ""
+            for doc in docs:
+                if program in _SHELLS:
+                    self.problems.append(f"here-document <<{doc.delimiter} is read by "
+                                         f"{program} as commands, which runner-ext does not "
+                                         f"analyse ({where})")
+                    return False
+                if doc.expands and _SUBSTITUTION.search(doc.body):
+                    self.problems.append(f"here-document <<{doc.delimiter} runs commands in "
+                                         f"its body ($(…) or backticks) ({where})")
+                    return False
+                if not doc.closed:
+                    self.heredoc = (doc.delimiter, doc.strip_tabs)
+        return True
+
+    def _case_patterns(self, tokens: list[ScriptToken]) -> list[ScriptToken]:
+        """The tokens without ``case`` patterns (``a|b)`` after ``in`` or ``;;``): a pattern
+        is no command, and its ``|`` no pipe."""
+        out: list[ScriptToken] = []
+        for token in tokens:
+            text = token.text if isinstance(token, Word) else token
+            if self.case_pattern and text != "esac":
+                self.case_pattern = token != ")"
+                continue
+            self.case_pattern = False
+            out.append(token)
+            header = [t.text for t in out[-3:] if isinstance(t, Word)]
+            if token == ";;" or (len(header) == 3 and header[0] == "case" and text == "in"):
+                self.case_pattern = True
+        return out
+
     def _line(self, line: _Line) -> None:
+        parts = _segments(self._case_patterns(line.tokens))
+        # A command fed a here-document is carried only with its body: never line by line.
+        fed = [any(isinstance(t, HereDoc) for t in tokens) for tokens, _ in parts]
         segments = [(*_strip_redirects(tokens), separator,
-                     [t for t in tokens if isinstance(t, Word)])
-                    for tokens, separator in _segments(line.tokens)]
+                     [t for t in tokens if isinstance(t, Word)]) for tokens, separator in parts]
         guarded: str | None = None
         for index, (words, redirected, separator, word_tokens) in enumerate(segments):
             count = len(words)
             words, inside, lead = self._blocks(words)
+            if self.defined:  # `name() {`: recorded as a `function NAME` command
+                first = word_tokens[0]
+                self._add(["function", self.defined.pop()], line, "function", False, False,
+                          (first.start, first.end))
             if not words:
                 continue
             last = len(word_tokens) - 1 - (count - lead - len(words))
             span = (word_tokens[lead].start, word_tokens[max(last, lead)].end)
             previous = segments[index - 1][2] if index else ""
             nxt = segments[index + 1][0] if index + 1 < len(segments) else []
-            construct = inside or guarded
+            construct = inside or guarded or ("here-document" if fed[index] else None)
             may_fail = separator == "||" and len(nxt) == 1 and nxt[0] in _TRUE
             if previous == "||" and len(words) == 1 and words[0] in _TRUE:
                 continue
@@ -191,6 +262,10 @@ class ScriptParser:
         """The words without block keywords, the outermost block, and how many leading
         words were keywords."""
         count = len(words)
+        function = _function_name(words)
+        if function:
+            self.defined.append(function)
+            words = words[words.index("{"):] if "{" in words else []
         while words and words[0] in _OPEN:
             opener = words[0]
             self.blocks.append(_OPEN[opener])
@@ -223,6 +298,15 @@ class ScriptParser:
             redirected, line.literal_dollar, line.substitution, self.item, span, line.text))
 
 
+def _function_name(words: list[str]) -> str | None:
+    """The name a function definition (``name() {``, ``function name {``) defines."""
+    if len(words) >= 3 and words[1:3] == ["(", ")"] and NAME_ONLY.match(words[0]):
+        return words[0]
+    if len(words) >= 2 and words[0] == "function" and NAME_ONLY.match(words[1]):
+        return words[1]
+    return None
+
+
 def parse_script(items: list[str]) -> tuple[list[Command], list[str]]:
     """Commands of a whole script (``before_script`` + ``script``) and parse problems."""
     parser = ScriptParser()
@@ -230,4 +314,6 @@ def parse_script(items: list[str]) -> tuple[list[Command], list[str]]:
         parser.feed(item)
     if parser.blocks:
         parser.problems.append(f"'{parser.blocks[-1]}' block is never closed")
+    if parser.heredoc is not None:
+        parser.problems.append(f"here-document <<{parser.heredoc[0]} is never closed")
     return parser.commands, parser.problems

@@ -62,17 +62,30 @@ class Node:
     flow: bool = False
     pairs: list[tuple[Node, Node]] = field(default_factory=list)
     items: list[Node] = field(default_factory=list)
+    # An alias's anchored node: the latest definition of its name before it (YAML lets a
+    # name be anchored again; each alias means the definition it follows).
+    target: Node | None = None
 
     def get(self, key: str) -> Node | None:
-        """The value node of a mapping key (``None`` when absent or not a mapping)."""
-        for k, v in self.pairs:
+        """The value node of a mapping key (``None`` when absent or not a mapping).
+
+        A key written twice means its last value, as GitLab reads it.
+        """
+        for k, v in reversed(self.pairs):
             if k.kind == "scalar" and k.value == key:
                 return v
         return None
 
     def key_node(self, key: str) -> Node | None:
-        """The key node of a mapping key."""
-        return next((k for k, _ in self.pairs if k.kind == "scalar" and k.value == key), None)
+        """The key node of a mapping key (the last one, when it is written twice)."""
+        return next((k for k, _ in reversed(self.pairs)
+                     if k.kind == "scalar" and k.value == key), None)
+
+    def effective_pairs(self) -> list[tuple[Node, Node]]:
+        """The mapping's entries without those a later entry of the same key shadows."""
+        last = {k.value: i for i, (k, _) in enumerate(self.pairs) if k.kind == "scalar"}
+        return [(k, v) for i, (k, v) in enumerate(self.pairs)
+                if k.kind != "scalar" or k.value == "<<" or last[k.value] == i]
 
     def walk(self) -> Iterator[Node]:
         """This node and every node below it, in document order."""
@@ -113,6 +126,7 @@ class _Builder:
         self.events = events
         self.pos = 0
         self.source = source
+        self.defined: dict[str, Node] = {}
 
     def documents(self) -> list[Node]:
         docs = []
@@ -120,6 +134,7 @@ class _Builder:
             event = self.events[self.pos]
             self.pos += 1
             if isinstance(event, DocumentStartEvent):
+                self.defined = {}  # anchors are local to their document
                 docs.append(self.node())
             elif not isinstance(event, StreamStartEvent | StreamEndEvent | DocumentEndEvent):
                 raise AssertionError(f"unexpected YAML event {event}")
@@ -133,13 +148,14 @@ class _Builder:
                 "anchor": getattr(event, "anchor", None)}
         if isinstance(event, AliasEvent):
             base["anchor"] = None
-            return Node("alias", end=event.end_mark.index, value=event.anchor, **base)
+            return Node("alias", end=event.end_mark.index, value=event.anchor,
+                        target=self.defined.get(event.anchor), **base)
         tag = getattr(event, "tag", None)
         if isinstance(event, ScalarEvent):
             # ruamel marks the folds of `>` scalars with BEL characters (for round trips).
             value = event.value.replace("\a", "") if event.style == ">" else event.value
-            return Node("scalar", end=event.end_mark.index, tag=tag, value=value,
-                        style=event.style, **base)
+            return self._define(Node("scalar", end=event.end_mark.index, tag=tag,
+                                     value=value, style=event.style, **base))
         flow = bool(getattr(event, "flow_style", False))
         if isinstance(event, MappingStartEvent):
             node = Node("map", end=0, tag=tag, flow=flow, **base)
@@ -153,6 +169,12 @@ class _Builder:
             raise AssertionError(f"unexpected YAML event {event}")
         node.end = self.events[self.pos].end_mark.index
         self.pos += 1
+        return self._define(node)
+
+    def _define(self, node: Node) -> Node:
+        """Record an anchored node: aliases after it (until it is redefined) mean it."""
+        if node.anchor:
+            self.defined[node.anchor] = node
         return node
 
     def _at_end(self) -> bool:
@@ -175,22 +197,41 @@ def check_tags(root: Node, source: str) -> None:
                 file=source, line=node.line, hint="nested tags or mappings are not allowed there"))
 
 
-def check_duplicate_keys(root: Node, source: str) -> None:
-    """A key twice in one mapping is an error (GitLab refuses it too)."""
+@dataclass(frozen=True)
+class DuplicateKey:
+    """A key written twice in one mapping: the shadowed entry and the one that wins."""
+
+    key: str
+    shadowed: Node
+    winner: Node
+
+
+def duplicate_keys(root: Node) -> list[DuplicateKey]:
+    """Keys written twice in one mapping. GitLab accepts them and uses the last value (so
+    does :func:`to_data`); the shadowed entry is never edited."""
+    found = []
     for node in root.walk():
-        seen: set[str] = set()
+        seen: dict[str, Node] = {}
         for key, _ in node.pairs:
             if key.kind == "scalar" and key.value != "<<":
                 if key.value in seen:
-                    raise RunnerExtError(Category.INPUT, Problem(
-                        "duplicate key", file=source, line=key.line, key=key.value,
-                        hint="remove one of them"))
-                seen.add(key.value)
+                    found.append(DuplicateKey(key.value, seen[key.value], key))
+                seen[key.value] = key
+    return sorted(found, key=lambda d: d.winner.line)
 
 
 def anchors_of(root: Node) -> dict[str, Node]:
-    """Anchor name → the node it names (a later anchor of the same name wins, as in YAML)."""
+    """Anchor name → its last definition in the document.
+
+    An alias means the definition *before* it (:attr:`Node.target`), which differs when a
+    name is anchored twice; this map is only the fallback for nodes built without targets.
+    """
     return {n.anchor: n for n in root.walk() if n.anchor}
+
+
+def target_of(alias: Node, anchors: dict[str, Node]) -> Node | None:
+    """The node an alias repeats: the definition it follows."""
+    return alias.target or anchors.get(alias.value)
 
 
 class _Budget:
@@ -223,7 +264,9 @@ def to_data(node: Node, anchors: dict[str, Node], depth: int = 0, *,
     if node.kind == "alias":
         outermost = budget.alias is None
         budget.alias = budget.alias or node
-        data = to_data(anchors[node.value], anchors, depth + 1, budget=budget)
+        target = target_of(node, anchors)
+        assert target is not None  # checked_events refuses an alias without an anchor
+        data = to_data(target, anchors, depth + 1, budget=budget)
         budget.alias = None if outermost else budget.alias
         return data
     if node.kind == "scalar":

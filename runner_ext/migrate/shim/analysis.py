@@ -57,9 +57,14 @@ def analyse(facts: JobFacts) -> ShimAnalysis:
     result = ShimAnalysis(files=found.files)
     builds = False
     cwd = ""
+    # Shell functions the lines define: calling one runs lines that are checked here too.
+    functions = {c.command.words[1] for c in found.commands
+                 if c.command.construct == "function" and len(c.command.words) == 2}
     for item in found.commands:
         cwd = cwd_after(cwd, item.command) if not item.where else cwd
-        _check_command(item)
+        if item.command.construct == "function":
+            continue
+        _check_command(item, functions)
         builds |= _builds(facts, cwd, item, result)
         result.used_variables.update(_names(item.command.text))
     if not builds:
@@ -84,7 +89,7 @@ def _at(item: Reached) -> str:
     return f" ({item.where})" if item.where else ""
 
 
-def _check_command(item: Reached) -> None:
+def _check_command(item: Reached, functions: set[str]) -> None:
     command = item.command
     verb = daemon_verb(command.words)
     if verb:
@@ -96,7 +101,7 @@ def _check_command(item: Reached) -> None:
                       "build each bake target with docker build (or compose build) in the "
                       "script, then run migrate-project again")
     for name in _programs(command):
-        if name not in IMAGE_TOOLS and "/" not in name and not name.endswith(".sh"):
+        if name not in IMAGE_TOOLS | functions and "/" not in name and not name.endswith(".sh"):
             raise Refused(f"'{command.text}'{_at(item)} runs {name}, which the shim executor "
                           "image does not have",
                           "add the package to executor/shim/Dockerfile and publish the image "
@@ -113,7 +118,7 @@ def _programs(command: Command) -> list[str]:
     open_substitution = any(v.count("(") > v.count(")") or v.count("`") % 2
                             for _, v in command.assignments)
     header = _HEADER.match(command.text)
-    if header and words[:1] == [header.group(2)]:
+    if header and words[:1] == [header.group(2).strip("\"'")]:
         return inner  # `for NAME in …` / `case WORD in`: no program
     while words and words[0].endswith(")") and "(" not in words[0]:
         words = words[1:]  # a case pattern `a|b)`

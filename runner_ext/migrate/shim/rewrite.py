@@ -16,6 +16,7 @@ from runner_ext.migrate.decision import RESHAPE, Refused
 from runner_ext.migrate.emit import dump_flow, dump_mapping, flow_list
 from runner_ext.migrate.facts import JobFacts, is_dind
 from runner_ext.migrate.jobs import CiJob
+from runner_ext.migrate.merge_keys import merge_entries
 from runner_ext.migrate.rewrite import JobRewrite, check_readable
 from runner_ext.migrate.shim.analysis import ShimAnalysis
 from runner_ext.migrate.spans import entry_span, item_span, value_span
@@ -131,6 +132,16 @@ def _variables(job: CiJob, analysis: ShimAnalysis, result: ShimRewrite) -> None:
 
 
 def _insert_top(job: CiJob, data: dict[str, Any]) -> Splice:
+    """The new keys go first, or right after the job's merge keys (``<<:``): GitLab's Ruby
+    reader lets a merge key replace the keys above it, so ours must come below."""
+    merges = merge_entries(job.node)
+    if merges:
+        key, value = merges[-1]
+        span = entry_span(job.file.text, key, value)
+        if span is None:
+            raise Refused("the job's merge key (<<:) shares its line with another key",
+                          RESHAPE)
+        return Splice(span[1], span[1], dump_mapping(data, key.col))
     first_key, first_value = job.node.pairs[0]
     span = entry_span(job.file.text, first_key, first_value)
     at = span[0] if span else first_key.start

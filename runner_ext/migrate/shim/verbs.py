@@ -99,7 +99,9 @@ IMAGE_TOOLS: frozenset[str] = frozenset({
     # shells and builtins
     "sh", "bash", "dash", "cd", "echo", "printf", "export", "set", "unset", "true", "false",
     "test", "[", "[[", ":", ".", "source", "exit", "return", "read", "shift", "trap", "wait",
-    "local", "readonly", "command", "type", "eval", "exec",
+    "local", "readonly", "command", "type", "eval", "exec", "declare", "typeset", "let",
+    "mapfile", "readarray", "pushd", "popd", "shopt", "umask", "ulimit", "getopts", "hash",
+    "break", "continue", "alias", "unalias", "builtin", "kill",
     # Debian's essential packages (coreutils, findutils, grep, sed, tar, gzip, diffutils…)
     "pwd", "sleep", "env", "printenv", "date", "whoami", "uname", "id", "hostname", "cat",
     "cp", "mv", "rm", "mkdir", "rmdir", "ls", "ln", "touch", "chmod", "chown", "head", "tail",
