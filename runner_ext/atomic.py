@@ -18,8 +18,10 @@ DEFAULT_MODE = 0o644
 
 
 def stage(target: Path, text: str) -> str:
-    """Write ``text`` next to ``target`` in a synced temporary file with the target's mode."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``text`` next to ``target`` in a synced temporary file with the target's mode.
+
+    The target's folder must exist: a missing one is an error, not something to create.
+    """
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:

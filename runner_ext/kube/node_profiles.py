@@ -13,12 +13,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from runner_ext.config.model import Engine
+from runner_ext.engines import ROOTLESS, Engine
 from runner_ext.kube.labels import labels
 from runner_ext.kube.seccomp import DATA, rootless_json, rootless_profile
 from runner_ext.render.environment import render
 
-ENGINES: tuple[Engine, ...] = ("buildkit", "buildah")
+ENGINES: tuple[Engine, ...] = ROOTLESS
 # The kubelet's seccomp root; Localhost profiles are paths relative to it.
 KUBELET_SECCOMP = "/var/lib/kubelet/seccomp"
 APPARMOR_DIR = "/etc/apparmor.d"

@@ -83,5 +83,9 @@ def render(name: str, context: Mapping[str, Any]) -> str:
 
 
 def write_files(out: Path, files: Mapping[str, str]) -> list[Path]:
-    """Write every file under ``out`` atomically (synced temp files, then renames)."""
-    return atomic.write_all((out / relative, content) for relative, content in files.items())
+    """Write every file under ``out`` atomically (synced temp files, then renames), creating
+    the folders they go in."""
+    targets = [(out / relative, content) for relative, content in files.items()]
+    for target, _ in targets:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    return atomic.write_all(targets)
