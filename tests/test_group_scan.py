@@ -278,3 +278,20 @@ def test_resume_refuses_the_state_of_another_group(fake: FakeGitLab, tmp_path: P
 
     assert refused.value.exit_code == ExitCode.USAGE
     assert "not from a scan of this group" in str(refused.value)
+
+
+def test_quiet_when_not_a_terminal_and_stdout_clean_with_a_bar(
+        fake: FakeGitLab, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    populate(fake, 7)
+    monkeypatch.setenv("GITLAB_TOKEN", TOKEN)
+    argv = ["scan", "acme", "--gitlab-url", fake.url, "--out", str(tmp_path)]
+
+    assert run(argv) == ExitCode.OK
+    quiet = capsys.readouterr()
+    assert run([*argv, "--progress"]) == ExitCode.OK
+    shown = capsys.readouterr()
+
+    assert "scanning" not in quiet.err and "scanning" not in quiet.out
+    assert quiet.out.startswith("acme: 7 projects (")
+    assert shown.out.splitlines()[0] == quiet.out.splitlines()[0]  # the bar is on stderr

@@ -92,10 +92,11 @@ def _show_progress(wanted: bool | None) -> bool:
 def _scan(request: ScanRequest, show: bool) -> ScanResult:
     if not show:
         return scan_group(request)
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     with Progress("scanning", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  transient=True) as bar:
+                  console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("scan", total=None)
 
         def start(total: int, already: int) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from runner_ext.dockerfile import analyze_dockerfile, decode_dockerfile
+from runner_ext.dockerfile import ENGINES, analyze_dockerfile, decode_dockerfile
 from runner_ext.errors import Category, Problem, RunnerExtError
 from runner_ext.gitlab.auth import Credentials
 from runner_ext.gitlab.group import NoAccess, ProjectInfo, RestGroup
@@ -77,6 +77,10 @@ def scan_group(request: ScanRequest, progress: ScanProgress | None = None) -> Sc
     """Scan the group; ``KeyboardInterrupt`` stops it after the projects in flight are
     recorded (resume with ``resume=True``)."""
     progress = progress or ScanProgress()
+    if request.engine not in ENGINES:
+        raise RunnerExtError(Category.USAGE, Problem(
+            "unknown build engine", key="--engine", value=request.engine,
+            hint=f"use one of {', '.join(ENGINES)}"))
     started = time.monotonic()
     group = RestGroup(request.credentials, request.group, workers=request.workers,
                       max_retries=request.max_retries)
