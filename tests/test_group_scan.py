@@ -295,3 +295,20 @@ def test_quiet_when_not_a_terminal_and_stdout_clean_with_a_bar(
     assert "scanning" not in quiet.err and "scanning" not in quiet.out
     assert quiet.out.startswith("acme: 7 projects (")
     assert shown.out.splitlines()[0] == quiet.out.splitlines()[0]  # the bar is on stderr
+
+
+def test_an_include_the_token_cannot_read_is_a_note_not_a_lost_project(
+        fake: FakeGitLab, tmp_path: Path) -> None:
+    fake.add_project("acme/locked-templates", {"t.yml": "x:\n  script: [y]\n"},
+                     repository_access=False)
+    fake.add_project("acme/app", {".gitlab-ci.yml": "include:\n  - project: acme/locked-templates"
+                                                    "\n    file: t.yml\nb:\n  image: docker:27\n"
+                                                    "  services: [docker:dind]\n"
+                                                    "  script: [docker build .]\n"})
+
+    rows = by_path(scan(fake, tmp_path))
+
+    assert rows["acme/app"].kind == "dind"
+    assert rows["acme/app"].notes == [
+        "acme/locked-templates:t.yml is included but does not exist or the token cannot read it"]
+    assert rows["acme/locked-templates"].kind == "no-access"
