@@ -35,6 +35,7 @@ INSTALL_HINTS = {
     "useradd": "apt-get install passwd",
     "migrate-project": "pip install -e . (the console scripts come with the package)",
     "runner-ext": "pip install -e . (the console scripts come with the package)",
+    "chromium": "apt-get install chromium",
 }
 
 
