@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runner_ext.dockerfile.context import BuildContext
+from runner_ext.variables import NAME
 
-_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_]\w*)(?::?([-+])([^}]*))?\}|([A-Za-z_]\w*))")
+# A Dockerfile variable: $NAME, ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:+alt} ...
+_VARIABLE = re.compile(rf"\$(?:\{{({NAME})(?::?([-+])([^}}]*))?\}}|({NAME}))")
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,9 @@ from runner_ext.migrate.shim.verbs import (
     daemon_verb,
     without_globals,
 )
+from runner_ext.variables import ASSIGNMENT, NAME
 
-_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
-_MAKE_REF = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
+_MAKE_REF = re.compile(rf"\$\(({NAME})\)")
 # The program of a command substitution; make's `$(shell cmd)` too (make variables are
 # upper case, so `$(IMAGE)` is not taken for a program).
 _HEADER = re.compile(r"^\s*(for|select|case)\s+(\S+)")
@@ -122,7 +122,7 @@ def _programs(command: Command) -> list[str]:
         return inner  # `for NAME in …` / `case WORD in`: no program
     while words and words[0].endswith(")") and "(" not in words[0]:
         words = words[1:]  # a case pattern `a|b)`
-    if not words or open_substitution or _ASSIGNMENT.match(words[0]):
+    if not words or open_substitution or ASSIGNMENT.match(words[0]):
         return inner
     name = "make" if words[0] in ("$(MAKE)", "${MAKE}", "$MAKE") else words[0]
     return [name, *inner]
