@@ -249,6 +249,13 @@ def _describe(facts: JobFacts, state: ScriptState, request: BuildRequest,
         request.changes.append("--cache-from replaced by the registry layer cache")
     if not request.cache:
         request.attention.append("--no-cache carried over: the layer cache is off for this job")
+    credential_attention(facts, state, request, config)
+
+
+def credential_attention(facts: JobFacts, state: ScriptState, request: BuildRequest,
+                         config: OrgConfig) -> None:
+    """What to check before merging: credentials for other registries, variables the CI
+    file does not define."""
     secret_var = config.build.registries_variable
     for registry in dict.fromkeys(state.logins):
         if registry not in ("$CI_REGISTRY", "${CI_REGISTRY}"):

@@ -128,6 +128,12 @@ def _matches_function() -> list[str]:
     ]
 
 
+def check_shell() -> str:
+    """``runner_ext_check`` alone (it needs ``runner_ext_matches``), for shells without a
+    build plan: the promote job's (:mod:`runner_ext.planner.promote`)."""
+    return "\n".join(_check_function()) + "\n"
+
+
 def _check_function() -> list[str]:
     return [
         "runner_ext_check() {",
