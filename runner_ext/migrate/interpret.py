@@ -357,8 +357,9 @@ def _tag(facts: JobFacts, state: ScriptState, call: DockerCall) -> None:
         return
     if source not in state.local:
         raise Refused(f"'{call.command.text}' tags an image this job does not build",
-                      "copy images between tags with skopeo copy or crane tag in a job of "
-                      "its own", retag_only.ID)
+                      "pull it first in the same job (docker pull SOURCE; runner-ext then "
+                      "copies it registry to registry), or copy it with skopeo copy in a job "
+                      "of its own", retag_only.ID)
     state.local.add(target)
 
 

@@ -263,7 +263,7 @@ def credential_attention(facts: JobFacts, state: ScriptState, request: BuildRequ
                 f"the job logged in to {registry or 'Docker Hub'}: put those credentials into "
                 f"the {secret_var} CI/CD variable before merging")
     for dest in request.destinations:
-        if not dest.startswith(_OWN_REGISTRY) and not state.logins:
+        if not _expanded(dest, facts).startswith(_OWN_REGISTRY) and not state.logins:
             request.attention.append(f"{dest} is outside this project's registry: make sure "
                                      f"{secret_var} holds credentials for it")
     fixed = [d for d in request.destinations if d not in state.guarded]
