@@ -26,6 +26,7 @@ INSTALL_HINTS = {
     "podman-compose": "apt-get install podman-compose",
     "make": "apt-get install make",
     "bash": "apt-get install bash",
+    "skopeo": "apt-get install skopeo",
 }
 
 

@@ -207,6 +207,11 @@ def _step(step: Step) -> list[str]:
     return _loop(step.repeat, body, "  ") if step.repeat else body
 
 
+def file_lines(plan_file: PlanFile) -> list[str]:
+    """The sh lines (indented for a function body) that write one plan file."""
+    return _file(plan_file)
+
+
 def _file(plan_file: PlanFile) -> list[str]:
     path = shell_word(plan_file.path)
     lines = [f'  mkdir -p "$(dirname -- {path})"']

@@ -8,7 +8,7 @@ from typing import Any
 from runner_ext.ci_inputs import INPUTS, input_defaults
 from runner_ext.config.model import ENGINES, PROMOTE_JOB, Engine, OrgConfig, engine_job_name
 from runner_ext.planner import plan
-from runner_ext.planner.from_config import ENTRYPOINT, WORK_DIRS, template_spec
+from runner_ext.planner.from_config import ENTRYPOINT, WORK_DIRS, registry_options, template_spec
 from runner_ext.planner.promote import FROM_VARIABLE, FUNCTION, TO_VARIABLE, promote_shell
 from runner_ext.planner.shell import plan_to_shell
 from runner_ext.render.environment import render
@@ -99,7 +99,7 @@ def promote_job(config: OrgConfig) -> PromoteJob:
         *_registries_variable(config),
     ]
     return PromoteJob(config.engines.shim.executor, variables,
-                      promote_shell("${RUNNER_EXT_WORK_DIR}/auth.json").rstrip("\n"))
+                      promote_shell(registry_options(config)).rstrip("\n"))
 
 
 def _context(config: OrgConfig) -> dict[str, Any]:
