@@ -84,6 +84,7 @@ def migrate_project(source: ProjectSource, *, config: OrgConfig, engine: Engine 
                         for j in pipeline.jobs.values()) if w is not None]
     choose_strategies(work, strategy, config)
     ours = (f"component: {config.include.component}/build@",
+            f"component: {config.include.component}/promote@",
             f"project: {config.include.project}")
     result = MigrationResult(engine=chosen, include_mode=config.include.mode,
                              ci_files=[c.path for c in ci_files],

@@ -14,7 +14,7 @@ from runner_ext.migrate.decision import BuildRequest, Refused
 from runner_ext.migrate.expand import references
 from runner_ext.migrate.facts import JobFacts
 from runner_ext.migrate.interpret import ScriptState
-from runner_ext.migrate.request import credential_attention
+from runner_ext.migrate.request import credential_attention, own_registry
 from runner_ext.migrate.rules import retag_only
 from runner_ext.planner.promote import FROM_VARIABLE, TO_VARIABLE
 
@@ -42,6 +42,10 @@ def promote_request(facts: JobFacts, state: ScriptState, config: OrgConfig) -> B
         request.changes.append(", ".join(guarded) + ": copied where the script's condition "
                                "or loop says, as before")
     credential_attention(facts, state, request, config)
+    if not own_registry(source, facts) and not state.logins:
+        request.attention.append(f"{source} is read from outside this project's registry: "
+                                 f"make sure {config.build.registries_variable} holds "
+                                 "credentials for it if it is not public")
     return request
 
 

@@ -252,6 +252,11 @@ def _describe(facts: JobFacts, state: ScriptState, request: BuildRequest,
     credential_attention(facts, state, request, config)
 
 
+def own_registry(reference: str, facts: JobFacts) -> bool:
+    """True when a reference is in this project's registry (with the CI file's variables)."""
+    return _expanded(reference, facts).startswith(_OWN_REGISTRY)
+
+
 def credential_attention(facts: JobFacts, state: ScriptState, request: BuildRequest,
                          config: OrgConfig) -> None:
     """What to check before merging: credentials for other registries, variables the CI
@@ -263,7 +268,7 @@ def credential_attention(facts: JobFacts, state: ScriptState, request: BuildRequ
                 f"the job logged in to {registry or 'Docker Hub'}: put those credentials into "
                 f"the {secret_var} CI/CD variable before merging")
     for dest in request.destinations:
-        if not _expanded(dest, facts).startswith(_OWN_REGISTRY) and not state.logins:
+        if not own_registry(dest, facts) and not state.logins:
             request.attention.append(f"{dest} is outside this project's registry: make sure "
                                      f"{secret_var} holds credentials for it")
     fixed = [d for d in request.destinations if d not in state.guarded]
