@@ -70,11 +70,12 @@ def test_json_output(dotnet: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert _migrate(["--dry-run", "--output", "json", str(dotnet)]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["mode"] == "local" and report["dry_run"] is True and report["written"] == []
-    assert report["summary"] == {"migrated": 1, "left": 2, "already-daemonless": 0,
+    assert report["summary"] == {"migrated": 2, "left": 1, "already-daemonless": 0,
                                  "dockerfiles_changed": 1, "files_changed": 2}
     jobs = {j["name"]: j for j in report["jobs"]}
-    assert jobs["release-image"]["status"] == "left"
-    assert "tags an image this job does not build" in jobs["release-image"]["reason"]
+    assert jobs["release-image"]["status"] == "migrated"
+    assert jobs["release-image"]["changes"][0].startswith(
+        "copies $IMAGE_NAME:$CI_COMMIT_SHORT_SHA to $IMAGE_NAME:$CI_COMMIT_TAG with skopeo")
     assert {f["rule"] for f in jobs["build-image"]["findings"]} == {
         "RXC104", "RXC105", "RXC106", "RXC107"}
     dockerfile = report["dockerfiles"][0]
@@ -118,7 +119,7 @@ def test_console_script_runs(dotnet: Path) -> None:
     script = require_tool("migrate-project")
     done = subprocess.run([script, "--check", str(dotnet)], capture_output=True, text=True)
     assert done.returncode == 1, done.stderr
-    assert "1 job migrated, 2 left as is" in done.stdout
+    assert "2 jobs migrated, 1 left as is" in done.stdout
 
 
 @pytest.mark.parametrize("argv", [

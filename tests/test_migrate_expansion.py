@@ -32,6 +32,7 @@ from runner_ext.lab.ci_local import git_repo, preview
 from runner_ext.migrate import MigrationResult
 from runner_ext.migrate.cifiles import parse_ci_file
 from runner_ext.migrate.rewrite import KEEP
+from runner_ext.planner.promote import FROM_VARIABLE, FUNCTION, TO_VARIABLE
 
 # The examples, and the cases whose structure matters most for expansion.
 CHOSEN = ["example-dotnet", "example-node", "example-python", "case-keep-anchors-references",
@@ -40,7 +41,8 @@ CHOSEN = ["example-dotnet", "example-node", "example-python", "case-keep-anchors
           "case-extends-docker-setup", "case-shared-template",
           "case-shared-template-fallback", "case-multi-platform", "case-rxc112-shell-logic",
           "case-computed-tag-carry", "case-loop-tags-package-setup", "case-merge-keys",
-          "case-duplicate-keys"]
+          "case-duplicate-keys", "case-promote-login-tags", "case-promote-guarded-classic",
+          "case-classic-job-template"]
 # Keys a rewritten job must expand to exactly as before (variables and artifacts gain the
 # template's entries; inherit: is what keeps default: services and scripts away).
 COMPARED = sorted(KEEP - {"variables", "artifacts", "inherit"})
@@ -52,8 +54,9 @@ def _repo(root: Path, files: dict[str, bytes]) -> Path:
 
 def _local_include(text: str, config: OrgConfig) -> str:
     include = config.include
-    text = text.replace(f"component: {include.component}/build@{include.version}",
-                        "local: templates/build/template.yml")
+    for name in ("build", "promote"):
+        text = text.replace(f"component: {include.component}/{name}@{include.version}",
+                            f"local: templates/{name}/template.yml")
     classic = re.compile(rf"project: {re.escape(include.project)}\n(\s*)ref: "
                          rf"{re.escape(include.ref)}\n\s*file: {re.escape(include.file)}")
     return classic.sub("local: classic/build.yml", text)
@@ -124,7 +127,8 @@ def test_rewritten_jobs_keep_their_own_keys(expanded: Any) -> None:
                     and not j.name.startswith(".")):
         old, new = {**defaults, **before[outcome.name]}, after[outcome.name]
         assert new["tags"] == list(config.runner.tags)
-        assert new["script"][-1] == '. "$RUNNER_EXT_ENTRYPOINT"'
+        assert new["script"][-1] == (FUNCTION if _promotes(outcome.changes)
+                                     else '. "$RUNNER_EXT_ENTRYPOINT"')
         assert not new.get("services")
         carried = any(c.startswith("keeps ") for c in outcome.changes)
         assert bool(new.get("before_script")) == carried, outcome.name
@@ -136,10 +140,30 @@ def test_rewritten_jobs_keep_their_own_keys(expanded: Any) -> None:
         assert kept.items() <= new["variables"].items()
 
 
+def _promotes(changes: tuple[str, ...]) -> bool:
+    return any(c.startswith("copies ") for c in changes)
+
+
+def _check_promotion(outcome: Any, job: dict[str, Any]) -> None:
+    """A promote job copies from the pulled image to the pushed tags."""
+    copies = next(c for c in outcome.changes if c.startswith("copies "))
+    source, _, rest = copies.removeprefix("copies ").partition(" to ")
+    assert job["variables"][FROM_VARIABLE] == source
+    if not any(f"{TO_VARIABLE}=" in line for line in job.get("before_script") or []):
+        destinations = rest.removesuffix(_COPY_SUFFIX).split(", ")
+        assert job["variables"][TO_VARIABLE].split() == destinations
+
+
+_COPY_SUFFIX = " with skopeo, registry to registry (digests kept, every platform)"
+
+
 def test_rewritten_jobs_push_what_the_script_pushed(expanded: Any) -> None:
     _, after, result, _ = expanded
     for outcome in (j for j in result.jobs if j.status == "migrated"
                     and not j.name.startswith(".")):
+        if _promotes(outcome.changes):
+            _check_promotion(outcome, after[outcome.name])
+            continue
         pushed = next(c for c in outcome.changes if c.startswith("pushes "))
         if any("RUNNER_EXT_DESTINATIONS=" in line
                for line in after[outcome.name].get("before_script") or []):
@@ -234,6 +258,7 @@ def test_migrated_jobs_push_the_same_set(expanded: Any, tmp_path: Path) -> None:
                             _expanded_vars({**top, **(old.get("variables") or {})}, env), env,
                             "", tmp_path, must_pass=False)  # a failing original pushes too
             variables = _expanded_vars({**top, **(new.get("variables") or {})}, env)
+            pushes = TO_VARIABLE if _promotes(outcome.changes) else "RUNNER_EXT_DESTINATIONS"
             migrated = _run(new.get("before_script") or [], variables, env,
-                            'printf "%s\\n" $RUNNER_EXT_DESTINATIONS >> "$PUSHES"', tmp_path)
+                            f'printf "%s\\n" ${pushes} >> "$PUSHES"', tmp_path)
             assert original == migrated, f"{outcome.name} in a {kind} pipeline"

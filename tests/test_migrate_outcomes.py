@@ -191,3 +191,58 @@ def test_multi_platform_with_a_docker_context_is_not_blamed_on_the_context(
     outcome = job(migrate(tmp_path, build_job(script)), "build")
     assert outcome.status == "migrated", outcome.reason
     assert any("linux/amd64,linux/arm64" in a for a in outcome.attention)
+
+
+# --- P: promote-only jobs ------------------------------------------------------------------
+
+PULL = "    - docker pull $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA\n"
+
+
+def test_promote_in_a_loop_copies_every_tag_at_run_time(tmp_path: Path) -> None:
+    loop = ("    - for t in latest $CI_COMMIT_REF_SLUG; do docker tag "
+            "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA $CI_REGISTRY_IMAGE:$t; "
+            "docker push $CI_REGISTRY_IMAGE:$t; done\n")
+    result = migrate(tmp_path, build_job(PULL + loop))
+    outcome = job(result, "build")
+    assert outcome.status == "migrated", outcome.reason
+    assert outcome.changes[1].startswith("copies $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA to "
+                                         "$CI_REGISTRY_IMAGE:$t with skopeo")
+    text = result.changes[".gitlab-ci.yml"]
+    assert "component: $CI_SERVER_FQDN/platform/runner-ext/promote@" in text
+    assert 'RUNNER_EXT_PROMOTE_TO="$RUNNER_EXT_PROMOTE_TO "$CI_REGISTRY_IMAGE:$t' in text
+
+
+def test_promote_from_another_registry_names_the_credentials(tmp_path: Path) -> None:
+    source = "registry.example.com/base/app@sha256:" + "0123456789abcdef" * 4
+    script = (f"    - docker pull {source}\n    - docker tag {source} $CI_REGISTRY_IMAGE/base:1\n"
+              "    - docker push $CI_REGISTRY_IMAGE/base:1\n")
+    outcome = job(migrate(tmp_path, build_job(script)), "build")
+    assert outcome.status == "migrated", outcome.reason
+    assert outcome.attention == (f"{source} is read from outside this project's registry: "
+                                 "make sure RUNNER_EXT_REGISTRY_AUTH holds credentials for it "
+                                 "if it is not public",)
+
+
+def test_promote_to_a_computed_tag_computes_it_in_the_job(tmp_path: Path) -> None:
+    script = ("    - VERSION=$(cat VERSION)\n" + PULL +
+              "    - docker tag $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA $CI_REGISTRY_IMAGE:$VERSION\n"
+              "    - docker push $CI_REGISTRY_IMAGE:$VERSION\n")
+    result = migrate(tmp_path, build_job(script), {"VERSION": "1.2.3\n"})
+    assert job(result, "build").status == "migrated"
+    text = result.changes[".gitlab-ci.yml"]
+    assert '- VERSION=$(cat VERSION)\n    - export RUNNER_EXT_PROMOTE_TO="$CI_REGISTRY_IMAGE:' \
+           '$VERSION"' in text
+    assert "to: " not in text  # the destination is not an input: it is known at run time
+
+
+@pytest.mark.parametrize(("script", "reason"), [
+    (PULL + "    - docker push $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA || true\n",
+     "may fail without failing the job"),
+    ("    - docker tag $CI_REGISTRY_IMAGE:a $CI_REGISTRY_IMAGE:b\n"
+     "    - docker push $CI_REGISTRY_IMAGE:b\n", "tags an image this job does not build"),
+    (PULL + "    - docker push $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA\n", "back where it pulled it"),
+])
+def test_promotes_runner_ext_cannot_copy_are_left(tmp_path: Path, script: str,
+                                                  reason: str) -> None:
+    outcome = job(migrate(tmp_path, build_job(script)), "build")
+    assert outcome.status == "left" and reason in outcome.reason

@@ -34,4 +34,4 @@ def test_main_command_runs_on_the_bundled_example(capsys: pytest.CaptureFixture[
                command=migrate_app) == 0
     out = capsys.readouterr().out
     assert "+++ b/.gitlab-ci.yml" in out and "+++ b/Dockerfile" in out
-    assert "1 job migrated" in out and "nothing written" in out
+    assert "2 jobs migrated" in out and "nothing written" in out

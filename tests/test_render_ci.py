@@ -21,7 +21,7 @@ from runner_ext.config import ENGINES, load_config
 from runner_ext.lab.ci_local import copy_tree, git_repo, preview
 from runner_ext.planner import plan
 from runner_ext.planner.from_config import WORK_DIRS, spec_from_config
-from runner_ext.render.ci import CLASSIC, COMPONENT, render_ci
+from runner_ext.render.ci import CLASSIC, COMPONENT, PROMOTE_COMPONENT, render_ci
 
 GOLDEN = Path(__file__).parent / "golden" / "render_ci"
 EXAMPLE = REPO / "runner-ext.example.toml"
@@ -37,14 +37,17 @@ def test_render_golden(case: str) -> None:
         check_golden(GOLDEN / case / name, text)
 
 
-def _interpolate_defaults(template: str) -> str:
-    """Fill ``$[[ inputs.x ]]`` with each input's default, as GitLab does without inputs."""
+def _interpolate_defaults(template: str, given: dict[str, str] | None = None) -> str:
+    """Fill ``$[[ inputs.x ]]`` with ``given`` values, else each input's default, as GitLab
+    does."""
     header, body = template.split("\n---\n", 1)
     from ruamel.yaml import YAML
 
     inputs = YAML(typ="safe").load(header)["spec"]["inputs"]
 
     def value(match: re.Match[str]) -> str:
+        if match.group(1) in (given or {}):
+            return (given or {})[match.group(1)]
         default = inputs[match.group(1)]["default"]
         return json.dumps(default) if isinstance(default, list) else str(default).lower() \
             if isinstance(default, bool) else str(default)
@@ -58,9 +61,14 @@ def test_schema_valid(tmp_path: Path) -> None:
     files = render_ci(load_config(EXAMPLE))
     component = files[COMPONENT]
     header = component.split("\n---\n", 1)[0]
+    promote = files[PROMOTE_COMPONENT]
     paths = {"classic.yml": files[CLASSIC], "header.yml": header,
              "body.yml": _interpolate_defaults(component).replace(
-                 '"build-image":', "build-image:")}
+                 '"build-image":', "build-image:"),
+             "promote-header.yml": promote.split("\n---\n", 1)[0],
+             "promote-body.yml": _interpolate_defaults(promote, {
+                 "from": "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA"}).replace(
+                 '"promote-image":', "promote-image:")}
     for name, text in paths.items():
         (tmp_path / name).write_text(text)
     done = subprocess.run([tool, "--builtin-schema", "vendor.gitlab-ci",

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from runner_ext import __version__
-from runner_ext.engines import Engine
+from runner_ext.engines import ENGINES, Engine
 
 _EXECUTOR_REPO = "$CI_REGISTRY/platform/runner-ext/executor"
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
@@ -237,6 +237,19 @@ class Kubernetes(_Strict):
         return _require_pin(value)
 
 
+# The hidden jobs the rendered CI templates define (templates/ci/): the build job a
+# classic-mode job extends (``-ENGINE`` for one engine) and the registry copy of a
+# promote-only job. ``include.job_template`` may rename the first; render defines it.
+BUILD_JOB = ".runner-ext-build"
+PROMOTE_JOB = ".runner-ext-promote"
+_HIDDEN_JOB = re.compile(r"\.[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
+def engine_job_name(engine: str) -> str:
+    """The hidden job of one engine, defined by every rendered template."""
+    return f"{BUILD_JOB}-{engine}"
+
+
 class Include(_Strict):
     """Where projects include the runner-ext CI templates from."""
 
@@ -246,7 +259,19 @@ class Include(_Strict):
     project: str = "platform/runner-ext"
     ref: str = "v0.1.0"
     file: str = "/classic/build.yml"
-    job_template: str = ".runner-ext-build"
+    job_template: str = BUILD_JOB
+
+    @field_validator("job_template")
+    @classmethod
+    def _hidden_job_name(cls, value: str) -> str:
+        if not _HIDDEN_JOB.fullmatch(value):
+            raise ValueError("must be a hidden job name: a dot, then letters, digits, "
+                             "'_', '.' or '-', e.g. '.acme-build'")
+        reserved = {PROMOTE_JOB, *(engine_job_name(e) for e in ENGINES)}
+        if value in reserved:
+            raise ValueError(f"{value} is a job the rendered templates define already; "
+                             f"choose another name, or leave the default {BUILD_JOB}")
+        return value
 
 
 class Build(_Strict):

@@ -36,6 +36,7 @@ INSTALL_HINTS = {
     "migrate-project": "pip install -e . (the console scripts come with the package)",
     "runner-ext": "pip install -e . (the console scripts come with the package)",
     "chromium": "apt-get install chromium",
+    "skopeo": "apt-get install skopeo",
 }
 
 

@@ -92,8 +92,10 @@ def shell_value(gitlab_text: str) -> str:
 
 
 def carry_over(items: list[str], roles: list[tuple[Command, str]], build_item: int,
-               destinations: list[str], runtime: bool) -> Carried:
-    """The ``before_script:`` lines that keep the script's own work, in order."""
+               destinations: list[str], runtime: bool, variable: str = DESTINATIONS
+               ) -> Carried:
+    """The ``before_script:`` lines that keep the script's own work, in order; computed or
+    guarded destinations go into ``variable`` (a promotion's is its own)."""
     carried = Carried()
     by_item: dict[int, list[tuple[Command, str]]] = {}
     for command, role in roles:
@@ -109,7 +111,7 @@ def carry_over(items: list[str], roles: list[tuple[Command, str]], build_item: i
             moved_by_cd |= CD in kinds
             continue
         if kinds & {GUARD_PUSH, GUARD_TAG}:
-            guards.append(_guarded(items[index], entries))
+            guards.append(_guarded(items[index], entries, variable))
             continue
         if kinds <= {STATIC}:
             statics.append(items[index])
@@ -139,12 +141,12 @@ def carry_over(items: list[str], roles: list[tuple[Command, str]], build_item: i
     carried.lines = before
     if guards or runtime:
         carried.runtime_destinations = True
-        carried.lines.append(f"export {DESTINATIONS}="
+        carried.lines.append(f"export {variable}="
                              + shell_value(" ".join(destinations)))
         carried.lines.extend(guards)
         if not destinations:
             # Pipelines where no guard holds built without pushing: nothing to push there.
-            carried.lines.append(f'if [ -z "${DESTINATIONS}" ]; then echo "runner-ext: '
+            carried.lines.append(f'if [ -z "${variable}" ]; then echo "runner-ext: '
                                  'nothing to push in this pipeline"; exit 0; fi')
     return carried
 
@@ -158,7 +160,7 @@ def _harmless(entries: list[tuple[Command, str]]) -> bool:
                for c, _ in entries)
 
 
-def _guarded(item: str, entries: list[tuple[Command, str]]) -> str:
+def _guarded(item: str, entries: list[tuple[Command, str]], variable: str) -> str:
     """The item with each guarded push turned into an addition to the destinations and each
     guarded tag into a no-op; its conditions stay exactly as written."""
     text = item
@@ -174,7 +176,7 @@ def _guarded(item: str, entries: list[tuple[Command, str]]) -> str:
             replacement = ":"
         else:
             ref = _last_positional(text[start:end])
-            replacement = f'{DESTINATIONS}="${DESTINATIONS} "{ref}'
+            replacement = f'{variable}="${variable} "{ref}'
         text = text[:start] + replacement + text[end:]
     return text
 

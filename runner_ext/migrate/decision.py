@@ -43,6 +43,8 @@ class BuildRequest:
     runtime_inputs: set[str] = field(default_factory=set)
     changes: list[str] = field(default_factory=list)
     attention: list[str] = field(default_factory=list)
+    # A promotion (no build): the image copied to ``destinations`` ('' for a build).
+    promote_from: str = ""
 
 
 # For YAML runner-ext can't edit in place without touching other jobs.

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from runner_ext.config.model import BUILD_JOB, PROMOTE_JOB
 from runner_ext.migrate.docker import DockerCall, classify
 from runner_ext.migrate.jobs import CiJob, Pipeline, variable_values
 from runner_ext.migrate.shell import Command, parse_script
@@ -67,7 +68,7 @@ class JobFacts:
             engine = _DAEMONLESS_COMMANDS.get(command.name)
             if engine and (command.name != "executor" or "kaniko" in self.image):
                 return engine
-        if any(str(p).startswith(".runner-ext-build") for p in self.job.parents):
+        if any(str(p).startswith((BUILD_JOB, PROMOTE_JOB)) for p in self.job.parents):
             return "runner-ext"
         for needle, engine in _DAEMONLESS_IMAGES:
             if needle in self.image and not self.calls:

@@ -73,6 +73,8 @@ class ScriptState:
     guarded: list[str] = field(default_factory=list)
     sourced: bool = False  # a kept line sources a file: names it defines are known at run time
     ci_names: frozenset[str] = frozenset()  # the job's CI variables
+    # Images pulled (and tags of them) → the pulled reference: a promotion's source.
+    origin: dict[str, str] = field(default_factory=dict)
 
 
 def interpret(facts: JobFacts) -> ScriptState:
@@ -188,7 +190,7 @@ def _refuse_logic(command: Command) -> None:
 def _guard(facts: JobFacts, state: ScriptState, call: DockerCall) -> None:
     """A tag or push under a condition: checked like an unconditional one, then recorded so
     the condition is carried over around the destination it adds."""
-    if state.build is None:
+    if state.build is None and not state.origin:
         _refuse_logic(call.command)
     pushed = list(state.pushed)
     _HANDLERS[call.kind](facts, state, call)
@@ -318,6 +320,10 @@ def _build(facts: JobFacts, state: ScriptState, call: DockerCall) -> None:
             f"docker build {flags.unsupported[0]} has no runner-ext equivalent"
         raise Refused(f"'{call.command.text}': {what}", MANUAL)
     flags.tags = [value(state, call.command, t) for t in flags.tags]
+    if state.build_item >= 0:  # a pulled image pushed before the build
+        raise Refused("the job pushes a pulled image and builds one",
+                      "copy the pulled image in a job of its own, then run migrate-project "
+                      "again", retag_only.ID)
     state.build, state.build_cwd = flags, state.cwd
     state.build_item = call.command.item
     state.built = [normalize_ref(t) for t in flags.tags]
@@ -346,10 +352,14 @@ def _tag(facts: JobFacts, state: ScriptState, call: DockerCall) -> None:
     if len(refs) != 2:
         raise Refused(f"'{call.command.text}' is not 'docker tag SOURCE TARGET'", MANUAL)
     source, target = (normalize_ref(r) for r in refs)
+    if source in state.origin and source not in state.local:
+        state.origin[target] = state.origin[source]
+        return
     if source not in state.local:
         raise Refused(f"'{call.command.text}' tags an image this job does not build",
-                      "copy images between tags with skopeo copy or crane tag in a job of "
-                      "its own", retag_only.ID)
+                      "pull it first in the same job (docker pull SOURCE; runner-ext then "
+                      "copies it registry to registry), or copy it with skopeo copy in a job "
+                      "of its own", retag_only.ID)
     state.local.add(target)
 
 
@@ -366,6 +376,9 @@ def _push(facts: JobFacts, state: ScriptState, call: DockerCall) -> None:
         state.pushed.extend(r for r in sorted(state.local) if r.rsplit(":", 1)[0] == repo)
         return
     ref = normalize_ref(refs[0])
+    if ref in state.origin and ref not in state.local:
+        _push_pulled(state, call, ref)
+        return
     if ref not in state.local:
         raise Refused(f"'{call.command.text}' pushes an image this job does not build "
                       "(or a tag runner-ext can't match to the build)",
@@ -374,9 +387,29 @@ def _push(facts: JobFacts, state: ScriptState, call: DockerCall) -> None:
     state.pushed.append(ref)
 
 
+def _push_pulled(state: ScriptState, call: DockerCall, ref: str) -> None:
+    """A push of a pulled image (or a tag of one): a promotion, when the job builds nothing
+    and copies one source image."""
+    if state.build is not None:
+        raise Refused(f"'{call.command.text}' pushes a pulled image in a job that builds one",
+                      "copy the pulled image in a job of its own, then run migrate-project "
+                      "again", retag_only.ID)
+    sources = {state.origin[r] for r in [*state.pushed, *state.guarded, ref]
+               if r in state.origin}
+    if len(sources) > 1:
+        raise Refused(f"the job promotes more than one image ({', '.join(sorted(sources))})",
+                      "split it into one job per source image, then run migrate-project "
+                      "again", retag_only.ID)
+    if state.build_item < 0:
+        state.build_item = call.command.item
+    state.pushed.append(ref)
+
+
 def _pull(facts: JobFacts, state: ScriptState, call: DockerCall) -> None:
     refs = [value(state, call.command, a) for a in call.args if not a.startswith("-")]
     state.pulled.extend(normalize_ref(r) for r in refs)
+    for ref in refs:
+        state.origin.setdefault(normalize_ref(ref), normalize_ref(ref))
 
 
 _HANDLERS = {"build": _build, "tag": _tag, "push": _push, "pull": _pull}

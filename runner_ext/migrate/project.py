@@ -23,6 +23,7 @@ from runner_ext.migrate.outcomes import (
     not_a_build,
     outcome,
 )
+from runner_ext.migrate.promote import is_promotion, promote_request
 from runner_ext.migrate.request import build_request
 from runner_ext.migrate.result import MigrationResult
 from runner_ext.migrate.rewrite import (
@@ -84,6 +85,7 @@ def migrate_project(source: ProjectSource, *, config: OrgConfig, engine: Engine 
                         for j in pipeline.jobs.values()) if w is not None]
     choose_strategies(work, strategy, config)
     ours = (f"component: {config.include.component}/build@",
+            f"component: {config.include.component}/promote@",
             f"project: {config.include.project}")
     result = MigrationResult(engine=chosen, include_mode=config.include.mode,
                              ci_files=[c.path for c in ci_files],
@@ -160,6 +162,9 @@ def _request(item: JobWork, config: OrgConfig, engine: Engine, files: set[str]) 
                       "keep it where it is, or split the build into its own job")
     check_keys(item.job)
     state = interpret(item.facts)
+    if is_promotion(state):
+        item.request = promote_request(item.facts, state, config)
+        return
     item.request = build_request(item.facts, state, config=config, engine=engine, files=files)
 
 
@@ -279,7 +284,7 @@ def _check_dockerfiles(work: list[JobWork], source: ProjectSource, files: list[s
     Dockerfile needs features the engine lacks."""
     analyses: dict[str, Analysis] = {}
     for item in (w for w in work if w.rewrite is not None and w.request is not None
-                 and not w.template_for):
+                 and not w.template_for and not w.request.promote_from):
         req = item.request
         assert req is not None
         if req.dockerfile not in analyses:  # checked for the first job's engine
@@ -303,7 +308,8 @@ def _dockerfile_outcomes(work: list[JobWork], analyses: dict[str, Analysis], fix
                          result: MigrationResult) -> None:
     jobs: dict[str, list[str]] = {}
     for item in work:
-        if item.rewrite is not None and item.request is not None and not item.template_for:
+        if item.rewrite is not None and item.request is not None and not item.template_for \
+                and not item.request.promote_from:
             jobs.setdefault(item.request.dockerfile, []).append(item.job.name)
     for path, names in jobs.items():
         analysis = analyses[path]

@@ -250,6 +250,18 @@ def _describe(facts: JobFacts, state: ScriptState, request: BuildRequest,
         request.changes.append("--cache-from replaced by the registry layer cache")
     if not request.cache:
         request.attention.append("--no-cache carried over: the layer cache is off for this job")
+    credential_attention(facts, state, request, config)
+
+
+def own_registry(reference: str, facts: JobFacts) -> bool:
+    """True when a reference is in this project's registry (with the CI file's variables)."""
+    return _expanded(reference, facts).startswith(_OWN_REGISTRY)
+
+
+def credential_attention(facts: JobFacts, state: ScriptState, request: BuildRequest,
+                         config: OrgConfig) -> None:
+    """What to check before merging: credentials for other registries, variables the CI
+    file does not define."""
     secret_var = config.build.registries_variable
     for registry in dict.fromkeys(state.logins):
         if registry not in ("$CI_REGISTRY", "${CI_REGISTRY}"):
@@ -257,7 +269,7 @@ def _describe(facts: JobFacts, state: ScriptState, request: BuildRequest,
                 f"the job logged in to {registry or 'Docker Hub'}: put those credentials into "
                 f"the {secret_var} CI/CD variable before merging")
     for dest in request.destinations:
-        if not dest.startswith(_OWN_REGISTRY) and not state.logins:
+        if not own_registry(dest, facts) and not state.logins:
             request.attention.append(f"{dest} is outside this project's registry: make sure "
                                      f"{secret_var} holds credentials for it")
     fixed = [d for d in request.destinations if d not in state.guarded]

@@ -110,8 +110,8 @@ def rewrite_job(job: CiJob, pipeline: Pipeline, request: BuildRequest, *, config
     extra_vars = classic_variables(request) if classic else {}
     if not _merge_keys(job, request, extra_vars, result):
         _variables(job, request, extra_vars, result, pipeline)
-    _extends(job, engine, config, result)
-    _top_keys(job, pipeline, engine, config, extra_vars, result)
+    _extends(job, engine, config, result, request)
+    _top_keys(job, pipeline, engine, config, extra_vars, result, request)
     if request.script:
         result.splices.append(_insert_top(job, {"before_script": [
             block_text(line) for line in request.script]}))
@@ -306,14 +306,15 @@ def _variables(job: CiJob, request: BuildRequest, extra: dict[str, Any],
         result.changes.append(f"removed variables {', '.join(docker)}")
 
 
-def _extends(job: CiJob, engine: Engine, config: OrgConfig, result: JobRewrite) -> None:
+def _extends(job: CiJob, engine: Engine, config: OrgConfig, result: JobRewrite,
+             request: BuildRequest) -> None:
     value = job.node.get("extends")
     if value is None:
         return
     if value.kind not in ("scalar", "seq") or (value.kind == "seq" and not value.flow):
         raise Refused("the job's extends: is written in a form runner-ext can't edit", RESHAPE)
-    ours = template_job(config, engine) if config.include.mode == "project" \
-        else component_hidden_job(engine)
+    ours = template_job(config, engine, request) if config.include.mode == "project" \
+        else component_hidden_job(engine, request)
     # A parent that brings Docker setup must not override the template: ours goes last.
     parents = [*job.parents, ours] if inherited_setup(job) else [ours, *job.parents]
     result.splices.append(Splice(value.start, value.end, dump_flow(flow_list(parents))))
@@ -323,10 +324,10 @@ def _extends(job: CiJob, engine: Engine, config: OrgConfig, result: JobRewrite) 
 
 
 def _top_keys(job: CiJob, pipeline: Pipeline, engine: Engine, config: OrgConfig,
-              extra_vars: dict[str, Any], result: JobRewrite) -> None:
+              extra_vars: dict[str, Any], result: JobRewrite, request: BuildRequest) -> None:
     top: dict[str, Any] = {}
     if config.include.mode == "project" and job.node.get("extends") is None:
-        top["extends"] = template_job(config, engine)
+        top["extends"] = template_job(config, engine, request)
     if "stage" not in job.effective:
         top["stage"] = "test"
     elif "stage" not in job.own and inherited_setup(job):

@@ -34,7 +34,8 @@ def plan_templates(work: list[JobWork], pipeline: Pipeline, read_text: ReadText,
                     config: OrgConfig, engine: Engine) -> list[JobWork]:
     """Hidden templates to rewrite once for the jobs that run their build (see
     :mod:`shared_template`); the jobs are marked and get only their own small splices."""
-    ready = {w.job.name: w for w in work if w.request is not None}
+    ready = {w.job.name: w for w in work if w.request is not None
+             and not w.request.promote_from}  # promotions are rewritten one by one
     templates: list[JobWork] = []
     for group in template_groups(pipeline, list(ready)):
         if blocker(pipeline, group, set(ready)) is not None:

@@ -157,7 +157,7 @@ def plan_buildah(spec: BuildSpec) -> BuildPlan:
 def _buildah_setup(spec: BuildSpec) -> tuple[tuple[tuple[str, Word], ...], tuple[PlanFile, ...]]:
     env: list[tuple[str, Word]] = [("REGISTRY_AUTH_FILE", word(spec.work_dir, "/config.json"))]
     files: list[PlanFile] = []
-    conf = _registries_conf(spec)
+    conf = registries_conf(spec.registry)
     if conf:
         env.append(("CONTAINERS_REGISTRIES_CONF", word(spec.work_dir, "/registries.conf")))
         files.append(PlanFile(word(spec.work_dir, "/registries.conf"), content=word(conf)))
@@ -199,8 +199,9 @@ def _buildkitd_toml(spec: BuildSpec) -> Word | None:
     return word(*parts)
 
 
-def _registries_conf(spec: BuildSpec) -> str:
-    reg = spec.registry
+def registries_conf(reg: RegistryOptions) -> str:
+    """registries.conf (v2) for mirrors and plain-HTTP registries ('' when none): Buildah's,
+    and skopeo's in promote jobs."""
     lines: list[str] = []
     if reg.mirrors:
         lines += ["[[registry]]", 'prefix = "docker.io"', 'location = "docker.io"']

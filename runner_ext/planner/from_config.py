@@ -46,8 +46,15 @@ def config_text(value: str) -> Text:
     return Var(name) if name else value
 
 
+def registry_options(config: OrgConfig) -> RegistryOptions:
+    """The org's mirrors, plain-HTTP registries and CA, as the planner takes them."""
+    reg = config.registry
+    return RegistryOptions(mirrors=tuple(reg.mirrors), insecure=tuple(reg.insecure),
+                           ca_file=config_text(reg.ca_file), ca_hosts=tuple(reg.ca_hosts))
+
+
 def _shared(config: OrgConfig, engine: Engine) -> dict[str, object]:
-    k, reg, buildah = config.kaniko, config.registry, config.engines.buildah
+    k, buildah = config.kaniko, config.engines.buildah
     return {
         "cache_ttl": config.cache.ttl,
         "allow_secret_build_args": tuple(config.build.allow_secret_build_args),
@@ -59,10 +66,7 @@ def _shared(config: OrgConfig, engine: Engine) -> dict[str, object]:
         ),
         "buildah": BuildahOptions(storage_driver=buildah.storage_driver,
                                   isolation=buildah.isolation),
-        "registry": RegistryOptions(
-            mirrors=tuple(reg.mirrors), insecure=tuple(reg.insecure),
-            ca_file=config_text(reg.ca_file), ca_hosts=tuple(reg.ca_hosts),
-        ),
+        "registry": registry_options(config),
     }
 
 

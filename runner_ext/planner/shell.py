@@ -128,6 +128,12 @@ def _matches_function() -> list[str]:
     ]
 
 
+def check_shell() -> str:
+    """``runner_ext_check`` alone (it needs ``runner_ext_matches``), for shells without a
+    build plan: the promote job's (:mod:`runner_ext.planner.promote`)."""
+    return "\n".join(_check_function()) + "\n"
+
+
 def _check_function() -> list[str]:
     return [
         "runner_ext_check() {",
@@ -199,6 +205,11 @@ def _step(step: Step) -> list[str]:
     body += _args(step.argv, indent)
     body.append(f'{indent}runner_ext_run "$@" || return $?')
     return _loop(step.repeat, body, "  ") if step.repeat else body
+
+
+def file_lines(plan_file: PlanFile) -> list[str]:
+    """The sh lines (indented for a function body) that write one plan file."""
+    return _file(plan_file)
 
 
 def _file(plan_file: PlanFile) -> list[str]:

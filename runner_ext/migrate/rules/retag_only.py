@@ -7,8 +7,8 @@ manifests) without a `docker build` — promotion jobs such as "tag the tested i
 
 ### Why it matters
 No build engine is needed to copy an image between tags, and a build
-template is the wrong tool for it; a registry client (`crane`, `skopeo`, `regctl`)
-does it without a daemon and without re-downloading layers.
+template is the wrong tool for it; a registry client copies it without a daemon, without
+pulling layers through one, and keeps its digest (what was tested is what ships).
 
 ### Example
 ```yaml
@@ -22,13 +22,18 @@ promote:
 ### Instead
 ```yaml
 promote:
-  image: quay.io/skopeo/stable:v1.16
-  script:
-    - skopeo copy docker://$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA docker://$CI_REGISTRY_IMAGE:latest
+  extends: .runner-ext-promote
+  variables:
+    RUNNER_EXT_PROMOTE_FROM: $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA
+    RUNNER_EXT_PROMOTE_TO: $CI_REGISTRY_IMAGE:latest
 ```
 
 ### Fix
-None automatic; the job is reported with the skopeo/crane equivalent.
+Safe: `migrate-project` rewrites jobs that pull one image, tag it and push the tags
+(pushes under a condition stay under it) into the form above (classic mode; the template's
+promote job runs `skopeo copy --all --preserve-digests` in the shim executor image); a
+tag of an image the job neither builds nor pulls, several source images, or a pulled image
+pushed from a build job are reported.
 """
 
 from __future__ import annotations
