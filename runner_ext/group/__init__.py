@@ -1,0 +1,1 @@
+"""Group scale: many projects at once, through the GitLab adapter only."""
