@@ -1,21 +1,39 @@
 """A stateful fake of GitLab's REST API v4 on 127.0.0.1, for driving the real python-gitlab client.
 
-It answers the endpoints runner-ext uses with GitLab's documented payload shapes: project,
-repository tree (offset pagination with ``X-Page``/``X-Next-Page``/``X-Total-Pages``/``Link``),
-raw files, branches, compare, commits, project CI lint (``dry_run``), merge requests. Tokens
-come in ``PRIVATE-TOKEN`` (or ``Authorization: Bearer``); a wrong one gets 401, a ``read_api``
-token writing gets 403 ``insufficient_scope``, an unknown project 404. :meth:`FakeGitLab.fail`
-injects faults (429 with ``Retry-After``, 5xx, ...) in front of everything, like a proxy or rate
-limiter would; :meth:`FakeGitLab.before` runs a hook before a request (to simulate a race).
-Every request is recorded.
+It answers the endpoints runner-ext uses with GitLab's documented payload shapes: groups
+(``/groups/:id``, ``/subgroups``, ``/descendant_groups``, ``/projects?include_subgroups=true``),
+project, repository tree, raw files, branches, compare, commits, project CI lint (``dry_run``),
+merge requests. Lists use offset pagination (``X-Page``/``X-Next-Page``/``X-Total``/``Link``).
+Groups and projects are found by numeric id or URL-encoded full path. Tokens come in
+``PRIVATE-TOKEN`` (or ``Authorization: Bearer``); a wrong one gets 401, a ``read_api`` token
+writing gets 403 ``insufficient_scope``, an unknown project or group 404, a project whose code
+the token may not read 403 on its repository endpoints. :meth:`FakeGitLab.fail` injects faults
+(429 with ``Retry-After``, 5xx, ...) in front of everything, like a proxy or rate limiter would;
+``rate_limit`` makes every answer carry ``RateLimit-*`` headers and answers 429 with
+``Retry-After`` past the limit; ``latency`` delays every answer (outside the fake's lock, so
+concurrent clients overlap as they would against a server); :meth:`FakeGitLab.before` runs a
+hook before a request (to simulate a race). Every request is recorded.
+
+One project always exists, ``group/app`` (id 42), whose repository is :attr:`FakeGitLab.repo`:
+the single-project tests use it through :meth:`FakeGitLab.seed`. More projects and groups::
+
+    fake.add_project("acme/web/shop", {".gitlab-ci.yml": "..."}, ci_config_path="ci/main.yml")
+    fake.add_group("acme/empty")          # ancestors ("acme") are created as needed
+    fake.add_project("acme/void")         # no files: an empty repository
+
+``add_project`` creates the project's groups. To answer a new endpoint, write a handler
+``(self, project_or_group, query, body, *path_groups) -> Answer`` and add a line to
+``_PROJECT_ROUTES`` or ``_GROUP_ROUTES`` (paths relative to ``/projects/:id`` or ``/groups/:id``).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,7 +47,9 @@ from ruamel.yaml.error import YAMLError
 from runner_ext.lab.fake_gitlab_repo import (
     ApiError,
     FakeCommit,
+    FakeGroup,
     FakeMergeRequest,
+    FakeProject,
     FakeRepo,
     diffs,
     tree_entries,
@@ -69,20 +89,53 @@ class FakeGitLab:
     requests: list[Recorded] = field(default_factory=list)
     lint_errors: Callable[[str], list[str]] | None = None
     url: str = ""
+    latency: float = 0.0
+    rate_limit: tuple[int, float] | None = None
+    projects: dict[int, FakeProject] = field(default_factory=dict)
+    groups: dict[int, FakeGroup] = field(default_factory=dict)
     _faults: list[Fault] = field(default_factory=list)
     _hooks: list[tuple[str, re.Pattern[str], Callable[[], None]]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(100))
+    _window: list[float] = field(default_factory=lambda: [0.0, 0.0])
+
+    def __post_init__(self) -> None:
+        self.projects[self.project_id] = FakeProject(self.project_id, self.project_path,
+                                                     self.repo)
 
     # --- test-side helpers ----------------------------------------------------------------
+    @property
+    def project(self) -> FakeProject:
+        """The default project (``group/app``)."""
+        return self.projects[self.project_id]
+
     def seed(self, files: dict[str, str | bytes], branch: str | None = None) -> FakeCommit:
-        """Commit ``files`` on ``branch`` (default: the default branch), created from it if new."""
-        name = branch or self.repo.default_branch
-        parent = self.repo.branches.get(name) or self.repo.branches.get(self.repo.default_branch)
-        tree = dict(self.repo.commits[parent].tree) if parent else {}
-        tree.update({p: c.encode() if isinstance(c, str) else c for p, c in files.items()})
-        commit = self.repo.new_commit([parent] if parent else [], "Seed", tree)
-        self.repo.branches[name] = commit.sha
-        return commit
+        """Commit ``files`` on ``branch`` of the default project (see :meth:`FakeProject.seed`)."""
+        return self.project.seed(files, branch)
+
+    def add_group(self, full_path: str, *, visible: bool = True) -> FakeGroup:
+        """The group at ``full_path``, created with its ancestors if new."""
+        found = self._group_by_path(full_path)
+        if found is not None:
+            return found
+        if "/" in full_path:
+            self.add_group(full_path.rsplit("/", 1)[0])
+        group = FakeGroup(next(self._ids), full_path, visible)
+        self.groups[group.id] = group
+        return group
+
+    def add_project(self, path: str, files: dict[str, str | bytes] | None = None, *,
+                    ci_config_path: str | None = None, archived: bool = False,
+                    repository_access: bool = True, visible: bool = True,
+                    default_branch: str = "main") -> FakeProject:
+        """A project in ``path``'s group (created if new); ``files=None``: an empty repository."""
+        self.add_group(path.rsplit("/", 1)[0])
+        project = FakeProject(next(self._ids), path, FakeRepo(default_branch=default_branch),
+                              ci_config_path, archived, repository_access, visible)
+        if files is not None:
+            project.seed(files)
+        self.projects[project.id] = project
+        return project
 
     def fail(self, method: str, path_regex: str, status: int, *, times: int | None = 1,
              headers: dict[str, str] | None = None, body: Any = None,
@@ -117,21 +170,45 @@ class FakeGitLab:
 
     # --- the HTTP side --------------------------------------------------------------------
     def handle(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> Answer:
+        if self.latency:
+            time.sleep(self.latency)
         parts = urlsplit(raw_path)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         data = json.loads(body) if body and "json" in headers.get("content-type", "") else None
         with self._lock:
             self.requests.append(Recorded(method, parts.path, query, data, headers))
             self._run_hooks(method, parts.path)
+            limited = self._rate_headers()
+            if limited.get("Retry-After"):
+                return _json(429, {"message": "429 Too Many Requests"}, limited)
             fault = self._fault(method, parts.path)
             if fault is not None and not fault.lost_answer:
-                return _json(fault.status, fault.body, fault.headers)
+                return _json(fault.status, fault.body, {**limited, **fault.headers})
             try:
                 self._authorize(method, headers)
-                answer = self._route(method, parts.path, query, data or {})
+                status, out, payload = self._route(method, parts.path, query, data or {})
             except ApiError as exc:
-                answer = _json(exc.status, exc.body)
-            return answer if fault is None else _json(fault.status, fault.body, fault.headers)
+                status, out, payload = _json(exc.status, exc.body)
+            if fault is not None:
+                return _json(fault.status, fault.body, {**limited, **fault.headers})
+            return status, {**out, **limited}, payload
+
+    def _rate_headers(self) -> dict[str, str]:
+        """``RateLimit-*`` headers for this request; ``Retry-After`` too when over the limit."""
+        if self.rate_limit is None:
+            return {}
+        limit, window = self.rate_limit
+        now = time.time()
+        if now >= self._window[0] + window:
+            self._window[:] = [now, 0.0]
+        self._window[1] += 1
+        reset = self._window[0] + window
+        headers = {"RateLimit-Limit": str(limit), "RateLimit-Observed": str(int(self._window[1])),
+                   "RateLimit-Remaining": str(max(0, limit - int(self._window[1]))),
+                   "RateLimit-Reset": str(math.ceil(reset))}
+        if self._window[1] > limit:
+            headers["Retry-After"] = str(max(1, math.ceil(reset - now)))
+        return headers
 
     def _run_hooks(self, method: str, path: str) -> None:
         for hook in [h for h in self._hooks if h[0] == method and h[1].search(path)]:
@@ -158,136 +235,203 @@ class FakeGitLab:
 
     def _route(self, method: str, path: str, query: dict[str, str],
                body: dict[str, Any]) -> Answer:
-        match = re.fullmatch(r"/api/v4/projects/([^/]+)(/.*)?", path)
-        if not match or unquote(match.group(1)) not in (self.project_path, str(self.project_id)):
-            raise ApiError(404, {"message": "404 Project Not Found"})
-        rest = match.group(2) or ""
-        for verb, pattern, handler in _ROUTES:
+        match = re.fullmatch(r"/api/v4/(projects|groups)/([^/]+)(/.*)?", path)
+        if not match:
+            raise ApiError(404, {"error": "404 Not Found"})
+        kind, key, rest = match.group(1), unquote(match.group(2)), match.group(3) or ""
+        owner: FakeProject | FakeGroup = self._find_project(key) if kind == "projects" \
+            else self._find_group(key)
+        if kind == "projects" and rest.startswith(("/repository", "/ci/")) and not getattr(
+                owner, "repository_access", True):
+            raise ApiError(403, {"message": "403 Forbidden"})
+        for verb, pattern, handler in _PROJECT_ROUTES if kind == "projects" else _GROUP_ROUTES:
             found = re.fullmatch(pattern, rest)
             if found and verb == method:
                 args = [unquote(g) for g in found.groups()]
-                result: Answer = handler(self, query, body, *args)
+                result: Answer = handler(self, owner, query, body, *args)
                 return result
         raise ApiError(404, {"error": "404 Not Found"})
 
-    # --- endpoints --------------------------------------------------------------------------
-    def _project(self, query: dict[str, str], body: dict[str, Any]) -> Answer:
-        return _json(200, {
-            "id": self.project_id, "path_with_namespace": self.project_path,
-            "name": self.project_path.rsplit("/", 1)[-1],
-            "default_branch": self.repo.default_branch if self.repo.branches else None,
-            "web_url": f"{self.url}/{self.project_path}", "ci_config_path": None,
-            "visibility": "private", "empty_repo": not self.repo.branches})
+    def _find_project(self, key: str) -> FakeProject:
+        project = self.projects.get(int(key)) if key.isdigit() else next(
+            (p for p in self.projects.values() if p.path == key), None)
+        if project is None or not project.visible:
+            raise ApiError(404, {"message": "404 Project Not Found"})
+        return project
 
-    def _tree(self, query: dict[str, str], body: dict[str, Any]) -> Answer:
-        commit = self.repo.resolve(query.get("ref") or self.repo.default_branch)
+    def _find_group(self, key: str) -> FakeGroup:
+        group = self.groups.get(int(key)) if key.isdigit() else self._group_by_path(key)
+        if group is None or not group.visible:
+            raise ApiError(404, {"message": "404 Group Not Found"})
+        return group
+
+    def _group_by_path(self, full_path: str) -> FakeGroup | None:
+        return next((g for g in self.groups.values() if g.full_path == full_path), None)
+
+    # --- group endpoints ----------------------------------------------------------------------
+    def _group(self, group: FakeGroup, query: dict[str, str], body: dict[str, Any]) -> Answer:
+        return _json(200, self._group_json(group))
+
+    def _subgroups(self, group: FakeGroup, query: dict[str, str],
+                   body: dict[str, Any], nested: bool = False) -> Answer:
+        found = [self._group_json(g) for g in sorted(self.groups.values(), key=lambda g: g.id)
+                 if g.visible and group.holds(g.full_path, nested=nested)]
+        kind = "descendant_groups" if nested else "subgroups"
+        return self._page(found, query, f"/api/v4/groups/{group.id}/{kind}")
+
+    def _descendants(self, group: FakeGroup, query: dict[str, str],
+                     body: dict[str, Any]) -> Answer:
+        return self._subgroups(group, query, body, nested=True)
+
+    def _group_projects(self, group: FakeGroup, query: dict[str, str],
+                        body: dict[str, Any]) -> Answer:
+        nested = query.get("include_subgroups", "").lower() == "true"
+        archived = query.get("archived", "").lower()
+        found = [self._project_json(p) for p in sorted(self.projects.values(), key=lambda p: p.id)
+                 if p.visible and group.holds(p.path, nested=nested)
+                 and (not archived or p.archived == (archived == "true"))]
+        if query.get("sort") == "desc":
+            found.reverse()
+        return self._page(found, query, f"/api/v4/groups/{group.id}/projects")
+
+    # --- project endpoints --------------------------------------------------------------------
+    def _project(self, project: FakeProject, query: dict[str, str],
+                 body: dict[str, Any]) -> Answer:
+        return _json(200, self._project_json(project))
+
+    def _tree(self, project: FakeProject, query: dict[str, str], body: dict[str, Any]) -> Answer:
+        repo = project.repo
+        commit = repo.resolve(query.get("ref") or repo.default_branch)
         if commit is None:
             raise ApiError(404, {"message": "404 Tree Not Found"})
         entries = tree_entries(commit.tree, query.get("path", ""),
                                 query.get("recursive", "").lower() == "true")
-        return self._page(entries, query, f"/api/v4/projects/{self.project_id}/repository/tree")
+        return self._page(entries, query, f"/api/v4/projects/{project.id}/repository/tree")
 
-    def _raw(self, query: dict[str, str], body: dict[str, Any], path: str) -> Answer:
-        commit = self.repo.resolve(query.get("ref") or self.repo.default_branch)
+    def _raw(self, project: FakeProject, query: dict[str, str], body: dict[str, Any],
+             path: str) -> Answer:
+        commit = project.repo.resolve(query.get("ref") or project.repo.default_branch)
         if commit is None or path not in commit.tree:
             raise ApiError(404, {"message": "404 File Not Found"})
         return 200, {"Content-Type": "text/plain; charset=utf-8",
                      "X-Gitlab-File-Path": path}, commit.tree[path]
 
-    def _branch(self, query: dict[str, str], body: dict[str, Any], name: str) -> Answer:
-        if name not in self.repo.branches:
+    def _branch(self, project: FakeProject, query: dict[str, str], body: dict[str, Any],
+                name: str) -> Answer:
+        repo = project.repo
+        if name not in repo.branches:
             raise ApiError(404, {"message": "404 Branch Not Found"})
-        commit = self.repo.commits[self.repo.branches[name]]
+        commit = repo.commits[repo.branches[name]]
         return _json(200, {"name": name, "merged": False, "protected": False,
-                           "default": name == self.repo.default_branch, "can_push": True,
+                           "default": name == repo.default_branch, "can_push": True,
                            "developers_can_push": False, "developers_can_merge": False,
-                           "web_url": f"{self.url}/{self.project_path}/-/tree/{name}",
-                           "commit": self._commit_json(commit)})
+                           "web_url": f"{self.url}/{project.path}/-/tree/{name}",
+                           "commit": self._commit_json(project, commit)})
 
-    def _delete_branch(self, query: dict[str, str], body: dict[str, Any], name: str) -> Answer:
-        self.repo.delete_branch(name)
+    def _delete_branch(self, project: FakeProject, query: dict[str, str], body: dict[str, Any],
+                       name: str) -> Answer:
+        project.repo.delete_branch(name)
         return 204, {}, b""
 
-    def _compare(self, query: dict[str, str], body: dict[str, Any]) -> Answer:
-        base, head = self.repo.resolve(query.get("from", "")), self.repo.resolve(
-            query.get("to", ""))
+    def _compare(self, project: FakeProject, query: dict[str, str],
+                 body: dict[str, Any]) -> Answer:
+        repo = project.repo
+        base, head = repo.resolve(query.get("from", "")), repo.resolve(query.get("to", ""))
         if base is None or head is None:
             raise ApiError(404, {"message": "404 Ref Not Found"})
         straight = query.get("straight", "").lower() == "true"
-        start_sha = base.sha if straight else self.repo.merge_base(base.sha, head.sha)
-        start = self.repo.commits[start_sha] if start_sha else None
-        known = set(self.repo.ancestors(start.sha)) if start else set()
-        new = [self.repo.commits[s] for s in self.repo.ancestors(head.sha) if s not in known]
+        start_sha = base.sha if straight else repo.merge_base(base.sha, head.sha)
+        start = repo.commits[start_sha] if start_sha else None
+        known = set(repo.ancestors(start.sha)) if start else set()
+        new = [repo.commits[s] for s in repo.ancestors(head.sha) if s not in known]
         new.sort(key=lambda c: c.created_at)
         return _json(200, {
-            "commit": self._commit_json(new[-1]) if new else None,
-            "commits": [self._commit_json(c) for c in new],
+            "commit": self._commit_json(project, new[-1]) if new else None,
+            "commits": [self._commit_json(project, c) for c in new],
             "diffs": diffs(start.tree if start else {}, head.tree),
             "compare_timeout": False, "compare_same_ref": base.sha == head.sha,
-            "web_url": f"{self.url}/{self.project_path}/-/compare/{base.sha}...{head.sha}"})
+            "web_url": f"{self.url}/{project.path}/-/compare/{base.sha}...{head.sha}"})
 
-    def _commit(self, query: dict[str, str], body: dict[str, Any]) -> Answer:
-        return _json(201, self._commit_json(self.repo.create_commit(body)))
+    def _commit(self, project: FakeProject, query: dict[str, str],
+                body: dict[str, Any]) -> Answer:
+        return _json(201, self._commit_json(project, project.repo.create_commit(body)))
 
-    def _lint(self, query: dict[str, str], body: dict[str, Any]) -> Answer:
+    def _lint(self, project: FakeProject, query: dict[str, str], body: dict[str, Any]) -> Answer:
         content = body.get("content")
         if not isinstance(content, str):
             raise ApiError(400, {"error": "content is missing"})
         errors = _yaml_errors(content)
-        ref = body.get("ref") or self.repo.default_branch
-        if body.get("dry_run") and ref not in self.repo.branches:
+        ref = body.get("ref") or project.repo.default_branch
+        if body.get("dry_run") and ref not in project.repo.branches:
             errors.append(f"Reference not found: {ref}")
         if not errors and self.lint_errors is not None:
             errors = self.lint_errors(content)
         return _json(200, {"valid": not errors, "errors": errors, "warnings": [],
                            "merged_yaml": content if not errors else None, "includes": []})
 
-    def _list_mrs(self, query: dict[str, str], body: dict[str, Any]) -> Answer:
+    def _list_mrs(self, project: FakeProject, query: dict[str, str],
+                  body: dict[str, Any]) -> Answer:
         wanted = {k: query[k] for k in ("state", "source_branch", "target_branch") if k in query}
-        found = [self._mr_json(mr) for mr in self.repo.merge_requests
+        found = [self._mr_json(project, mr) for mr in project.repo.merge_requests
                  if all(getattr(mr, k) == v for k, v in wanted.items() if v != "all")]
-        return self._page(found[::-1], query,
-                          f"/api/v4/projects/{self.project_id}/merge_requests")
+        return self._page(found[::-1], query, f"/api/v4/projects/{project.id}/merge_requests")
 
-    def _create_mr(self, query: dict[str, str], body: dict[str, Any]) -> Answer:
-        return _json(201, self._mr_json(self.repo.create_mr(body)))
+    def _create_mr(self, project: FakeProject, query: dict[str, str],
+                   body: dict[str, Any]) -> Answer:
+        return _json(201, self._mr_json(project, project.repo.create_mr(body)))
 
-    def _get_mr(self, query: dict[str, str], body: dict[str, Any], iid: str) -> Answer:
-        return _json(200, self._mr_json(self._find_mr(int(iid))))
+    def _get_mr(self, project: FakeProject, query: dict[str, str], body: dict[str, Any],
+                iid: str) -> Answer:
+        return _json(200, self._mr_json(project, _find_mr(project, int(iid))))
 
-    def _update_mr(self, query: dict[str, str], body: dict[str, Any], iid: str) -> Answer:
-        mr = self._find_mr(int(iid))
+    def _update_mr(self, project: FakeProject, query: dict[str, str], body: dict[str, Any],
+                   iid: str) -> Answer:
+        mr = _find_mr(project, int(iid))
         for key in ("title", "description"):
             if key in body:
                 setattr(mr, key, str(body[key]))
         mr.updated += 1
-        return _json(200, self._mr_json(mr))
-
-    def _find_mr(self, iid: int) -> FakeMergeRequest:
-        for mr in self.repo.merge_requests:
-            if mr.iid == iid:
-                return mr
-        raise ApiError(404, {"message": "404 Not found"})
+        return _json(200, self._mr_json(project, mr))
 
     # --- payloads ----------------------------------------------------------------------------
-    def _commit_json(self, commit: FakeCommit) -> dict[str, Any]:
+    def _group_json(self, group: FakeGroup) -> dict[str, Any]:
+        parent = self._group_by_path(group.parent_path) if group.parent_path else None
+        return {"id": group.id, "name": group.full_path.rsplit("/", 1)[-1],
+                "path": group.full_path.rsplit("/", 1)[-1], "full_path": group.full_path,
+                "full_name": group.full_path.replace("/", " / "), "visibility": "private",
+                "parent_id": parent.id if parent else None,
+                "web_url": f"{self.url}/groups/{group.full_path}"}
+
+    def _project_json(self, project: FakeProject) -> dict[str, Any]:
+        repo, namespace = project.repo, project.path.rsplit("/", 1)[0]
+        group = self._group_by_path(namespace)
+        return {"id": project.id, "path_with_namespace": project.path,
+                "name": project.path.rsplit("/", 1)[-1], "path": project.path.rsplit("/", 1)[-1],
+                "namespace": {"id": group.id if group else 0, "full_path": namespace,
+                              "kind": "group"},
+                "default_branch": repo.default_branch if repo.branches else None,
+                "web_url": f"{self.url}/{project.path}", "ci_config_path": project.ci_config_path,
+                "visibility": "private", "empty_repo": not repo.branches,
+                "archived": project.archived}
+
+    def _commit_json(self, project: FakeProject, commit: FakeCommit) -> dict[str, Any]:
         return {"id": commit.sha, "short_id": commit.sha[:8],
                 "title": commit.message.split("\n", 1)[0], "message": commit.message,
                 "parent_ids": list(commit.parent_ids), "author_name": commit.author_name,
                 "author_email": commit.author_email, "authored_date": commit.created_at,
                 "committer_name": commit.author_name, "committer_email": commit.author_email,
                 "committed_date": commit.created_at, "created_at": commit.created_at,
-                "web_url": f"{self.url}/{self.project_path}/-/commit/{commit.sha}"}
+                "web_url": f"{self.url}/{project.path}/-/commit/{commit.sha}"}
 
-    def _mr_json(self, mr: FakeMergeRequest) -> dict[str, Any]:
-        return {"id": 1000 + mr.iid, "iid": mr.iid, "project_id": self.project_id,
+    def _mr_json(self, project: FakeProject, mr: FakeMergeRequest) -> dict[str, Any]:
+        return {"id": 1000 + mr.iid, "iid": mr.iid, "project_id": project.id,
                 "title": mr.title, "description": mr.description, "state": mr.state,
                 "source_branch": mr.source_branch, "target_branch": mr.target_branch,
-                "source_project_id": self.project_id, "target_project_id": self.project_id,
+                "source_project_id": project.id, "target_project_id": project.id,
                 "draft": False, "merge_status": "can_be_merged", "labels": [],
-                "sha": self.repo.branches.get(mr.source_branch),
+                "sha": project.repo.branches.get(mr.source_branch),
                 "force_remove_source_branch": mr.remove_source_branch,
-                "web_url": f"{self.url}/{self.project_path}/-/merge_requests/{mr.iid}"}
+                "web_url": f"{self.url}/{project.path}/-/merge_requests/{mr.iid}"}
 
     def _page(self, items: list[dict[str, Any]], query: dict[str, str], path: str) -> Answer:
         per_page = max(1, min(int(query.get("per_page") or 20), 100))
@@ -305,7 +449,14 @@ class FakeGitLab:
         return _json(200, items[(page - 1) * per_page: page * per_page], headers)
 
 
-_ROUTES: list[tuple[str, str, Callable[..., Answer]]] = [
+def _find_mr(project: FakeProject, iid: int) -> FakeMergeRequest:
+    for mr in project.repo.merge_requests:
+        if mr.iid == iid:
+            return mr
+    raise ApiError(404, {"message": "404 Not found"})
+
+
+_PROJECT_ROUTES: list[tuple[str, str, Callable[..., Answer]]] = [
     ("GET", "", FakeGitLab._project),
     ("GET", "/repository/tree", FakeGitLab._tree),
     ("GET", "/repository/files/([^/]+)/raw", FakeGitLab._raw),
@@ -318,6 +469,13 @@ _ROUTES: list[tuple[str, str, Callable[..., Answer]]] = [
     ("POST", "/merge_requests", FakeGitLab._create_mr),
     ("GET", r"/merge_requests/(\d+)", FakeGitLab._get_mr),
     ("PUT", r"/merge_requests/(\d+)", FakeGitLab._update_mr),
+]
+
+_GROUP_ROUTES: list[tuple[str, str, Callable[..., Answer]]] = [
+    ("GET", "", FakeGitLab._group),
+    ("GET", "/subgroups", FakeGitLab._subgroups),
+    ("GET", "/descendant_groups", FakeGitLab._descendants),
+    ("GET", "/projects", FakeGitLab._group_projects),
 ]
 
 

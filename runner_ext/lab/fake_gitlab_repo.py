@@ -1,4 +1,5 @@
-"""The repository behind the fake GitLab: commits with full trees, branches, merge requests.
+"""The data behind the fake GitLab: groups, projects, and each project's repository (commits
+with full trees, branches, merge requests).
 
 It follows the semantics GitLab documents for the calls runner-ext makes: the commits API
 (``branch``, ``start_branch``/``start_sha``, ``force``, create/update/delete/move actions and
@@ -154,6 +155,52 @@ class FakeRepo:
                               remove_source_branch=bool(body.get("remove_source_branch")))
         self.merge_requests.append(mr)
         return mr
+
+
+@dataclass
+class FakeGroup:
+    """A group; its parent is the group whose full path is this one's minus the last part."""
+
+    id: int
+    full_path: str
+    visible: bool = True
+
+    @property
+    def parent_path(self) -> str | None:
+        return self.full_path.rsplit("/", 1)[0] if "/" in self.full_path else None
+
+    def holds(self, path: str, *, nested: bool) -> bool:
+        """Whether ``path`` (a project's or group's full path) sits in this group."""
+        namespace = path.rsplit("/", 1)[0] if "/" in path else ""
+        return namespace == self.full_path or (nested and path.startswith(self.full_path + "/"))
+
+
+@dataclass
+class FakeProject:
+    """A project: its settings as the projects API shows them, and its repository.
+
+    ``repository_access=False`` is a member who may see the project but not its code (Guest):
+    the project is listed, its repository endpoints answer 403. ``visible=False`` is a project
+    the token cannot see at all: 404 everywhere, absent from listings.
+    """
+
+    id: int
+    path: str
+    repo: FakeRepo = field(default_factory=FakeRepo)
+    ci_config_path: str | None = None
+    archived: bool = False
+    repository_access: bool = True
+    visible: bool = True
+
+    def seed(self, files: dict[str, str | bytes], branch: str | None = None) -> FakeCommit:
+        """Commit ``files`` on ``branch`` (default: the default branch), created from it if new."""
+        name = branch or self.repo.default_branch
+        parent = self.repo.branches.get(name) or self.repo.branches.get(self.repo.default_branch)
+        tree = dict(self.repo.commits[parent].tree) if parent else {}
+        tree.update({p: c.encode() if isinstance(c, str) else c for p, c in files.items()})
+        commit = self.repo.new_commit([parent] if parent else [], "Seed", tree)
+        self.repo.branches[name] = commit.sha
+        return commit
 
 
 def _apply(tree: dict[str, bytes], action: dict[str, Any]) -> None:
