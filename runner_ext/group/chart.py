@@ -33,7 +33,7 @@ def write_chart(histories: Sequence[ProjectHistory], path: Path) -> Path:
         xs = [p + offset for p in positions]
         axes.bar(xs, [(s.median or 0) / 60 for s in summaries], width=0.4, color=colour,
                  label=label)
-        axes.scatter([x for x, s in zip(xs, summaries) if s.p90 is not None],
+        axes.scatter([x for x, s in zip(xs, summaries, strict=True) if s.p90 is not None],
                      [(s.p90 or 0) / 60 for s in summaries if s.p90 is not None],
                      marker="_", s=300, color="black")
     axes.set_xticks(positions, [_label(h) for h in shown], rotation=20, ha="right",

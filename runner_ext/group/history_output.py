@@ -28,7 +28,8 @@ def row(history: ProjectHistory) -> str:
     before, after = history.before, history.after
     cells = [md(history.project), md(", ".join(history.jobs)) or "-",
              clock(before.median), clock(before.p90), str(before.n),
-             clock(after.median), clock(after.p90), str(after.n), md(history.verdict())]
+             clock(after.median), clock(after.p90), str(after.n),
+             f"{history.ratio:.2f}x" if history.ratio is not None else md(history.verdict())]
     return "| " + " | ".join(cells) + " |"
 
 
