@@ -81,6 +81,16 @@ def connect(credentials: Credentials, project: str, *,
         raise RunnerExtError(Category.USAGE, Problem(
             "not a project path", key="--project", value=repr(project),
             hint="give GROUP/NAME as in the project's URL, e.g. platform/app"))
+    return RestProject(open_client(credentials, max_retries=max_retries), project,
+                       secret=credentials.token)
+
+
+def open_client(credentials: Credentials, *, max_retries: int = MAX_RETRIES,
+                pool_size: int = 10) -> _BoundedGitlab:
+    """A python-gitlab client that sends the token to the configured origin only.
+
+    ``pool_size``: connections kept open to the server, one per thread that uses the client.
+    """
     check_transport(credentials.url, allow_insecure=credentials.allow_insecure)
     token = {"private_token" if credentials.kind == "private" else "oauth_token":
              credentials.token}
@@ -89,15 +99,73 @@ def connect(credentials: Credentials, project: str, *,
         timeout=credentials.timeout, retry_transient_errors=True, max_retries=max_retries,
         user_agent=f"runner-ext/{__version__}")
     client.session.hooks["response"][:0] = [guard(credentials.url), _retry_after_in_seconds]
-    return RestProject(client, project, secret=credentials.token)
+    if pool_size > 10:
+        adapter = requests.adapters.HTTPAdapter(pool_connections=2, pool_maxsize=pool_size)
+        client.session.mount("http://", adapter)
+        client.session.mount("https://", adapter)
+    return client
 
 
-class RestProject:
+class RestApi:
+    """GitLab's REST API through python-gitlab's HTTP layer (auth, retries, pagination);
+    every failure is converted at this boundary."""
+
+    def __init__(self, client: _BoundedGitlab, *, secret: str) -> None:
+        self._gl = client
+        self._secret = secret
+
+    def _object(self, method: str, path: str, **options: Any) -> Answer:
+        """One request whose answer is a JSON object."""
+        return Answer(self._request(method, path, **options), endpoint(method, path))
+
+    def _list(self, path: str, query: dict[str, Any]) -> list[Answer]:
+        """A list endpoint, every page, each entry a JSON object."""
+        return items(self._request("LIST", path, query=query), endpoint("GET", path))
+
+    def _request(self, method: str, path: str, *, query: dict[str, Any] | None = None,
+                 body: dict[str, Any] | None = None, missing_ok: bool = False,
+                 conflict_is_mr: bool = False) -> Any:
+        """Send one request; convert every failure at this boundary."""
+        verb = {"LIST": "GET", "RAW": "GET"}.get(method, method)
+        try:
+            return self._send(method, path, query or {}, body)
+        except ForeignUrl as exc:
+            raise foreign_url_error(exc, verb, path) from None
+        except gl_exc.GitlabError as exc:
+            if missing_ok and exc.response_code == 404:
+                return None
+            if conflict_is_mr and exc.response_code == 409:
+                raise MergeRequestConflict(_mr_iid(exc)) from exc
+            raise api_error(exc, verb, path, secret=self._secret,
+                            retries=self._gl.max_retries) from exc
+        except requests.RequestException as exc:
+            raise connection_error(exc, self._gl.url, verb, path, secret=self._secret,
+                                   retries=self._gl.max_retries) from exc
+
+    def _send(self, method: str, path: str, query: dict[str, Any],
+              body: dict[str, Any] | None) -> Any:
+        gl = self._gl
+        if method == "LIST":
+            try:
+                return gl.http_list(path, query_data=query, get_all=True)
+            except (KeyError, TypeError):  # python-gitlab indexing an answer that is no list
+                raise unexpected(endpoint("GET", path), "the answer should be a list") from None
+        if method == "RAW":
+            return gl.http_get(path, query_data=query, raw=True)
+        if method == "GET":
+            return gl.http_get(path, query_data=query)
+        if method == "POST":
+            return gl.http_post(path, query_data=query, post_data=body)
+        if method == "PUT":
+            return gl.http_put(path, query_data=query, post_data=body)
+        return gl.http_delete(path)
+
+
+class RestProject(RestApi):
     """One project, reached through python-gitlab's HTTP layer (auth, retries, pagination)."""
 
     def __init__(self, client: _BoundedGitlab, project: str, *, secret: str) -> None:
-        self._gl = client
-        self._secret = secret
+        super().__init__(client, secret=secret)
         data = self._object("GET", f"/projects/{EncodedId(project)}")
         self._id = data.number("id")
         self._path = data.optional_text("path_with_namespace") or project
@@ -247,53 +315,6 @@ class RestProject:
         except requests.RequestException as exc:
             raise connection_error(exc, self._gl.url, "GET", path, secret=self._secret,
                                    retries=self._gl.max_retries) from exc
-
-    def _object(self, method: str, path: str, **options: Any) -> Answer:
-        """One request whose answer is a JSON object."""
-        return Answer(self._request(method, path, **options), endpoint(method, path))
-
-    def _list(self, path: str, query: dict[str, Any]) -> list[Answer]:
-        """A list endpoint, every page, each entry a JSON object."""
-        return items(self._request("LIST", path, query=query), endpoint("GET", path))
-
-    def _request(self, method: str, path: str, *, query: dict[str, Any] | None = None,
-                 body: dict[str, Any] | None = None, missing_ok: bool = False,
-                 conflict_is_mr: bool = False) -> Any:
-        """Send one request; convert every failure at this boundary."""
-        verb = {"LIST": "GET", "RAW": "GET"}.get(method, method)
-        try:
-            return self._send(method, path, query or {}, body)
-        except ForeignUrl as exc:
-            raise foreign_url_error(exc, verb, path) from None
-        except gl_exc.GitlabError as exc:
-            if missing_ok and exc.response_code == 404:
-                return None
-            if conflict_is_mr and exc.response_code == 409:
-                raise MergeRequestConflict(_mr_iid(exc)) from exc
-            raise api_error(exc, verb, path, secret=self._secret,
-                            retries=self._gl.max_retries) from exc
-        except requests.RequestException as exc:
-            raise connection_error(exc, self._gl.url, verb, path, secret=self._secret,
-                                   retries=self._gl.max_retries) from exc
-
-    def _send(self, method: str, path: str, query: dict[str, Any],
-              body: dict[str, Any] | None) -> Any:
-        gl = self._gl
-        if method == "LIST":
-            try:
-                return gl.http_list(path, query_data=query, get_all=True)
-            except (KeyError, TypeError):  # python-gitlab indexing an answer that is no list
-                raise unexpected(endpoint("GET", path), "the answer should be a list") from None
-        if method == "RAW":
-            return gl.http_get(path, query_data=query, raw=True)
-        if method == "GET":
-            return gl.http_get(path, query_data=query)
-        if method == "POST":
-            return gl.http_post(path, query_data=query, post_data=body)
-        if method == "PUT":
-            return gl.http_put(path, query_data=query, post_data=body)
-        return gl.http_delete(path)
-
 
 def _commit(data: Answer) -> Commit:
     return Commit(data.text("id"), data.strings("parent_ids"), data.optional_text("message") or "")

@@ -15,7 +15,7 @@ from runner_ext.gitlab.origin import ForeignUrl
 API_PREFIX = "/api/v4"
 MASK = "[masked]"
 
-_HINTS = {
+HINTS = {
     400: "GitLab refused the request as sent; its answer above says which field",
     401: "the token is missing, expired, revoked or not valid for this server; create an "
          "access token with the 'api' scope and export it as GITLAB_TOKEN",
@@ -73,7 +73,7 @@ def api_error(exc: gl_exc.GitlabError, method: str, path: str, *, secret: str | 
         problem = Problem(f"{where}: {gitlab_message(exc)}",
                           hint="check --gitlab-url (use https:// if the server redirects to it)")
     else:
-        hint = _SERVER_HINT.format(retries=retries) if status >= 500 else _HINTS.get(status)
+        hint = _SERVER_HINT.format(retries=retries) if status >= 500 else HINTS.get(status)
         problem = Problem(f"{where} answered HTTP {status}: {gitlab_message(exc)}", hint=hint)
     return GitLabApiError(_masked(problem, secret).problems[0], status)
 
