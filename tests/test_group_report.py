@@ -194,5 +194,39 @@ def test_bad_token_exits_2(fake: FakeGitLab, capsys: pytest.CaptureFixture[str],
     migrated_project(fake)
     monkeypatch.setenv("GITLAB_TOKEN", "glpat-CANARY-wrong-77")
     code, out = report(fake, capsys, "acme/app")
-    assert code == 2 and "GitLab does not accept the token" in out
+    assert code == 2 and "GitLab refused the token (HTTP 401)" in out
     assert "glpat-CANARY-wrong-77" not in out
+
+
+def test_group_report_has_a_row_per_project(fake: FakeGitLab, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    migrated_project(fake, "acme/app")
+    migrated_project(fake, "acme/web/shop")
+    fake.add_project("acme/web/todo", {".gitlab-ci.yml": "x:\n  script: [y]\n"})
+    fake.add_project("other/app", {".gitlab-ci.yml": "x:\n  script: [y]\n"})
+    chart = tmp_path / "group.png"
+    code, out = report(fake, capsys, "--group", "acme", "--output", "json", "--chart",
+                       str(chart))
+    assert code == 0, out
+    found = {p["project"]: p for p in json.loads(out)["projects"]}
+    assert sorted(found) == ["acme/app", "acme/web/shop", "acme/web/todo"]
+    assert found["acme/web/shop"]["ratio"] == pytest.approx(145 / 39)
+    assert found["acme/web/todo"]["ratio"] is None
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_group_report_records_an_unreadable_project_and_exits_1(
+        fake: FakeGitLab, capsys: pytest.CaptureFixture[str]) -> None:
+    migrated_project(fake, "acme/app")
+    broken = migrated_project(fake, "acme/broken")
+    fake.fail("GET", rf"/projects/{broken.id}/jobs$", 500, times=None)
+    code, out = report(fake, capsys, "--group", "acme", "--output", "json")
+    assert code == 1
+    found = {p["project"]: p for p in json.loads(out)["projects"]}
+    assert found["acme/app"]["ratio"] == pytest.approx(145 / 39)
+    assert "HTTP 500" in found["acme/broken"]["error"]
+
+
+def test_unknown_group_exits_2(fake: FakeGitLab, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = report(fake, capsys, "--group", "acme/nope")
+    assert code == 2 and "no such group" in out

@@ -14,28 +14,28 @@ from typing import TYPE_CHECKING
 from runner_ext.errors import Category, Problem, RunnerExtError
 from runner_ext.gitlab.auth import Credentials
 from runner_ext.gitlab.client import RestProject, connect
-from runner_ext.gitlab.errors import GitLabApiError
+from runner_ext.gitlab.errors import HINTS, GitLabApiError
 from runner_ext.gitlab.jobs import JobHistory
 
 if TYPE_CHECKING:
     from runner_ext.gitlab.group import ProjectInfo
 
-_BAD_INPUT = {401: "the token", 404: "the name"}
-
-
 @contextmanager
 def named_input(what: str, value: str) -> Iterator[None]:
-    """Turn GitLab refusing the token (401) or not knowing ``value`` (404) into bad input."""
+    """Turn GitLab refusing the token (401) or not knowing ``value`` (404) into bad input,
+    worded as :class:`runner_ext.gitlab.group.RestGroup` words them for a group."""
     try:
         yield
     except GitLabApiError as exc:
-        if exc.status not in _BAD_INPUT:
-            raise
-        hint = (exc.problems[0].hint or "") if exc.problems else ""
-        message = "GitLab does not accept the token" if exc.status == 401 else \
-            f"no such {what}, or the token cannot see it"
-        raise RunnerExtError(Category.USAGE, Problem(message, key=what.upper(), value=value,
-                                                     hint=hint or None)) from exc
+        if exc.status == 401:
+            raise RunnerExtError(Category.USAGE, Problem(
+                "GitLab refused the token (HTTP 401)", key="GITLAB_TOKEN",
+                hint=HINTS[401])) from None
+        if exc.status == 404:
+            raise RunnerExtError(Category.USAGE, Problem(
+                f"no such {what}, or the token cannot see it", key=what.upper(), value=value,
+                hint=f"give the {what}'s full path as in its URL")) from None
+        raise
 
 
 def open_project(credentials: Credentials, path: str) -> RestProject:

@@ -26,6 +26,7 @@ from runner_ext.migrate.yamlnodes import (
 )
 
 ROOT_CI_FILE = ".gitlab-ci.yml"
+NO_CI_CONFIGURATION = "the project has no CI configuration"
 MAX_FILE_BYTES = FILE_BYTES.value  # the value lives in runner_ext.limits
 _BOM = "\ufeff"
 
@@ -178,7 +179,7 @@ def load_ci_files(source: ProjectSource, root: str = ROOT_CI_FILE,
         if raw is None:
             if path == root:
                 raise RunnerExtError(Category.INPUT, Problem(
-                    "the project has no CI configuration", file=root,
+                    NO_CI_CONFIGURATION, file=root,
                     hint="run migrate-project on the project's root folder"))
             notes.append(f"{path} is included but does not exist")
             includes[path] = []

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 from runner_ext.migrate.result import MigrationResult
 
 DEFAULT_BRANCH = "runner-ext/migrate"
+OUTSIDE_CI_CONFIGURATION = "the project's CI configuration lives outside its repository"
 
 
 @dataclass
@@ -133,7 +134,7 @@ def ci_file_in_project(remote: GitLabProject) -> str:
     path = project_path(configured)
     if "@" in configured or "://" in configured or not path:
         raise RunnerExtError(Category.INPUT, Problem(
-            "the project's CI configuration lives outside its repository",
+            OUTSIDE_CI_CONFIGURATION,
             file=remote.path, key="ci_config_path", value=configured,
             hint="migrate the project that holds that file, or point the project's CI/CD "
                  "configuration file setting at a file in its own repository"))

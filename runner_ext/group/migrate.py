@@ -1,0 +1,265 @@
+"""``migrate-group``: one merge request per eligible project of a group, by ``migrate-project``'s
+GitLab mode (:func:`runner_ext.migrate.remote.migrate_gitlab_project`).
+
+Three steps, so that the outcome does not depend on which worker finishes first:
+
+1. select: the group's projects matching ``--include``/``--exclude`` (globs on the full path)
+   and, with ``--class``, whose scan class is one of those given;
+2. check, in a bounded pool: archived, empty, no access to the code, an open runner-ext merge
+   request already -> skipped, each with its reason; the first ``--limit`` projects left, in
+   the group listing's order, go on (the rest: skipped, "over --limit");
+3. migrate, in the pool: opened (or, with ``dry_run``, would open), nothing to migrate
+   (skipped), or failed with the reason. One project failing never stops the others.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+from runner_ext.config.model import Engine, OrgConfig
+from runner_ext.errors import Category, Problem, RunnerExtError
+from runner_ext.gitlab.auth import Credentials
+from runner_ext.gitlab.client import RestProject, connect
+from runner_ext.gitlab.group import NoAccess, ProjectInfo, RestGroup
+from runner_ext.group.ciread import SharedFiles
+from runner_ext.group.inventory import CLASSES
+from runner_ext.group.scan import scan_project
+from runner_ext.group.sources import named_input
+from runner_ext.migrate.cifiles import NO_CI_CONFIGURATION
+from runner_ext.migrate.remote import (
+    DEFAULT_BRANCH,
+    OUTSIDE_CI_CONFIGURATION,
+    RemoteOutcome,
+    migrate_gitlab_project,
+)
+from runner_ext.migrate.shim.strategy import Strategy
+
+log = logging.getLogger(__name__)
+
+Status = Literal["opened", "updated", "would-open", "skipped", "failed"]
+DEFAULT_WORKERS = 4
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+@dataclass(frozen=True)
+class GroupMigration:
+    """What to migrate and how (the per-project options are ``migrate-project``'s)."""
+
+    credentials: Credentials
+    group: str
+    config: OrgConfig
+    engine: Engine | None = None
+    strategy: Strategy = "auto"
+    dockerfile_fixes: str = "safe"
+    branch: str = DEFAULT_BRANCH
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    classes: tuple[str, ...] = ()
+    limit: int | None = None
+    dry_run: bool = False
+    workers: int = DEFAULT_WORKERS
+    max_retries: int = 3
+
+
+@dataclass
+class ProjectOutcome:
+    """What became of one project."""
+
+    project: str
+    status: Status
+    reason: str = ""
+    mr_url: str | None = None
+    files: list[str] = field(default_factory=list)
+    migrated_jobs: int = 0
+    kind: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {"project": self.project, "status": self.status, "reason": self.reason,
+                "merge_request": self.mr_url, "files": self.files,
+                "migrated_jobs": self.migrated_jobs, "class": self.kind}
+
+
+@dataclass
+class GroupMigrationResult:
+    """Every selected project's outcome, in the group listing's order."""
+
+    group: str
+    dry_run: bool
+    projects_in_group: int
+    rows: list[ProjectOutcome]
+
+    def counts(self) -> dict[str, int]:
+        """Projects per status."""
+        found = {s: 0 for s in ("opened", "updated", "would-open", "skipped", "failed")}
+        for row in self.rows:
+            found[row.status] += 1
+        return found
+
+    @property
+    def failed(self) -> bool:
+        """True when any project failed."""
+        return any(r.status == "failed" for r in self.rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the summary and every row."""
+        return {"group": self.group, "dry_run": self.dry_run,
+                "projects_in_group": self.projects_in_group, "selected": len(self.rows),
+                "counts": self.counts(), "projects": [r.to_dict() for r in self.rows]}
+
+
+def check_classes(classes: Sequence[str]) -> None:
+    """Refuse a ``--class`` the scan does not know."""
+    unknown = [c for c in classes if c not in CLASSES]
+    if unknown:
+        raise RunnerExtError(Category.USAGE, Problem(
+            "unknown project class", key="--class", value=unknown[0],
+            hint=f"use one of {', '.join(CLASSES)} (the classes `runner-ext scan` reports)"))
+
+
+def selected(path: str, include: Sequence[str], exclude: Sequence[str]) -> bool:
+    """Whether ``path`` matches an ``include`` glob (any, when none given) and no ``exclude``."""
+    return (not include or any(fnmatch.fnmatchcase(path, g) for g in include)) and \
+        not any(fnmatch.fnmatchcase(path, g) for g in exclude)
+
+
+def migrate_group(request: GroupMigration) -> GroupMigrationResult:
+    """Run the three steps; bad input (group, token, no projects) raises, nothing else does."""
+    check_classes(request.classes)
+    with named_input("group", request.group):
+        group = RestGroup(request.credentials, request.group, workers=request.workers,
+                          max_retries=request.max_retries)
+        listed = group.projects()
+    if not listed:
+        raise RunnerExtError(Category.USAGE, Problem(
+            "the group has no projects (in it or its subgroups) that the token can see",
+            key="GROUP", value=request.group, hint="check the group's path and the token's "
+                                                   "access"))
+    chosen = [p for p in listed if selected(p.path, request.include, request.exclude)]
+    shared = SharedFiles(lambda project, path, ref: group.read(project, path, ref))
+    checked = _pool(chosen, lambda p: _check(p, request, group, shared), request.workers)
+    rows: list[ProjectOutcome] = []
+    ready: list[tuple[int, RestProject]] = []
+    for outcome, remote in checked:
+        if outcome is None:
+            continue  # not of a --class asked for
+        rows.append(outcome)
+        if remote is not None:
+            if request.limit is not None and len(ready) >= request.limit:
+                outcome.status, outcome.reason = "skipped", f"over --limit {request.limit}"
+            else:
+                ready.append((len(rows) - 1, remote))
+    done = _pool([r for _, r in ready], lambda r: _migrate(r, request), request.workers)
+    for (index, _), finished in zip(ready, done, strict=True):
+        finished.kind = rows[index].kind
+        rows[index] = finished
+    return GroupMigrationResult(group.full_path, request.dry_run, len(listed), rows)
+
+
+def _pool(items: Sequence[_T], work: Callable[[_T], _R], workers: int) -> list[_R]:
+    """``work`` on every item in a bounded pool; results in the items' order."""
+    if not items:
+        return []
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(items))),
+                            thread_name_prefix="migrate-group") as pool:
+        return list(pool.map(work, items))
+
+
+def _check(project: ProjectInfo, request: GroupMigration, group: RestGroup,
+           shared: SharedFiles) -> tuple[ProjectOutcome | None, RestProject | None]:
+    """Why ``project`` is skipped, or the opened project to migrate; ``None`` when its class
+    is not among ``--class``."""
+    row = ProjectOutcome(project.path, "skipped")
+    if project.archived or project.empty:
+        row.reason = "archived" if project.archived else "empty repository"
+        row.kind = "archived" if project.archived else "empty"
+        return (row if _wanted(row.kind, request) else None), None
+    try:
+        if request.classes:
+            row.kind = scan_project(group, shared, project, request.engine or "kaniko").kind
+            if not _wanted(row.kind, request):
+                return None, None
+            if row.kind == "no-access":
+                row.reason = "no access to the repository (the token needs Developer or more)"
+                return row, None
+        remote = connect(request.credentials, str(project.id), max_retries=request.max_retries)
+        open_mrs = remote.merge_requests(state="opened", source_branch=request.branch)
+    except NoAccess:
+        row.reason = "no access to the repository"
+        return row, None
+    except RunnerExtError as exc:
+        row.status, row.reason = "failed", _reason(exc)
+        return row, None
+    except Exception as exc:  # one project's bug must not stop the group
+        log.exception("checking %s", project.path)
+        row.status, row.reason = "failed", _internal(exc)
+        return row, None
+    if open_mrs:
+        row.reason = f"open runner-ext merge request !{open_mrs[0].iid}"
+        row.mr_url = open_mrs[0].web_url or None
+        return row, None
+    return row, remote
+
+
+def _wanted(kind: str | None, request: GroupMigration) -> bool:
+    return not request.classes or kind in request.classes
+
+
+def _migrate(remote: RestProject, request: GroupMigration) -> ProjectOutcome:
+    row = ProjectOutcome(remote.path, "failed")
+    try:
+        outcome = migrate_gitlab_project(
+            remote, gitlab_url=request.credentials.url, config=request.config,
+            engine=request.engine, dockerfile_fixes=request.dockerfile_fixes,
+            branch=request.branch, target_branch=None, dry_run=request.dry_run,
+            strategy=request.strategy)
+    except RunnerExtError as exc:
+        row.reason = _reason(exc)
+        if exc.category is Category.INPUT and exc.problems[0].message in _NOT_MIGRATABLE:
+            row.status = "skipped"
+        return row
+    except Exception as exc:  # one project's bug must not stop the group
+        log.exception("migrating %s", remote.path)
+        row.reason = _internal(exc)
+        return row
+    return _describe(row, outcome, request.dry_run)
+
+
+_NOT_MIGRATABLE = frozenset({NO_CI_CONFIGURATION, OUTSIDE_CI_CONFIGURATION})
+
+
+def _describe(row: ProjectOutcome, outcome: RemoteOutcome, dry_run: bool) -> ProjectOutcome:
+    result = outcome.result
+    row.migrated_jobs = result.counts()["migrated"]
+    published = outcome.published
+    if published is None:
+        counts = result.counts()
+        row.status = "skipped"
+        row.reason = f"nothing to migrate ({counts['left']} job(s) left as is, " \
+                     f"{counts['already-daemonless']} already daemonless)"
+        return row
+    row.files = [a.path for a in published.files]
+    row.mr_url = outcome.mr_url
+    if dry_run:
+        row.status = "would-open"
+        row.reason = f"branch {outcome.branch} into {outcome.target_branch}"
+    elif published.mr_action == "create":
+        row.status = "opened"
+    else:
+        row.status = "updated"
+        row.reason = f"merge request {published.mr_action}"
+    return row
+
+
+def _internal(exc: Exception) -> str:
+    return f"internal error (a bug in runner-ext, please report it): {type(exc).__name__}"
+
+
+def _reason(exc: RunnerExtError) -> str:
+    return exc.problems[0].render() if exc.problems else str(exc)
