@@ -83,7 +83,8 @@ def test_dry_run_prints_the_plan_and_writes_nothing(fake: FakeGitLab,
     assert "skipped" in lines["acme/web/busy"] and "open runner-ext merge request !1" in \
         lines["acme/web/busy"]
     assert "skipped" in lines["acme/old"] and "archived" in lines["acme/old"]
-    assert "skipped" in lines["acme/docs"] and "nothing to migrate" in lines["acme/docs"]
+    assert "skipped" in lines["acme/docs"]
+    assert "nothing to migrate: no job builds an image" in lines["acme/docs"]
     assert "6 of 6 project(s) selected: would open 3, skipped 3" in out
 
 

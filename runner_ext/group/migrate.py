@@ -31,12 +31,14 @@ from runner_ext.group.inventory import CLASSES
 from runner_ext.group.scan import scan_project
 from runner_ext.group.sources import named_input
 from runner_ext.migrate.cifiles import NO_CI_CONFIGURATION
+from runner_ext.migrate.masking import mask
 from runner_ext.migrate.remote import (
     DEFAULT_BRANCH,
     OUTSIDE_CI_CONFIGURATION,
     RemoteOutcome,
     migrate_gitlab_project,
 )
+from runner_ext.migrate.result import MigrationResult
 from runner_ext.migrate.shim.strategy import Strategy
 
 log = logging.getLogger(__name__)
@@ -239,10 +241,7 @@ def _describe(row: ProjectOutcome, outcome: RemoteOutcome, dry_run: bool) -> Pro
     row.migrated_jobs = result.counts()["migrated"]
     published = outcome.published
     if published is None:
-        counts = result.counts()
-        row.status = "skipped"
-        row.reason = f"nothing to migrate ({counts['left']} job(s) left as is, " \
-                     f"{counts['already-daemonless']} already daemonless)"
+        row.status, row.reason = "skipped", _nothing_to_migrate(result)
         return row
     row.files = [a.path for a in published.files]
     row.mr_url = outcome.mr_url
@@ -255,6 +254,19 @@ def _describe(row: ProjectOutcome, outcome: RemoteOutcome, dry_run: bool) -> Pro
         row.status = "updated"
         row.reason = f"merge request {published.mr_action}"
     return row
+
+
+def _nothing_to_migrate(result: MigrationResult) -> str:
+    """Why a project's migration changes nothing: no build job, or the first job left and why."""
+    left = [j for j in result.jobs if j.status == "left"]
+    already = [j for j in result.jobs if j.status == "already-daemonless"]
+    if left:
+        more = f" (and {len(left) - 1} more job(s))" if len(left) > 1 else ""
+        return mask(f"nothing to migrate: job {left[0].name} left as is: {left[0].reason}{more}",
+                    result.secrets)
+    if already:
+        return f"nothing to migrate: {len(already)} job(s) already build daemonless"
+    return "nothing to migrate: no job builds an image"
 
 
 def _internal(exc: Exception) -> str:
