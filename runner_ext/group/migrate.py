@@ -274,4 +274,6 @@ def _internal(exc: Exception) -> str:
 
 
 def _reason(exc: RunnerExtError) -> str:
-    return exc.problems[0].render() if exc.problems else str(exc)
+    """Every problem of the error on one line (the first says what failed, the others what
+    was left behind)."""
+    return " | ".join(p.render() for p in exc.problems) if exc.problems else str(exc)
