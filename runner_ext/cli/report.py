@@ -55,6 +55,8 @@ def report_command(
     chart: Annotated[Path | None, typer.Option(
         help="Also write a PNG chart of the medians (and p90) to this file.",
         dir_okay=False, show_default=False)] = None,
+    workers: Annotated[int, typer.Option(
+        min=1, max=32, help="Projects read at the same time (with --group).")] = 4,
     gitlab_config_section: ConfigSection = None,
     allow_insecure: AllowInsecure = False,
 ) -> int:
@@ -83,7 +85,8 @@ def report_command(
                             branch=branch, min_samples=min_samples)
     credentials = resolve_credentials(gitlab_url, None, gitlab_config_section,
                                       allow_insecure=allow_insecure)
-    histories = report_many(open_projects(credentials, project=project, group=group), options)
+    histories = report_many(open_projects(credentials, project=project, group=group), options,
+                            workers=workers)
     if output is ReportOutput.json:
         echo_json(to_json(histories, since=since))
     else:

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import fnmatch
 import logging
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from runner_ext.config.model import Engine, OrgConfig
 from runner_ext.errors import Category, Problem, RunnerExtError
@@ -28,8 +27,9 @@ from runner_ext.gitlab.client import RestProject, connect
 from runner_ext.gitlab.group import NoAccess, ProjectInfo, RestGroup
 from runner_ext.group.ciread import SharedFiles
 from runner_ext.group.inventory import CLASSES
+from runner_ext.group.pool import in_order
 from runner_ext.group.scan import scan_project
-from runner_ext.group.sources import named_input
+from runner_ext.group.sources import open_group
 from runner_ext.migrate.cifiles import NO_CI_CONFIGURATION
 from runner_ext.migrate.masking import mask
 from runner_ext.migrate.remote import (
@@ -45,8 +45,6 @@ log = logging.getLogger(__name__)
 
 Status = Literal["opened", "updated", "would-open", "skipped", "failed"]
 DEFAULT_WORKERS = 4
-_T = TypeVar("_T")
-_R = TypeVar("_R")
 
 
 @dataclass(frozen=True)
@@ -134,18 +132,12 @@ def selected(path: str, include: Sequence[str], exclude: Sequence[str]) -> bool:
 def migrate_group(request: GroupMigration) -> GroupMigrationResult:
     """Run the three steps; bad input (group, token, no projects) raises, nothing else does."""
     check_classes(request.classes)
-    with named_input("group", request.group):
-        group = RestGroup(request.credentials, request.group, workers=request.workers,
-                          max_retries=request.max_retries)
-        listed = group.projects()
-    if not listed:
-        raise RunnerExtError(Category.USAGE, Problem(
-            "the group has no projects (in it or its subgroups) that the token can see",
-            key="GROUP", value=request.group, hint="check the group's path and the token's "
-                                                   "access"))
+    group, listed = open_group(request.credentials, request.group, workers=request.workers,
+                               max_retries=request.max_retries)
     chosen = [p for p in listed if selected(p.path, request.include, request.exclude)]
     shared = SharedFiles(lambda project, path, ref: group.read(project, path, ref))
-    checked = _pool(chosen, lambda p: _check(p, request, group, shared), request.workers)
+    checked = in_order(chosen, lambda p: _check(p, request, group, shared), request.workers,
+                       name="migrate-group")
     rows: list[ProjectOutcome] = []
     ready: list[tuple[int, RestProject]] = []
     for outcome, remote in checked:
@@ -157,20 +149,12 @@ def migrate_group(request: GroupMigration) -> GroupMigrationResult:
                 outcome.status, outcome.reason = "skipped", f"over --limit {request.limit}"
             else:
                 ready.append((len(rows) - 1, remote))
-    done = _pool([r for _, r in ready], lambda r: _migrate(r, request), request.workers)
+    done = in_order([r for _, r in ready], lambda r: _migrate(r, request), request.workers,
+                    name="migrate-group")
     for (index, _), finished in zip(ready, done, strict=True):
         finished.kind = rows[index].kind
         rows[index] = finished
     return GroupMigrationResult(group.full_path, request.dry_run, len(listed), rows)
-
-
-def _pool(items: Sequence[_T], work: Callable[[_T], _R], workers: int) -> list[_R]:
-    """``work`` on every item in a bounded pool; results in the items' order."""
-    if not items:
-        return []
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(items))),
-                            thread_name_prefix="migrate-group") as pool:
-        return list(pool.map(work, items))
 
 
 def _check(project: ProjectInfo, request: GroupMigration, group: RestGroup,

@@ -7,7 +7,7 @@ stopping at ``since``; the merged merge requests of the migration branch); the s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +20,7 @@ from runner_ext.group.history import (
     find_migration,
     project_history,
 )
+from runner_ext.group.pool import in_order
 
 
 @dataclass(frozen=True)
@@ -42,19 +43,18 @@ def report_project(project: JobHistory, options: ReportOptions) -> ProjectHistor
                            ref=options.ref, min_samples=options.min_samples)
 
 
-def report_many(projects: Sequence[tuple[str, JobHistory | RunnerExtError]],
-                options: ReportOptions) -> list[ProjectHistory]:
-    """Every project's statistics; a project that cannot be read gets an error row."""
-    out = []
-    for path, project in projects:
-        if isinstance(project, RunnerExtError):
-            out.append(ProjectHistory(path, error=_one_line(project)))
-            continue
+def report_many(projects: Sequence[tuple[str, Callable[[], JobHistory]]],
+                options: ReportOptions, *, workers: int = 1) -> list[ProjectHistory]:
+    """Every project's statistics, ``workers`` projects at a time, in the order given; a
+    project that cannot be opened or read gets an error row."""
+    def one(item: tuple[str, Callable[[], JobHistory]]) -> ProjectHistory:
+        path, open_project = item
         try:
-            out.append(report_project(project, options))
+            return report_project(open_project(), options)
         except RunnerExtError as exc:
-            out.append(ProjectHistory(path, error=_one_line(exc)))
-    return out
+            return ProjectHistory(path, error=_one_line(exc))
+
+    return in_order(projects, one, workers, name="report")
 
 
 def _one_line(exc: RunnerExtError) -> str:

@@ -7,18 +7,17 @@ cannot be opened is that project's error, not the run's.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from functools import partial
 
 from runner_ext.errors import Category, Problem, RunnerExtError
 from runner_ext.gitlab.auth import Credentials
-from runner_ext.gitlab.client import RestProject, connect
+from runner_ext.gitlab.client import MAX_RETRIES, RestProject, connect
 from runner_ext.gitlab.errors import HINTS, GitLabApiError
+from runner_ext.gitlab.group import ProjectInfo, RestGroup
 from runner_ext.gitlab.jobs import JobHistory
 
-if TYPE_CHECKING:
-    from runner_ext.gitlab.group import ProjectInfo
 
 @contextmanager
 def named_input(what: str, value: str) -> Iterator[None]:
@@ -44,31 +43,27 @@ def open_project(credentials: Credentials, path: str) -> RestProject:
         return connect(credentials, path)
 
 
-def group_projects(credentials: Credentials, group: str, *,
-                   workers: int = 1) -> list[ProjectInfo]:
-    """Every project of ``group`` and its subgroups; none is bad input."""
-    from runner_ext.gitlab.group import RestGroup
-
+def open_group(credentials: Credentials, group: str, *, workers: int = 1,
+               max_retries: int = MAX_RETRIES) -> tuple[RestGroup, list[ProjectInfo]]:
+    """The group the user named and every project of it and its subgroups; a group without
+    projects is bad input."""
     with named_input("group", group):
-        found = RestGroup(credentials, group, workers=workers).projects()
+        opened = RestGroup(credentials, group, workers=workers, max_retries=max_retries)
+        found = opened.projects()
     if not found:
         raise RunnerExtError(Category.USAGE, Problem(
             "the group has no projects (in it or its subgroups) that the token can see",
             key="GROUP", value=group, hint="check the group's path and the token's access"))
-    return found
+    return opened, found
 
 
 def open_projects(credentials: Credentials, *, project: str | None, group: str | None,
-                  ) -> list[tuple[str, JobHistory | RunnerExtError]]:
-    """The named project, or each project of the group (an error in its place when it
-    cannot be opened)."""
+                  ) -> list[tuple[str, Callable[[], JobHistory]]]:
+    """The named project (opened now: bad input stops the run), or each project of the group
+    with a function that opens it (an error then is that project's)."""
     if project is not None:
-        return [(project, open_project(credentials, project))]
+        opened = open_project(credentials, project)
+        return [(project, lambda: opened)]
     assert group is not None
-    opened: list[tuple[str, JobHistory | RunnerExtError]] = []
-    for info in group_projects(credentials, group):
-        try:
-            opened.append((info.path, connect(credentials, str(info.id))))
-        except RunnerExtError as exc:
-            opened.append((info.path, exc))
-    return opened
+    return [(info.path, partial(connect, credentials, str(info.id)))
+            for info in open_group(credentials, group)[1]]
