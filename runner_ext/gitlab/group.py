@@ -21,7 +21,13 @@ from gitlab.utils import EncodedId
 from runner_ext.errors import Category, Problem, RunnerExtError
 from runner_ext.gitlab.answers import Answer
 from runner_ext.gitlab.auth import Credentials
-from runner_ext.gitlab.client import MAX_RETRIES, PER_PAGE, RestApi, open_client
+from runner_ext.gitlab.client import (
+    MAX_RETRIES,
+    PER_PAGE,
+    RestApi,
+    open_client,
+    settle_environment,
+)
 from runner_ext.gitlab.errors import (
     HINTS,
     api_error,
@@ -82,6 +88,7 @@ class RestGroup(RestApi):
                 "not a group path", key="GROUP", value=repr(group),
                 hint="give the group's full path as in its URL, e.g. platform/services"))
         client = open_client(credentials, max_retries=max_retries, pool_size=workers + 2)
+        settle_environment(client)
         super().__init__(client, secret=credentials.token)
         self._throttle = _Throttle()
         client.session.hooks["response"].append(self._throttle.hook)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,18 +66,17 @@ class ScanResult:
 
 
 @dataclass
-class Progress:
+class ScanProgress:
     """Callbacks for a progress display; ``done`` may raise (KeyboardInterrupt) to stop."""
 
     start: Callable[[int, int], None] = lambda total, already: None
     done: Callable[[ProjectRow], None] = lambda row: None
-    stopping: list[bool] = field(default_factory=list)
 
 
-def scan_group(request: ScanRequest, progress: Progress | None = None) -> ScanResult:
+def scan_group(request: ScanRequest, progress: ScanProgress | None = None) -> ScanResult:
     """Scan the group; ``KeyboardInterrupt`` stops it after the projects in flight are
     recorded (resume with ``resume=True``)."""
-    progress = progress or Progress()
+    progress = progress or ScanProgress()
     started = time.monotonic()
     group = RestGroup(request.credentials, request.group, workers=request.workers,
                       max_retries=request.max_retries)
@@ -104,7 +103,7 @@ def scan_group(request: ScanRequest, progress: Progress | None = None) -> ScanRe
 
 
 def _run(todo: list[ProjectInfo], work: Callable[[ProjectInfo], ProjectRow], workers: int,
-         rows: dict[int, ProjectRow], progress: Progress) -> None:
+         rows: dict[int, ProjectRow], progress: ScanProgress) -> None:
     """Scan in a bounded pool; on an interrupt, finish and keep what is in flight, start
     nothing new, and re-raise."""
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="scan")
@@ -127,7 +126,7 @@ def _run(todo: list[ProjectInfo], work: Callable[[ProjectInfo], ProjectRow], wor
 
 
 def _collect(pending: set[Future[ProjectRow]], rows: dict[int, ProjectRow],
-             progress: Progress) -> None:
+             progress: ScanProgress) -> None:
     done, _ = wait(pending, return_when=FIRST_COMPLETED)
     for future in done:
         pending.discard(future)

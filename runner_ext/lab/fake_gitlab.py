@@ -140,6 +140,13 @@ class FakeGitLab:
         self.projects[project.id] = project
         return project
 
+    def project_by_path(self, path: str) -> FakeProject:
+        """The project at ``path`` (KeyError when there is none)."""
+        found = next((p for p in self.projects.values() if p.path == path), None)
+        if found is None:
+            raise KeyError(path)
+        return found
+
     def fail(self, method: str, path_regex: str, status: int, *, times: int | None = 1,
              headers: dict[str, str] | None = None, body: Any = None,
              lost_answer: bool = False) -> None:
@@ -290,12 +297,13 @@ class FakeGitLab:
                         body: dict[str, Any]) -> Answer:
         nested = query.get("include_subgroups", "").lower() == "true"
         archived = query.get("archived", "").lower()
-        found = [self._project_json(p) for p in sorted(self.projects.values(), key=lambda p: p.id)
+        found = [p for p in sorted(self.projects.values(), key=lambda p: p.id)
                  if p.visible and group.holds(p.path, nested=nested)
                  and (not archived or p.archived == (archived == "true"))]
         if query.get("sort") == "desc":
             found.reverse()
-        return self._page(found, query, f"/api/v4/groups/{group.id}/projects")
+        return self._page(found, query, f"/api/v4/groups/{group.id}/projects",
+                          self._project_json)
 
     # --- project endpoints --------------------------------------------------------------------
     def _project(self, project: FakeProject, query: dict[str, str],
@@ -436,7 +444,9 @@ class FakeGitLab:
                 "force_remove_source_branch": mr.remove_source_branch,
                 "web_url": f"{self.url}/{project.path}/-/merge_requests/{mr.iid}"}
 
-    def _page(self, items: list[dict[str, Any]], query: dict[str, str], path: str) -> Answer:
+    def _page(self, items: list[Any], query: dict[str, str], path: str,
+              payload: Callable[[Any], dict[str, Any]] | None = None) -> Answer:
+        """One page of ``items`` (turned into JSON by ``payload``, page entries only)."""
         per_page = max(1, min(int(query.get("per_page") or 20), 100))
         page = max(1, int(query.get("page") or 1))
         pages = max(1, math.ceil(len(items) / per_page))
@@ -449,7 +459,8 @@ class FakeGitLab:
         headers["Link"] = ", ".join(
             f'<{self.url}{path}?{urlencode({**query, "page": n, "per_page": per_page})}>; '
             f'rel="{rel}"' for rel, n in links.items() if n)
-        return _json(200, items[(page - 1) * per_page: page * per_page], headers)
+        shown = items[(page - 1) * per_page: page * per_page]
+        return _json(200, [payload(i) for i in shown] if payload else shown, headers)
 
 
 def _find_mr(project: FakeProject, iid: int) -> FakeMergeRequest:
@@ -500,6 +511,8 @@ def _yaml_errors(content: str) -> list[str]:
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
+    protocol_version = "HTTP/1.1"  # keep-alive, as GitLab answers
+    disable_nagle_algorithm = True  # headers and body leave at once
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
