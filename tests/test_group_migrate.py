@@ -46,6 +46,8 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitLab]:
                          "title": "Move image builds (runner-ext)"})
     gitlab.add_project("acme/old", {".gitlab-ci.yml": DIND_CI, **APP}, archived=True)
     gitlab.add_project("acme/docs", {".gitlab-ci.yml": PLAIN_CI})
+    gitlab.add_project("acme/secret", {".gitlab-ci.yml": DIND_CI, **APP},
+                       repository_access=False)
     gitlab.add_project("acme/web/broken", {".gitlab-ci.yml": DIND_CI, **APP})
     gitlab.add_project("other/x", {".gitlab-ci.yml": DIND_CI, **APP})
     with serve(gitlab):
@@ -77,7 +79,7 @@ def test_dry_run_prints_the_plan_and_writes_nothing(fake: FakeGitLab,
     assert [r for r in fake.requests if r.method in ("POST", "PUT", "DELETE")] == []
     lines = {line.split()[0]: line for line in out.splitlines() if line.startswith("acme/")}
     assert set(lines) == {"acme/api", "acme/web/shop", "acme/web/busy", "acme/old",
-                          "acme/docs", "acme/web/broken"}
+                          "acme/docs", "acme/secret", "acme/web/broken"}
     assert "would open" in lines["acme/api"] and "changes .gitlab-ci.yml" in lines["acme/api"]
     assert "would open" in lines["acme/web/shop"] and "ci/main.yml" in lines["acme/web/shop"]
     assert "skipped" in lines["acme/web/busy"] and "open runner-ext merge request !1" in \
@@ -85,7 +87,9 @@ def test_dry_run_prints_the_plan_and_writes_nothing(fake: FakeGitLab,
     assert "skipped" in lines["acme/old"] and "archived" in lines["acme/old"]
     assert "skipped" in lines["acme/docs"]
     assert "nothing to migrate: no job builds an image" in lines["acme/docs"]
-    assert "6 of 6 project(s) selected: would open 3, skipped 3" in out
+    assert "skipped" in lines["acme/secret"] and "no access to the repository" in \
+        lines["acme/secret"]
+    assert "7 of 7 project(s) selected: would open 3, skipped 4" in out
 
 
 def test_opens_mrs_skips_busy_and_a_failing_project_does_not_stop_the_others(
@@ -104,8 +108,9 @@ def test_opens_mrs_skips_busy_and_a_failing_project_does_not_stop_the_others(
     assert found["acme/web/busy"]["reason"] == "open runner-ext merge request !1"
     assert found["acme/web/broken"]["status"] == "failed"
     assert "HTTP 500" in found["acme/web/broken"]["reason"]
+    assert found["acme/secret"]["status"] == "skipped"
     assert json.loads(out)["counts"] == {"opened": 2, "updated": 0, "would-open": 0,
-                                         "skipped": 3, "failed": 1}
+                                         "skipped": 4, "failed": 1}
     for path in ("acme/api", "acme/web/shop"):
         [mr] = project(fake, path).repo.merge_requests
         assert mr.state == "opened" and mr.source_branch == BRANCH
@@ -133,7 +138,7 @@ def test_include_exclude_and_limit(fake: FakeGitLab, capsys: pytest.CaptureFixtu
     assert found["acme/web/shop"]["status"] == "would-open"
     assert found["acme/web/broken"] == {**found["acme/web/broken"], "status": "skipped",
                                         "reason": "over --limit 1"}
-    assert json.loads(out)["projects_in_group"] == 6
+    assert json.loads(out)["projects_in_group"] == 7
 
 
 def test_class_filter_uses_the_scan_classes(fake: FakeGitLab,

@@ -34,11 +34,13 @@ _SERVER_HINT = ("GitLab failed; the request was retried {retries} times with gro
 
 
 class GitLabApiError(RunnerExtError):
-    """A failed GitLab request; ``status`` is the HTTP status (``None`` when there was none)."""
+    """A failed GitLab request: its HTTP ``method`` and ``status`` (``None`` when GitLab gave
+    none)."""
 
-    def __init__(self, problem: Problem, status: int | None) -> None:
+    def __init__(self, problem: Problem, status: int | None, method: str) -> None:
         super().__init__(Category.GITLAB, problem)
         self.status = status
+        self.method = method
 
 
 def mask(text: str, secret: str | None) -> str:
@@ -75,7 +77,7 @@ def api_error(exc: gl_exc.GitlabError, method: str, path: str, *, secret: str | 
     else:
         hint = _SERVER_HINT.format(retries=retries) if status >= 500 else HINTS.get(status)
         problem = Problem(f"{where} answered HTTP {status}: {gitlab_message(exc)}", hint=hint)
-    return GitLabApiError(_masked(problem, secret).problems[0], status)
+    return GitLabApiError(_masked(problem, secret).problems[0], status, method)
 
 
 def connection_error(exc: requests.RequestException, base_url: str, method: str, path: str,

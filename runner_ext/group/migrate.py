@@ -24,6 +24,7 @@ from runner_ext.config.model import Engine, OrgConfig
 from runner_ext.errors import Category, Problem, RunnerExtError
 from runner_ext.gitlab.auth import Credentials
 from runner_ext.gitlab.client import RestProject, connect
+from runner_ext.gitlab.errors import GitLabApiError
 from runner_ext.gitlab.group import NoAccess, ProjectInfo, RestGroup
 from runner_ext.group.ciread import SharedFiles
 from runner_ext.group.inventory import CLASSES
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 
 Status = Literal["opened", "updated", "would-open", "skipped", "failed"]
 DEFAULT_WORKERS = 4
+NO_ACCESS = "no access to the repository (the token's user needs Developer or more)"
 
 
 @dataclass(frozen=True)
@@ -172,12 +174,12 @@ def _check(project: ProjectInfo, request: GroupMigration, group: RestGroup,
             if not _wanted(row.kind, request):
                 return None, None
             if row.kind == "no-access":
-                row.reason = "no access to the repository (the token needs Developer or more)"
+                row.reason = NO_ACCESS
                 return row, None
         remote = connect(request.credentials, str(project.id), max_retries=request.max_retries)
         open_mrs = remote.merge_requests(state="opened", source_branch=request.branch)
     except NoAccess:
-        row.reason = "no access to the repository"
+        row.reason = NO_ACCESS
         return row, None
     except RunnerExtError as exc:
         row.status, row.reason = "failed", _reason(exc)
@@ -205,6 +207,11 @@ def _migrate(remote: RestProject, request: GroupMigration) -> ProjectOutcome:
             engine=request.engine, dockerfile_fixes=request.dockerfile_fixes,
             branch=request.branch, target_branch=None, dry_run=request.dry_run,
             strategy=request.strategy)
+    except GitLabApiError as exc:
+        row.reason = _reason(exc)
+        if exc.status == 403 and exc.method == "GET":
+            row.status, row.reason = "skipped", NO_ACCESS
+        return row
     except RunnerExtError as exc:
         row.reason = _reason(exc)
         if exc.category is Category.INPUT and exc.problems[0].message in _NOT_MIGRATABLE:
