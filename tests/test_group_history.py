@@ -70,10 +70,9 @@ def test_the_earliest_merged_migration_is_the_split() -> None:
         _mr(2, T0),
         _mr(1, None, state="closed"),
         _mr(7, T0 - timedelta(days=9), branch="feature"),
-        _mr(9, T0 - timedelta(days=1), branch="other",
-            title="Move image builds to daemonless buildah builds (runner-ext)"),
     ])
-    assert found is not None and found.iid == 9 and found.jobs == ("a",)
+    assert found is not None and found.iid == 2 and found.jobs == ("a",)
+    assert find_migration([_mr(7, T0, branch="feature")]) is None
 
 
 def _run(name: str, seconds: float | None, when: datetime, ref: str = "main") -> JobRun:
@@ -93,3 +92,14 @@ def test_split_at_the_merge_on_the_target_branch_only() -> None:
     assert (history.after.n, history.after.median, history.after.p90) == (2, 20, 30)
     assert history.ratio == 7.5 and history.verdict() == "7.50x"
     assert project_history("x/y", runs, migration, min_samples=3).ratio is None
+
+
+def test_job_names_read_back_from_a_real_migration_report() -> None:
+    from conftest import REPO
+
+    from runner_ext.config import load_config
+    from runner_ext.migrate import LocalSource, migrate_project
+
+    result = migrate_project(LocalSource(REPO / "ci-examples" / "dotnet"), config=load_config(None))
+    migrated = tuple(j.name for j in result.jobs if j.status == "migrated")
+    assert migrated and migrated_jobs(result.to_markdown()) == migrated

@@ -21,11 +21,10 @@ from datetime import datetime
 from typing import Any
 
 from runner_ext.gitlab.jobs import JobRun, MergedRequest
+from runner_ext.migrate.remote import DEFAULT_BRANCH
 
 MIN_SAMPLES = 5
-MIGRATION_BRANCH = "runner-ext/migrate"
-# The title every migration merge request carries (runner_ext.migrate.remote.mr_title).
-_TITLE = re.compile(r"^Move image builds to daemonless \w+ builds \(runner-ext\)$")
+MIGRATION_BRANCH = DEFAULT_BRANCH
 # A row of the report's summary table: | job | where | migrated (strategy) |
 _MIGRATED_ROW = re.compile(r"^\|\s*(?P<job>(?:[^|\\]|\\.)+?)\s*\|[^|]*\|\s*migrated\b")
 _ESCAPED = re.compile(r"\\(.)")
@@ -89,11 +88,6 @@ class Migration:
                 "jobs": list(self.jobs)}
 
 
-def is_migration_mr(mr: MergedRequest, branch: str = MIGRATION_BRANCH) -> bool:
-    """True for a runner-ext migration merge request: from ``branch``, or titled as one."""
-    return mr.source_branch == branch or bool(_TITLE.match(mr.title))
-
-
 def migrated_jobs(description: str) -> tuple[str, ...]:
     """The jobs the migration report (the merge request's description) lists as migrated.
 
@@ -109,9 +103,10 @@ def migrated_jobs(description: str) -> tuple[str, ...]:
 
 def find_migration(mrs: Iterable[MergedRequest], branch: str = MIGRATION_BRANCH,
                    ) -> Migration | None:
-    """The earliest merged migration merge request: the moment the builds moved."""
+    """The earliest merged merge request from the migration ``branch``: the moment the builds
+    moved."""
     merged = sorted((mr for mr in mrs if mr.state == "merged" and mr.merged_at is not None
-                     and is_migration_mr(mr, branch)), key=lambda mr: mr.merged_at or 0)
+                     and mr.source_branch == branch), key=lambda mr: mr.merged_at or 0)
     if not merged:
         return None
     first = merged[0]
