@@ -180,3 +180,25 @@ def test_a_refused_token_is_bad_input(fake: FakeGitLab, capsys: pytest.CaptureFi
     code, out = migrate_group(fake, capsys, "acme")
     assert code == 2 and "GitLab refused the token (HTTP 401)" in out
     assert "glpat-CANARY-refused-31" not in out
+
+
+def test_progress_hears_of_every_selected_project_once(fake: FakeGitLab) -> None:
+    from runner_ext.config import load_config
+    from runner_ext.gitlab.auth import resolve_credentials
+    from runner_ext.group.migrate import GroupMigration, GroupProgress, migrate_group
+
+    totals: list[int] = []
+    done: list[str] = []
+    result = migrate_group(
+        GroupMigration(credentials=resolve_credentials(fake.url, TOKEN), group="acme",
+                       config=load_config(None), dry_run=True, limit=1, workers=3),
+        GroupProgress(start=totals.append, done=lambda row: done.append(row.project)))
+    assert totals == [7]
+    assert sorted(done) == sorted(r.project for r in result.rows)
+    assert [r.status for r in result.rows].count("would-open") == 1
+    assert fake.writes() == []
+
+
+def test_progress_bar_on_request(fake: FakeGitLab, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = migrate_group(fake, capsys, "acme", "--dry-run", "--progress")
+    assert code == 0 and "7 of 7 project(s) selected" in out

@@ -7,11 +7,19 @@ from typing import Annotated
 import typer
 
 from runner_ext.cli.common import ConfigOption, OutputFormat, OutputOption, config_from, echo_json
+from runner_ext.cli.group import _show_progress as show_progress
 from runner_ext.cli.migrate import FixLevel, StrategyChoice
 from runner_ext.cli.report import AllowInsecure, ConfigSection, GitLabUrl
 from runner_ext.config.model import Engine
 from runner_ext.errors import Category, ExitCode, Problem, RunnerExtError
-from runner_ext.group.migrate import DEFAULT_WORKERS
+from runner_ext.group.migrate import (
+    DEFAULT_WORKERS,
+    GroupMigration,
+    GroupMigrationResult,
+    GroupProgress,
+    check_classes,
+    migrate_group,
+)
 from runner_ext.group.migrate_text import render_text
 from runner_ext.migrate.remote import DEFAULT_BRANCH
 
@@ -49,6 +57,9 @@ def migrate_group_command(
         "--dry-run", help="Print the plan (which projects, which files would change); "
                           "write nothing.")] = False,
     output: OutputOption = OutputFormat.text,
+    progress: Annotated[bool | None, typer.Option(
+        "--progress/--no-progress", help="Progress bar on stderr [default: on a terminal, "
+                                          "off when CI is set].", show_default=False)] = None,
     workers: Annotated[int, typer.Option(
         min=1, max=32, help="Projects handled at the same time.")] = DEFAULT_WORKERS,
     gitlab_config_section: ConfigSection = None,
@@ -66,7 +77,6 @@ def migrate_group_command(
     group, a token GitLab refuses, a group without projects, an unknown --class).
     """
     from runner_ext.gitlab.auth import resolve_credentials
-    from runner_ext.group.migrate import GroupMigration, check_classes, migrate_group
 
     if not gitlab_url:
         raise RunnerExtError(Category.USAGE, Problem(
@@ -74,14 +84,28 @@ def migrate_group_command(
     check_classes(kind or ())
     credentials = resolve_credentials(gitlab_url, None, gitlab_config_section,
                                       allow_insecure=allow_insecure)
-    result = migrate_group(GroupMigration(
+    request = GroupMigration(
         credentials=credentials, group=group, config=config_from(config), engine=engine,
         strategy=strategy.value, dockerfile_fixes=dockerfile_fixes.value, branch=branch,
         include=tuple(include or ()), exclude=tuple(exclude or ()), classes=tuple(kind or ()),
-        limit=limit, dry_run=dry_run, workers=workers))
+        limit=limit, dry_run=dry_run, workers=workers)
+    result = _run(request, show_progress(progress))
     if output is OutputFormat.json:
         echo_json(result.to_dict())
     else:
         typer.echo(render_text(result), nl=False)
     return ExitCode.FINDINGS if result.failed else ExitCode.OK
+
+
+def _run(request: GroupMigration, show: bool) -> GroupMigrationResult:
+    if not show:
+        return migrate_group(request)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress("migrating", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  transient=True) as bar:
+        task = bar.add_task("migrate-group", total=None)
+        return migrate_group(request, GroupProgress(
+            start=lambda total: bar.update(task, total=total),
+            done=lambda row: bar.advance(task)))
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import fnmatch
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -131,15 +131,32 @@ def selected(path: str, include: Sequence[str], exclude: Sequence[str]) -> bool:
         not any(fnmatch.fnmatchcase(path, g) for g in exclude)
 
 
-def migrate_group(request: GroupMigration) -> GroupMigrationResult:
+@dataclass
+class GroupProgress:
+    """Callbacks for a progress display: the number of selected projects, then each one
+    as its outcome is known."""
+
+    start: Callable[[int], None] = lambda total: None
+    done: Callable[[ProjectOutcome], None] = lambda row: None
+
+
+def migrate_group(request: GroupMigration,
+                  progress: GroupProgress | None = None) -> GroupMigrationResult:
     """Run the three steps; bad input (group, token, no projects) raises, nothing else does."""
+    progress = progress or GroupProgress()
     check_classes(request.classes)
     group, listed = open_group(request.credentials, request.group, workers=request.workers,
                                max_retries=request.max_retries)
     chosen = [p for p in listed if selected(p.path, request.include, request.exclude)]
+    progress.start(len(chosen))
     shared = SharedFiles(lambda project, path, ref: group.read(project, path, ref))
-    checked = in_order(chosen, lambda p: _check(p, request, group, shared), request.workers,
-                       name="migrate-group")
+    def check(project: ProjectInfo) -> tuple[ProjectOutcome | None, RestProject | None]:
+        outcome, remote = _check(project, request, group, shared)
+        if remote is None:
+            progress.done(outcome or ProjectOutcome(project.path, "skipped"))
+        return outcome, remote
+
+    checked = in_order(chosen, check, request.workers, name="migrate-group")
     rows: list[ProjectOutcome] = []
     ready: list[tuple[int, RestProject]] = []
     for outcome, remote in checked:
@@ -149,10 +166,15 @@ def migrate_group(request: GroupMigration) -> GroupMigrationResult:
         if remote is not None:
             if request.limit is not None and len(ready) >= request.limit:
                 outcome.status, outcome.reason = "skipped", f"over --limit {request.limit}"
+                progress.done(outcome)
             else:
                 ready.append((len(rows) - 1, remote))
-    done = in_order([r for _, r in ready], lambda r: _migrate(r, request), request.workers,
-                    name="migrate-group")
+    def migrate(remote: RestProject) -> ProjectOutcome:
+        outcome = _migrate(remote, request)
+        progress.done(outcome)
+        return outcome
+
+    done = in_order([r for _, r in ready], migrate, request.workers, name="migrate-group")
     for (index, _), finished in zip(ready, done, strict=True):
         finished.kind = rows[index].kind
         rows[index] = finished
