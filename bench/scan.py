@@ -6,7 +6,7 @@ all including one shared template project. Every answer waits ``--latency`` seco
 a distant GitLab would. The scan is the real one (python-gitlab, the worker pool, the state
 file, the four output files).
 
-    python3 bench/scan.py [--quick] [--projects 1000] [--latency 0.05] [--workers 32]
+    python3 bench/scan.py [--quick] [--projects 1000] [--latency 0.05] [--workers 16]
 
 Prints projects/s, API calls per project and the scanner's peak RSS, and exits 1 when a
 project got the wrong class or (full run only) the scan is slower than 100 projects/s or
@@ -26,7 +26,7 @@ from pathlib import Path
 
 from runner_ext.gitlab.auth import Credentials
 from runner_ext.group.outputs import write_outputs
-from runner_ext.group.scan import ScanRequest, scan_group
+from runner_ext.group.scan import DEFAULT_WORKERS, ScanRequest, scan_group
 from runner_ext.lab.fake_gitlab import FakeGitLab, serve
 from runner_ext.lab.group_fixture import populate
 
@@ -51,7 +51,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="100 projects; check classes only")
     parser.add_argument("--projects", type=int, default=1000)
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per answer")
-    parser.add_argument("--workers", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
     args = parser.parse_args()
     projects = 100 if args.quick else args.projects
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from runner_ext.cli.main import run
-from runner_ext.errors import ExitCode
+from runner_ext.errors import ExitCode, RunnerExtError
 from runner_ext.gitlab.auth import Credentials
 from runner_ext.group.inventory import ProjectRow
 from runner_ext.group.scan import ScanProgress, ScanRequest, ScanResult, scan_group
@@ -267,3 +267,14 @@ def test_bad_input_is_one_line_and_exit_2(case: str, fake: FakeGitLab, tmp_path:
     assert {"unknown group": "no such group", "bad token": "refused the token",
             "no projects": "has no projects"}[case] in err
     assert TOKEN not in err and not (tmp_path / "scan.json").exists()
+
+
+def test_resume_refuses_the_state_of_another_group(fake: FakeGitLab, tmp_path: Path) -> None:
+    populate(fake, 7)
+    scan(fake, tmp_path)
+
+    with pytest.raises(RunnerExtError) as refused:
+        scan(fake, tmp_path, "acme/team0", resume=True)
+
+    assert refused.value.exit_code == ExitCode.USAGE
+    assert "not from a scan of this group" in str(refused.value)

@@ -49,7 +49,7 @@ def analyse(files: list[CiFile]) -> Analysis:
         if kind == "no-image-build" and not rules:
             continue
         result.jobs.append(JobRow(job.name, facts.file, facts.line, kind, rules))
-        _add_risks(result.risks, facts, rules)
+        _add_risks(result.risks, facts, rules, kind)
         if facts.calls_of("build"):
             _name_dockerfiles(result, facts)
     result.risks = list(dict.fromkeys(result.risks))
@@ -75,10 +75,10 @@ def _kind(facts: JobFacts, rules: list[str]) -> str:
     return "docker-socket"
 
 
-def _add_risks(risks: list[str], facts: JobFacts, rules: list[str]) -> None:
+def _add_risks(risks: list[str], facts: JobFacts, rules: list[str], kind: str) -> None:
     if facts.dind_services():
         risks.append("privileged-dind")
-    if "RXC101" in rules:
+    if "RXC101" in rules or kind == "docker-socket":
         risks.append("socket-mount")
     if "RXC104" in rules and facts.calls:
         risks.append("shell-runner-docker")
