@@ -150,35 +150,47 @@ def migrate_group(request: GroupMigration,
     chosen = [p for p in listed if selected(p.path, request.include, request.exclude)]
     progress.start(len(chosen))
     shared = SharedFiles(lambda project, path, ref: group.read(project, path, ref))
+
     def check(project: ProjectInfo) -> tuple[ProjectOutcome | None, RestProject | None]:
         outcome, remote = _check(project, request, group, shared)
         if remote is None:
             progress.done(outcome or ProjectOutcome(project.path, "skipped"))
         return outcome, remote
 
+    def migrate(remote: RestProject) -> ProjectOutcome:
+        outcome = _migrate(remote, request)
+        progress.done(outcome)
+        return outcome
+
     checked = in_order(chosen, check, request.workers, name="migrate-group")
+    rows, ready = _within_limit(checked, request.limit, progress)
+    done = in_order([remote for _, remote in ready], migrate, request.workers,
+                    name="migrate-group")
+    for (index, _), finished in zip(ready, done, strict=True):
+        finished.kind = rows[index].kind
+        rows[index] = finished
+    return GroupMigrationResult(group.full_path, request.dry_run, len(listed), rows)
+
+
+def _within_limit(checked: list[tuple[ProjectOutcome | None, RestProject | None]],
+                  limit: int | None, progress: GroupProgress,
+                  ) -> tuple[list[ProjectOutcome], list[tuple[int, RestProject]]]:
+    """The rows of the projects of the classes asked for, and the first ``limit`` projects
+    to migrate (with their row's index); the others are skipped as over the limit."""
     rows: list[ProjectOutcome] = []
     ready: list[tuple[int, RestProject]] = []
     for outcome, remote in checked:
         if outcome is None:
             continue  # not of a --class asked for
         rows.append(outcome)
-        if remote is not None:
-            if request.limit is not None and len(ready) >= request.limit:
-                outcome.status, outcome.reason = "skipped", f"over --limit {request.limit}"
-                progress.done(outcome)
-            else:
-                ready.append((len(rows) - 1, remote))
-    def migrate(remote: RestProject) -> ProjectOutcome:
-        outcome = _migrate(remote, request)
-        progress.done(outcome)
-        return outcome
-
-    done = in_order([r for _, r in ready], migrate, request.workers, name="migrate-group")
-    for (index, _), finished in zip(ready, done, strict=True):
-        finished.kind = rows[index].kind
-        rows[index] = finished
-    return GroupMigrationResult(group.full_path, request.dry_run, len(listed), rows)
+        if remote is None:
+            continue
+        if limit is not None and len(ready) >= limit:
+            outcome.status, outcome.reason = "skipped", f"over --limit {limit}"
+            progress.done(outcome)
+        else:
+            ready.append((len(rows) - 1, remote))
+    return rows, ready
 
 
 def _check(project: ProjectInfo, request: GroupMigration, group: RestGroup,
