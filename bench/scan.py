@@ -71,7 +71,9 @@ def main() -> int:
     child.join(5)
 
     rate = len(result.rows) / elapsed
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    rss_mb = usage.ru_maxrss / 1024
+    cpu_ms = (usage.ru_utime + usage.ru_stime) * 1000 / len(result.rows)
     wrong = {r.path: (r.kind, expected[r.path]) for r in result.rows
              if expected.get(r.path) != r.kind}
     print(f"projects: {len(result.rows)} in {elapsed:.2f} s at {args.latency * 1000:.0f} ms "
@@ -79,7 +81,8 @@ def main() -> int:
     print(f"projects/s: {rate:.1f}")
     print(f"API calls: {requests} ({requests / len(result.rows):.2f} per project; the shared "
           f"template file fetched {shared} time(s))")
-    print(f"peak RSS of the scanner: {rss_mb:.1f} MB")
+    print(f"peak RSS of the scanner: {rss_mb:.1f} MB; its CPU time: {cpu_ms:.1f} ms per "
+          "project (start-up included)")
     print("classes: " + ", ".join(f"{k} {n}" for k, n in result.counts().items() if n))
     failed = [f"wrong class: {p}: got {got}, expected {want}" for p, (got, want) in
               sorted(wrong.items())]

@@ -115,7 +115,8 @@ def test_429_waits_as_retry_after_says_and_the_scan_completes(fake: FakeGitLab,
 
     assert time.monotonic() - started >= 1.0
     assert {r.path: r.kind for r in result.rows} == expected
-    assert sum(f.hits for f in fake._faults) == 2
+    readable = [p for p, kind in expected.items() if kind not in ("archived", "empty")]
+    assert len(fake.calls("GET", CI_RAW)) == len(readable) + 2  # two answered 429, retried
 
 
 def test_rate_limit_headers_slow_the_pool_down(fake: FakeGitLab, tmp_path: Path) -> None:
@@ -278,3 +279,37 @@ def test_resume_refuses_the_state_of_another_group(fake: FakeGitLab, tmp_path: P
 
     assert refused.value.exit_code == ExitCode.USAGE
     assert "not from a scan of this group" in str(refused.value)
+
+
+def test_quiet_when_not_a_terminal_and_stdout_clean_with_a_bar(
+        fake: FakeGitLab, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    populate(fake, 7)
+    monkeypatch.setenv("GITLAB_TOKEN", TOKEN)
+    argv = ["scan", "acme", "--gitlab-url", fake.url, "--out", str(tmp_path)]
+
+    assert run(argv) == ExitCode.OK
+    quiet = capsys.readouterr()
+    assert run([*argv, "--progress"]) == ExitCode.OK
+    shown = capsys.readouterr()
+
+    assert "scanning" not in quiet.err and "scanning" not in quiet.out
+    assert quiet.out.startswith("acme: 7 projects (")
+    assert shown.out.splitlines()[0] == quiet.out.splitlines()[0]  # the bar is on stderr
+
+
+def test_an_include_the_token_cannot_read_is_a_note_not_a_lost_project(
+        fake: FakeGitLab, tmp_path: Path) -> None:
+    fake.add_project("acme/locked-templates", {"t.yml": "x:\n  script: [y]\n"},
+                     repository_access=False)
+    fake.add_project("acme/app", {".gitlab-ci.yml": "include:\n  - project: acme/locked-templates"
+                                                    "\n    file: t.yml\nb:\n  image: docker:27\n"
+                                                    "  services: [docker:dind]\n"
+                                                    "  script: [docker build .]\n"})
+
+    rows = by_path(scan(fake, tmp_path))
+
+    assert rows["acme/app"].kind == "dind"
+    assert rows["acme/app"].notes == [
+        "acme/locked-templates:t.yml is included but does not exist or the token cannot read it"]
+    assert rows["acme/locked-templates"].kind == "no-access"

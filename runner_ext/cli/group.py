@@ -30,7 +30,7 @@ def scan_command(
         "--out", "-o", help="Directory for scan.json, scan.csv, scan.md and scan.html.",
         file_okay=False)] = Path("runner-ext-scan"),
     state: Annotated[Path | None, typer.Option(
-        help=f"State file recording each project as it is scanned [default: OUT/{STATE_NAME}].",
+        help=f"State file recording each project as it is scanned (default: OUT/{STATE_NAME}).",
         dir_okay=False, show_default=False)] = None,
     resume: Annotated[bool, typer.Option(
         "--resume", help="Continue an interrupted scan from its state file: projects already "
@@ -44,8 +44,8 @@ def scan_command(
         help="Print a text summary for people or the JSON result for scripts.")
     ] = OutputFormat.text,
     progress: Annotated[bool | None, typer.Option(
-        "--progress/--no-progress", help="Progress bar on stderr [default: on a terminal, "
-                                          "off when CI is set].", show_default=False)] = None,
+        "--progress/--no-progress", help="Progress bar on stderr (default: on a terminal, "
+                                          "off when CI is set).", show_default=False)] = None,
     gitlab_config_section: Annotated[str | None, typer.Option(
         help="python-gitlab config section holding the URL and token.",
         show_default=False)] = None,
@@ -92,10 +92,11 @@ def _show_progress(wanted: bool | None) -> bool:
 def _scan(request: ScanRequest, show: bool) -> ScanResult:
     if not show:
         return scan_group(request)
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     with Progress("scanning", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  transient=True) as bar:
+                  console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("scan", total=None)
 
         def start(total: int, already: int) -> None:

@@ -113,7 +113,8 @@ def load_ci(ci_config_path: str | None, read_own: Callable[[str], bytes | None],
         ref, raw = queue.pop(0)
         raw = read(ref) if raw is None else raw
         if raw is None:
-            notes.append(f"{ref.name()} is included but does not exist")
+            notes.append(f"{ref.name()} is included but does not exist or the token cannot "
+                         "read it")
             continue
         if len(files) >= CI_FILES.value:
             raise CI_FILES.error(file=ref.name())

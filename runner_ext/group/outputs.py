@@ -87,7 +87,8 @@ def _html_row(row: ProjectRow) -> dict[str, Any]:
             "jobs": [f"{j.name} ({j.kind})" for j in row.jobs if j.kind != "no-image-build"],
             "dockerfiles": [f"{d.path}: {d.error or f'{len(d.findings)} finding(s)'}"
                             for d in row.dockerfiles],
-            "notes": ([row.error] if row.error else []) + row.notes}
+            "notes": ([row.error] if row.error else []) + row.notes + [
+                f"{d.path}: {d.error}" for d in row.dockerfiles if d.error]}
 
 
 def to_html(result: ScanResult) -> str:

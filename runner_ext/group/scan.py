@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from runner_ext.dockerfile import analyze_dockerfile, decode_dockerfile
+from runner_ext.dockerfile import ENGINES, analyze_dockerfile, decode_dockerfile
 from runner_ext.errors import Category, Problem, RunnerExtError
 from runner_ext.gitlab.auth import Credentials
 from runner_ext.gitlab.group import NoAccess, ProjectInfo, RestGroup
@@ -77,6 +77,10 @@ def scan_group(request: ScanRequest, progress: ScanProgress | None = None) -> Sc
     """Scan the group; ``KeyboardInterrupt`` stops it after the projects in flight are
     recorded (resume with ``resume=True``)."""
     progress = progress or ScanProgress()
+    if request.engine not in ENGINES:
+        raise RunnerExtError(Category.USAGE, Problem(
+            "unknown build engine", key="--engine", value=request.engine,
+            hint=f"use one of {', '.join(ENGINES)}"))
     started = time.monotonic()
     group = RestGroup(request.credentials, request.group, workers=request.workers,
                       max_retries=request.max_retries)
@@ -90,7 +94,7 @@ def scan_group(request: ScanRequest, progress: ScanProgress | None = None) -> Sc
     rows = dict(state.done)
     todo = [p for p in projects if p.id not in rows]
     progress.start(len(projects), len(projects) - len(todo))
-    shared = SharedFiles(lambda project, path, ref: group.read(project, path, ref))
+    shared = SharedFiles(lambda project, path, ref: _read_shared(group, project, path, ref))
     try:
         _run(todo, lambda p: _scan_and_record(group, shared, p, request.engine, state),
              request.workers, rows, progress)
@@ -135,6 +139,15 @@ def _collect(pending: set[Future[ProjectRow]], rows: dict[int, ProjectRow],
         progress.done(row)
 
 
+def _read_shared(group: RestGroup, project: str, path: str, ref: str | None) -> bytes | None:
+    """A file of an included project; one the token may not read counts as missing (the
+    projects including it still get scanned, with a note)."""
+    try:
+        return group.read(project, path, ref)
+    except NoAccess:
+        return None
+
+
 def _scan_and_record(group: RestGroup, shared: SharedFiles, project: ProjectInfo,
                      engine: str, state: StateFile) -> ProjectRow:
     row = scan_project(group, shared, project, engine)
@@ -168,6 +181,9 @@ def scan_project(group: RestGroup, shared: SharedFiles, project: ProjectInfo,
         row.kind = "no-access"
     except RunnerExtError as exc:
         row.kind, row.error = "error", str(exc).splitlines()[0]
+    except Exception as exc:  # a bug on one project's input must not end a group's scan
+        row.kind, row.error = "error", (f"runner-ext failed on this project (a bug, please "
+                                        f"report it): {type(exc).__name__}")
     else:
         if secrets:
             row = ProjectRow.from_dict(mask_data(row.to_dict(), secrets))
