@@ -70,7 +70,7 @@ def scan_command(
     request = ScanRequest(credentials, group, state_file, resume=resume, workers=workers,
                           engine=engine)
     try:
-        result = _scan(request, _show_progress(progress))
+        result = _scan(request, show_progress(progress))
     except KeyboardInterrupt:
         typer.echo(f"scan interrupted; projects done so far are in {state_file}: run the same "
                    "command with --resume to finish", err=True)
@@ -83,7 +83,7 @@ def scan_command(
     return ExitCode.FINDINGS if any(r.kind == "error" for r in result.rows) else ExitCode.OK
 
 
-def _show_progress(wanted: bool | None) -> bool:
+def show_progress(wanted: bool | None) -> bool:
     if wanted is not None:
         return wanted
     return sys.stderr.isatty() and not os.environ.get("CI")

@@ -12,6 +12,8 @@ from runner_ext import __version__
 from runner_ext.cli import check, config, plan, render
 from runner_ext.cli import group as group_cli
 from runner_ext.cli import migrate as migrate_cli
+from runner_ext.cli import migrate_group as migrate_group_cli
+from runner_ext.cli import report as report_cli
 from runner_ext.cli import rules as rules_cli
 from runner_ext.errors import ExitCode, RunnerExtError
 
@@ -29,6 +31,8 @@ app.command("plan")(plan.plan_command)
 app.command("migrate-project")(migrate_cli.migrate_command)
 app.command("rules")(rules_cli.rules_command)
 app.command("scan")(group_cli.scan_command)
+app.command("migrate-group")(migrate_group_cli.migrate_group_command)
+app.command("report")(report_cli.report_command)
 
 
 def _version(value: bool) -> None:

@@ -62,6 +62,15 @@ class Answer:
             raise self._wrong(key, "a number", value)
         return value
 
+    def optional_real(self, key: str) -> float | None:
+        """A number that may be a fraction, missing or null (e.g. a job's ``duration``)."""
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self._wrong(key, "a number", value)
+        return float(value)
+
     def flag(self, key: str) -> bool:
         """A required boolean."""
         value = self.data.get(key)

@@ -18,6 +18,7 @@ import email.utils
 import logging
 import math
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import gitlab
@@ -38,6 +39,7 @@ from runner_ext.gitlab.api import (
 )
 from runner_ext.gitlab.auth import Credentials
 from runner_ext.gitlab.errors import api_error, connection_error, endpoint, foreign_url_error
+from runner_ext.gitlab.jobs import JobRun, MergedRequest, merged_request, runs_since
 from runner_ext.gitlab.origin import ForeignUrl, check_transport, guard
 
 MAX_RETRIES = 5
@@ -274,10 +276,59 @@ class RestProject(RestApi):
         return _merge_request(self._object("PUT", f"{self._base}/merge_requests/{iid}",
                                            body={"title": title, "description": description}))
 
+    def jobs(self, *, since: datetime.datetime | None = None) -> Iterator[JobRun]:
+        """Successful jobs newest first, page by page as consumed, down to ``since``."""
+        path = f"{self._base}/jobs"
+        return runs_since(self._pages(path, {"scope[]": "success", "per_page": PER_PAGE},
+                                      keyset=True), since)
+
+    def merge_requests(self, *, state: str, source_branch: str | None = None,
+                       labels: tuple[str, ...] = ()) -> list[MergedRequest]:
+        """``GET /merge_requests`` filtered by state, source branch and labels."""
+        query: dict[str, Any] = {"state": state, "per_page": PER_PAGE}
+        if source_branch:
+            query["source_branch"] = source_branch
+        if labels:
+            query["labels"] = ",".join(labels)
+        return [merged_request(e) for e in self._list(f"{self._base}/merge_requests", query)]
+
     @property
     def _base(self) -> str:
         return f"/projects/{self._id}"
 
+    def _pages(self, path: str, query: dict[str, Any], *, keyset: bool) -> Iterator[Answer]:
+        """A list endpoint's entries, each page fetched when the previous one is used up.
+
+        ``keyset``: ask for keyset pagination (GitLab 15.9+ for jobs); a GitLab that answers
+        that it has none for this request is asked again with offset pagination.
+        """
+        where = endpoint("GET", path)
+        try:
+            if keyset:
+                try:
+                    listing = self._gl.http_list(path, query_data={**query,
+                                                                   "pagination": "keyset"},
+                                                 iterator=True)
+                except gl_exc.GitlabHttpError as exc:
+                    if exc.response_code not in (400, 405) or \
+                            "keyset" not in str(exc.error_message).lower():
+                        raise
+                    log.info("%s: no keyset pagination here; using offset pagination", where)
+                    listing = self._gl.http_list(path, query_data=query, iterator=True)
+            else:
+                listing = self._gl.http_list(path, query_data=query, iterator=True)
+            for entry in listing:
+                if not isinstance(entry, dict):
+                    raise unexpected(where, "the answer should be a list of objects")
+                yield Answer(entry, where)
+        except ForeignUrl as exc:
+            raise foreign_url_error(exc, "GET", path) from None
+        except gl_exc.GitlabError as exc:
+            raise api_error(exc, "GET", path, secret=self._secret,
+                            retries=self._gl.max_retries) from exc
+        except requests.RequestException as exc:
+            raise connection_error(exc, self._gl.url, "GET", path, secret=self._secret,
+                                   retries=self._gl.max_retries) from exc
 
 def _commit(data: Answer) -> Commit:
     return Commit(data.text("id"), data.strings("parent_ids"), data.optional_text("message") or "")

@@ -33,6 +33,16 @@ _SERVER_HINT = ("GitLab failed; the request was retried {retries} times with gro
                 "Try again later, or ask the GitLab admins")
 
 
+class GitLabApiError(RunnerExtError):
+    """A failed GitLab request: its HTTP ``method`` and ``status`` (``None`` when GitLab gave
+    none)."""
+
+    def __init__(self, problem: Problem, status: int | None, method: str) -> None:
+        super().__init__(Category.GITLAB, problem)
+        self.status = status
+        self.method = method
+
+
 def mask(text: str, secret: str | None) -> str:
     """``text`` with every occurrence of ``secret`` replaced."""
     return text.replace(secret, MASK) if secret else text
@@ -54,7 +64,7 @@ def gitlab_message(exc: gl_exc.GitlabError) -> str:
 
 
 def api_error(exc: gl_exc.GitlabError, method: str, path: str, *, secret: str | None,
-              retries: int) -> RunnerExtError:
+              retries: int) -> GitLabApiError:
     """A GitLab HTTP failure as a ``RunnerExtError(Category.GITLAB)``."""
     status = exc.response_code
     where = endpoint(method, path)
@@ -67,7 +77,7 @@ def api_error(exc: gl_exc.GitlabError, method: str, path: str, *, secret: str | 
     else:
         hint = _SERVER_HINT.format(retries=retries) if status >= 500 else HINTS.get(status)
         problem = Problem(f"{where} answered HTTP {status}: {gitlab_message(exc)}", hint=hint)
-    return _masked(problem, secret)
+    return GitLabApiError(_masked(problem, secret).problems[0], status, method)
 
 
 def connection_error(exc: requests.RequestException, base_url: str, method: str, path: str,

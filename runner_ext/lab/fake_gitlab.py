@@ -44,6 +44,8 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from runner_ext.lab.fake_gitlab_jobs import ROUTES as HISTORY_ROUTES
+from runner_ext.lab.fake_gitlab_jobs import FakeHistory
 from runner_ext.lab.fake_gitlab_repo import (
     ApiError,
     FakeCommit,
@@ -93,6 +95,7 @@ class FakeGitLab:
     rate_limit: tuple[int, float] | None = None
     projects: dict[int, FakeProject] = field(default_factory=dict)
     groups: dict[int, FakeGroup] = field(default_factory=dict)
+    history: FakeHistory = field(default_factory=FakeHistory)  # jobs, merged MRs: see module
     _faults: list[Fault] = field(default_factory=list)
     _hooks: list[tuple[str, re.Pattern[str], Callable[[], None]]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -468,6 +471,7 @@ def _find_mr(project: FakeProject, iid: int) -> FakeMergeRequest:
 
 
 _PROJECT_ROUTES: list[tuple[str, str, Callable[..., Answer]]] = [
+    *HISTORY_ROUTES,  # first: its merge request listing has more filters
     ("GET", "", FakeGitLab._project),
     ("GET", "/repository/tree", FakeGitLab._tree),
     ("GET", "/repository/files/([^/]+)/raw", FakeGitLab._raw),

@@ -26,6 +26,7 @@ from runner_ext.migrate.yamlnodes import (
 )
 
 ROOT_CI_FILE = ".gitlab-ci.yml"
+NO_CI_CONFIGURATION = "the project has no CI configuration"
 MAX_FILE_BYTES = FILE_BYTES.value  # the value lives in runner_ext.limits
 _BOM = "\ufeff"
 
@@ -162,13 +163,15 @@ def _inside_project(ci: CiFile, paths: list[str]) -> list[str]:
     return kept
 
 
-def load_ci_files(source: ProjectSource) -> tuple[list[CiFile], list[str]]:
-    """The root CI file and every local file it includes (recursively), plus notes.
+def load_ci_files(source: ProjectSource, root: str = ROOT_CI_FILE,
+                  ) -> tuple[list[CiFile], list[str]]:
+    """The root CI file (``root``: the project's CI configuration path) and every local file
+    it includes (recursively), plus notes.
 
     A file included twice is read once; an include loop is an error, as in GitLab.
     """
     files = source.list_files()
-    queue = [ROOT_CI_FILE]
+    queue = [root]
     loaded: dict[str, CiFile] = {}
     includes: dict[str, list[str]] = {}
     notes: list[str] = []
@@ -178,9 +181,9 @@ def load_ci_files(source: ProjectSource) -> tuple[list[CiFile], list[str]]:
             continue
         raw = source.read(path)
         if raw is None:
-            if path == ROOT_CI_FILE:
+            if path == root:
                 raise RunnerExtError(Category.INPUT, Problem(
-                    "the project has no CI configuration", file=ROOT_CI_FILE,
+                    NO_CI_CONFIGURATION, file=root,
                     hint="run migrate-project on the project's root folder"))
             notes.append(f"{path} is included but does not exist")
             includes[path] = []
@@ -194,11 +197,12 @@ def load_ci_files(source: ProjectSource) -> tuple[list[CiFile], list[str]]:
         includes[path] = more
         queue.extend(more)
         notes.extend(f"{path}: {n}" for n in more_notes)
-    _check_no_include_loop(loaded, includes)
+    _check_no_include_loop(loaded, includes, root)
     return list(loaded.values()), notes
 
 
-def _check_no_include_loop(loaded: dict[str, CiFile], includes: dict[str, list[str]]) -> None:
+def _check_no_include_loop(loaded: dict[str, CiFile], includes: dict[str, list[str]],
+                           root: str) -> None:
     """Refuse a file that includes itself, directly or through others (depth-first)."""
     done: set[str] = set()
     path: list[str] = []
@@ -213,7 +217,7 @@ def _check_no_include_loop(loaded: dict[str, CiFile], includes: dict[str, list[s
         path.pop()
         done.add(name)
 
-    visit(ROOT_CI_FILE)
+    visit(root)
 
 
 def _include_loop(ci: CiFile, cycle: list[str]) -> RunnerExtError:

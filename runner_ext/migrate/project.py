@@ -7,7 +7,13 @@ from typing import Any
 from runner_ext.config.model import OrgConfig
 from runner_ext.engines import Engine
 from runner_ext.errors import Category, Problem, RunnerExtError
-from runner_ext.migrate.cifiles import CiFile, decode_text, load_ci_files, parse_ci_file
+from runner_ext.migrate.cifiles import (
+    ROOT_CI_FILE,
+    CiFile,
+    decode_text,
+    load_ci_files,
+    parse_ci_file,
+)
 from runner_ext.migrate.decision import Refusal, Refused
 from runner_ext.migrate.dockerfiles import Analysis, DockerfileWork, analyze
 from runner_ext.migrate.dockerfiles import outcome as outcome_of
@@ -60,13 +66,13 @@ class _Reader:
 
 
 def migrate_project(source: ProjectSource, *, config: OrgConfig, engine: Engine | None = None,
-                    dockerfile_fixes: str = "safe", strategy: Strategy = "auto"
-                    ) -> MigrationResult:
+                    dockerfile_fixes: str = "safe", strategy: Strategy = "auto",
+                    ci_config_path: str = ROOT_CI_FILE) -> MigrationResult:
     """Analyse and rewrite a project; returns the result without writing anything.
 
     ``dockerfile_fixes`` is ``"safe"`` (apply the Dockerfile fixes marked safe) or
     ``"none"`` (report only); ``strategy`` is ``"auto"``, ``"declarative"`` or ``"shim"``
-    (docs/migrate.md, Strategies).
+    (docs/migrate.md, Strategies); ``ci_config_path`` is the project's root CI file.
     """
     if strategy not in STRATEGIES:
         raise RunnerExtError(Category.USAGE, Problem(
@@ -77,7 +83,7 @@ def migrate_project(source: ProjectSource, *, config: OrgConfig, engine: Engine 
             "unknown Dockerfile fix level", key="dockerfile_fixes", value=dockerfile_fixes,
             hint="use 'safe' or 'none'"))
     chosen: Engine = engine or config.build.engine
-    ci_files, notes = load_ci_files(source)
+    ci_files, notes = load_ci_files(source, ci_config_path)
     pipeline = Pipeline(ci_files)
     files = source.list_files()
     reader = _Reader(source)

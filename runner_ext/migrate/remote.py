@@ -17,6 +17,8 @@ from runner_ext.gitlab.branch import check_branch_names
 from runner_ext.gitlab.client import MAX_RETRIES, connect
 from runner_ext.gitlab.publish import ChangeSet, PublishOutcome, publish
 from runner_ext.gitlab.source import GitLabSource
+from runner_ext.migrate.cifiles import ROOT_CI_FILE
+from runner_ext.migrate.source import project_path
 
 if TYPE_CHECKING:
     from runner_ext.config import Engine, OrgConfig
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 from runner_ext.migrate.result import MigrationResult
 
 DEFAULT_BRANCH = "runner-ext/migrate"
+OUTSIDE_CI_CONFIGURATION = "the project's CI configuration lives outside its repository"
 
 
 @dataclass
@@ -107,7 +110,8 @@ def migrate_gitlab_project(remote: GitLabProject, *, gitlab_url: str, config: Or
     from runner_ext.migrate import migrate_project
 
     result = migrate_project(source, config=config, engine=engine,
-                             dockerfile_fixes=dockerfile_fixes, strategy=strategy)
+                             dockerfile_fixes=dockerfile_fixes, strategy=strategy,
+                             ci_config_path=ci_file_in_project(remote))
     outcome = RemoteOutcome(result=result, gitlab_url=gitlab_url, project=remote.path,
                             target_branch=target, target_sha=target_sha, branch=branch,
                             dry_run=dry_run)
@@ -118,6 +122,23 @@ def migrate_gitlab_project(remote: GitLabProject, *, gitlab_url: str, config: Or
                                     target_sha=target_sha, dry_run=dry_run,
                                     existing=source.list_files())
     return outcome
+
+
+def ci_file_in_project(remote: GitLabProject) -> str:
+    """The project's CI file (its ``ci_config_path``) as a path in the repository.
+
+    A configuration kept in another project (``file.yml@group/project``) or at a URL is
+    refused: the migration would have to change that project instead.
+    """
+    configured = remote.ci_config_path or ROOT_CI_FILE
+    path = project_path(configured)
+    if "@" in configured or "://" in configured or not path:
+        raise RunnerExtError(Category.INPUT, Problem(
+            OUTSIDE_CI_CONFIGURATION,
+            file=remote.path, key="ci_config_path", value=configured,
+            hint="migrate the project that holds that file, or point the project's CI/CD "
+                 "configuration file setting at a file in its own repository"))
+    return path
 
 
 def _target_branch(remote: GitLabProject, given: str | None) -> str:
