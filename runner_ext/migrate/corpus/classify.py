@@ -35,7 +35,9 @@ _MAKE_TARGET = re.compile(r"\bmake\b[^|;&]*\b[\w.-]*(?:docker|image|container)[\
 _SCRIPT = re.compile(r"(?:^|\s|/)((?:\./)?[\w./-]+\.(?:sh|bash|py))\b")
 # A job that extends a template runner-ext can't read (another project's, a remote file's)
 # builds an image when the template's name says so.
-_TEMPLATE_NAME = re.compile(r"(?i)docker|kaniko|buildah|buildx|container|image")
+_TEMPLATE_NAME = re.compile(
+    r"(?i)kaniko|buildah|buildx|(?:container|image|docker|oci)[-_.:]?(?:build|push|publish|release)"
+    r"|build[-_.:]?(?:image|container|docker|oci)")
 _TEMPLATES = re.compile(
     r"(?i)(?:^|/)(?:docker|kaniko|auto-devops|jobs/build)[\w.-]*\.gitlab-ci\.yml$")
 
@@ -60,11 +62,36 @@ def _script_builds(line: str, read: Callable[[str], str | None]) -> bool:
     return False
 
 
+_MAKE_CALL = re.compile(r"\bmake\b((?:\s+[^\s|;&]+)*)")
+
+
+def _make_builds(line: str, read: Callable[[str], str | None]) -> bool:
+    """A ``make`` target the line runs whose recipe (or a prerequisite's) in the project's
+    Makefile builds or pushes an image."""
+    found = _MAKE_CALL.search(line)
+    makefile = read("Makefile") if found else None
+    if found is None or makefile is None:
+        return False
+    targets = [w for w in found.group(1).split() if not w.startswith("-") and "=" not in w]
+    return any(_recipe_builds(makefile, t, depth=0) for t in targets)
+
+
+def _recipe_builds(makefile: str, target: str, depth: int) -> bool:
+    head = re.search(rf"(?m)^{re.escape(target)}\s*:(?!=)([^\n]*)\n((?:\t[^\n]*\n?|[ \t]*\n)*)",
+                     makefile)
+    if head is None or depth > 3:
+        return False
+    if any(_IMAGE_TOOLS.search(r) for r in head.group(2).splitlines()):
+        return True
+    return any(_recipe_builds(makefile, p, depth + 1) for p in head.group(1).split("##")[0].split())
+
+
 def line_builds(line: str, read: Callable[[str], str | None]) -> bool:
-    """True when one script line builds or pushes an image (directly or through a
-    ``make`` target or script named for it, or a script in the project that does)."""
+    """True when one script line builds or pushes an image: directly, through a ``make``
+    target named for it or whose recipe in the project's Makefile does, or through a
+    script in the project that does."""
     return bool(_IMAGE_TOOLS.search(line) or _MAKE_TARGET.search(line)
-                or _script_builds(line, read))
+                or _make_builds(line, read) or _script_builds(line, read))
 
 
 def image_jobs(pipeline: Pipeline, read: Callable[[str], str | None]) -> list[str]:

@@ -44,6 +44,12 @@ class ProjectOutcome:
     seconds: float = 0.0
 
     @property
+    def unseen(self) -> tuple[str, ...]:
+        """Jobs the classifier says build or push an image but the migration did not report."""
+        reported = {*self.declarative, *self.shim, *self.daemonless, *(j for j, _ in self.left)}
+        return tuple(j for j in self.image_jobs if j not in reported)
+
+    @property
     def migrated(self) -> bool:
         """At least one job would move."""
         return bool(self.declarative or self.shim)
@@ -56,6 +62,8 @@ class ProjectOutcome:
                 entry[key] = list(getattr(self, key))
         if self.left:
             entry["left"] = {job: code for job, code in self.left}
+        if self.unseen:
+            entry["unseen"] = list(self.unseen)
         if self.error:
             entry["error"] = self.error
         return entry
@@ -151,9 +159,10 @@ def corpus_table(outcomes: list[ProjectOutcome]) -> dict[str, Any]:
     ok = [o for o in outcomes if o.status == "ok"]
     builders = [o for o in ok if o.builds_images]
     reasons = Counter(code for o in ok for _, code in o.left)
+    reasons.update({"unseen": sum(len(o.unseen) for o in ok)} if any(o.unseen for o in ok) else {})
     examples: dict[str, list[str]] = {}
     for o in ok:
-        for _, code in o.left:
+        for code in [c for _, c in o.left] + ["unseen"] * len(o.unseen):
             if o.slug not in examples.setdefault(code, []):
                 examples[code].append(o.slug)
     seconds = [o.seconds for o in outcomes]
@@ -180,6 +189,7 @@ def corpus_table(outcomes: list[ProjectOutcome]) -> dict[str, Any]:
             "shim": sum(len(o.shim) for o in ok),
             "already_daemonless": sum(len(o.daemonless) for o in ok),
             "left": sum(reasons.values()),
+            "unseen": sum(len(o.unseen) for o in ok),
         },
         "left_by_reason": {code: {"jobs": n, "examples": examples[code][:3]}
                            for code, n in reasons.most_common()},
