@@ -188,7 +188,7 @@ def corpus_table(outcomes: list[ProjectOutcome]) -> dict[str, Any]:
             "declarative": sum(len(o.declarative) for o in ok),
             "shim": sum(len(o.shim) for o in ok),
             "already_daemonless": sum(len(o.daemonless) for o in ok),
-            "left": sum(reasons.values()),
+            "left": sum(len(o.left) for o in ok),
             "unseen": sum(len(o.unseen) for o in ok),
         },
         "left_by_reason": {code: {"jobs": n, "examples": examples[code][:3]}
