@@ -10,6 +10,7 @@ import typer
 
 from runner_ext import __version__
 from runner_ext.cli import check, config, plan, render
+from runner_ext.cli import cluster as cluster_cli
 from runner_ext.cli import migrate as migrate_cli
 from runner_ext.cli import rules as rules_cli
 from runner_ext.errors import ExitCode, RunnerExtError
@@ -27,6 +28,8 @@ app.add_typer(check.app, name="check")
 app.command("plan")(plan.plan_command)
 app.command("migrate-project")(migrate_cli.migrate_command)
 app.command("rules")(rules_cli.rules_command)
+app.add_typer(cluster_cli.app, name="cluster")
+app.command("build")(cluster_cli.build_command)
 
 
 def _version(value: bool) -> None:
