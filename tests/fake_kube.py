@@ -543,7 +543,7 @@ def kubeconfig(path: Path, port: int, token: str, namespace: str = "gitlab-build
 def serve(kube: FakeKube, directory: Path) -> Iterator[Path]:
     """Serve ``kube`` for the block; yields the kubeconfig file pointing at it."""
     server = Server(kube)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield kubeconfig(directory / "kubeconfig", server.server_address[1], kube.token)

@@ -64,10 +64,10 @@ class Report:
 
 
 def parse(files: dict[str, str], namespace: str) -> list[dict[str, Any]]:
-    """The objects of the rendered files, placed in ``namespace``."""
+    """The objects of the rendered files (in their order), placed in ``namespace``."""
     loader = YAML(typ="safe", pure=True)
     objects = []
-    for name in sorted(files):
+    for name in files:
         for document in loader.load_all(files[name]):
             if isinstance(document, dict):
                 document.setdefault("metadata", {})["namespace"] = namespace
