@@ -167,6 +167,7 @@ class FakeKube:
     log_requests: list[dict[str, str]] = field(default_factory=list)
     deleted: list[tuple[str, str]] = field(default_factory=list)
     created: list[Obj] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
     _rv: int = 100
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -286,7 +287,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         """Quiet."""
 
     @property
@@ -314,6 +315,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         try:
             answer = self._route(url.path, query)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client stopped reading a stream: it may
+            return
         except Refused as refused:
             self._send(refused.body["code"], refused.body)
             return
@@ -525,6 +529,12 @@ class Server(ThreadingHTTPServer):
     def __init__(self, kube: FakeKube) -> None:
         super().__init__(("127.0.0.1", 0), Handler)
         self.kube = kube
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Record the handler's exception instead of printing it."""
+        import traceback
+
+        self.kube.errors.append(traceback.format_exc())
 
 
 def kubeconfig(path: Path, port: int, token: str, namespace: str = "gitlab-builds") -> Path:

@@ -36,6 +36,7 @@ def cluster(tmp_path: Path, kube: FakeKube | None = None) -> Iterator[tuple[Fake
     kube = kube or healthy()
     with serve(kube, tmp_path) as config:
         yield kube, config
+    assert kube.errors == [], "the fake API server failed a request"
 
 
 def cli(capsys: object, *argv: str) -> tuple[int, str, str]:

@@ -165,7 +165,11 @@ def build_command(
                          dockerfile=dockerfile, target=target,
                          build_args=tuple(build_arg or ()), name=unique_name(chosen))
     text = output is OutputFormat.text
-    result = run_build(cluster, org, request, typer.echo if text else _quiet, keep=keep)
+    try:
+        result = run_build(cluster, org, request, typer.echo if text else _quiet, keep=keep)
+    except KeyboardInterrupt:
+        typer.echo(f"runner-ext: interrupted; deleted pod {request.name}", err=True)
+        return ExitCode.INTERRUPTED
     if not text:
         echo_json(describe(result))
     elif result.exit_code == 0:

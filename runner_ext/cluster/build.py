@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from kubernetes.client.exceptions import ApiException
-from kubernetes.stream import stream
+from kubernetes.stream import ws_client
+from websocket import WebSocketException
 
 from runner_ext.cluster import apply, logs
 from runner_ext.cluster.build_pod import BuildObjects, build_objects, context_tar, is_git
@@ -45,8 +46,11 @@ class Result:
     lines: list[str] = field(default_factory=list)
 
 
+_ORDER = {"ConfigMap": 0, "NetworkPolicy": 1, "Pod": 2}  # the pod last, already isolated
+
+
 def _create(cluster: Cluster, built: BuildObjects) -> None:
-    for obj in built.objects:
+    for obj in sorted(built.objects, key=lambda o: _ORDER.get(o["kind"], 1)):
         kind, name = obj["kind"], obj["metadata"]["name"]
         if kind == "NetworkPolicy":
             apply.apply_one(cluster, obj, apply.Options())
@@ -90,15 +94,27 @@ def _started(container: str) -> Callable[[Pod], bool]:
     return done
 
 
+def _attach(cluster: Cluster, name: str, container: str) -> Any:
+    """A WebSocket ``attach`` session to the container's stdin (the client's own channel
+    protocol, v5 with v4 fallback)."""
+    query = [("container", container), ("stdin", "true"), ("stderr", "true")]
+    _, url, headers, _, _ = cluster.api.param_serialize(
+        "GET", f"/api/v1/namespaces/{cluster.namespace}/pods/{name}/attach",
+        query_params=query, header_params={}, auth_settings=["BearerToken"])
+    try:
+        client: Any = ws_client
+        return client.WSClient(cluster.api.configuration, client.get_websocket_url(url),
+                        {k.lower(): v for k, v in headers.items()}, True, binary=True)
+    except WebSocketException as exc:
+        code = getattr(exc, "status_code", 0)
+        raise api_error(ApiException(status=code, reason=str(exc)), verb="create",
+                        resource="pods/attach", namespace=cluster.namespace,
+                        name=name) from exc
+
+
 def send_context(cluster: Cluster, name: str, container: str, data: bytes) -> None:
     """Write the context tar to the container's stdin through ``attach``, then close it."""
-    try:
-        socket = stream(cluster.core.connect_get_namespaced_pod_attach, name,
-                        cluster.namespace, container=container, stdin=True, stdout=False,
-                        stderr=True, tty=False, _preload_content=False, binary=True)
-    except ApiException as exc:
-        raise api_error(exc, verb="create", resource="pods/attach",
-                        namespace=cluster.namespace, name=name) from exc
+    socket = _attach(cluster, name, container)
     try:
         for start in range(0, len(data), CHUNK):
             socket.write_stdin(data[start:start + CHUNK])

@@ -38,11 +38,6 @@ class Cluster:
     api: client.ApiClient
     namespace: str
 
-    @property
-    def core(self) -> client.CoreV1Api:
-        """The core/v1 API."""
-        return client.CoreV1Api(self.api)
-
 
 def connect(target: Target, default_namespace: str) -> Cluster:
     """An API client from the kubeconfig (``$KUBECONFIG`` or ~/.kube/config by default)."""
@@ -150,4 +145,5 @@ def stream_lines(cluster: Cluster, path: str, query: list[tuple[str, str]],
     try:
         yield from iter_resp_lines(response.response)  # type: ignore[no-untyped-call]
     finally:
+        response.response.close()  # stopped early, the rest must not reach the next request
         response.response.release_conn()
