@@ -40,9 +40,12 @@ def cluster(tmp_path: Path, kube: FakeKube | None = None) -> Iterator[tuple[Fake
 
 
 def cli(capsys: object, *argv: str) -> tuple[int, str, str]:
-    """Run the CLI in-process: exit code, stdout, stderr."""
+    """Run the CLI in-process: exit code, stdout, stderr; the kubeconfig's token and the
+    registry Secret never show in either."""
     code = run(list(argv))
     captured = capsys.readouterr()  # type: ignore[attr-defined]
+    for canary in (FakeKube.token, "Y2k6Y2FuYXJ5LXNlY3JldA==", "canary-secret"):
+        assert canary not in captured.out + captured.err
     return code, captured.out, captured.err
 
 

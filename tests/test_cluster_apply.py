@@ -130,3 +130,13 @@ def test_client_dry_run_needs_no_cluster(tmp_path: Path,
     assert code == 0
     assert out == "networkpolicy/runner-ext-build-kaniko-no-ingress would be applied " \
                   "(client dry run)\n"
+
+
+def test_unreachable_api_is_a_configuration_error(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    with cluster(tmp_path) as (_, config):
+        pass  # the server is gone; its kubeconfig stays
+    code, out, err = _apply(capsys, config, org_config(tmp_path, ""))
+    assert (code, out) == (2, "")
+    assert err.startswith("runner-ext: error: the Kubernetes API at http://127.0.0.1:")
+    assert "does not answer" in err

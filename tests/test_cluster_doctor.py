@@ -214,3 +214,16 @@ def test_unreachable_api_and_bad_kubeconfig_exit_2(
     code, _, err = cli(capsys, "cluster", "doctor", "--kubeconfig", str(broken))
     assert code == 2
     assert "cannot load the kubeconfig" in err and "--kubeconfig FILE" in err
+
+
+def test_a_list_the_api_refuses_is_a_warning_naming_the_refusal(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    kube = healthy()
+    kube.forbid.add(("list", "resourcequotas"))
+    with cluster(tmp_path, kube) as (_, config):
+        code, checks = _doctor(capsys, config)
+    assert code == 0
+    assert checks["quota"]["status"] == "warn"
+    assert checks["quota"]["message"].startswith(
+        'could not check: HTTP 403 resourcequotas "" is forbidden: User '
+        '"system:serviceaccount:ci:runner" cannot list resource "resourcequotas"')

@@ -11,10 +11,10 @@ import typer
 from runner_ext.cli.common import ConfigOption, OutputFormat, OutputOption, config_from, echo_json
 from runner_ext.cli.render_kube import EngineOption
 from runner_ext.cluster import apply as apply_core
-from runner_ext.cluster.build import describe, refuse_destinations, run_build
+from runner_ext.cluster.build import describe, run_build
 from runner_ext.cluster.build_pod import unique_name
 from runner_ext.cluster.checks import Status, worst
-from runner_ext.cluster.connect import Target, connect
+from runner_ext.cluster.connect import Target, answering, connect
 from runner_ext.cluster.doctor import run_checks
 from runner_ext.errors import ExitCode
 from runner_ext.kube.namespace_objects import namespace_objects
@@ -59,7 +59,8 @@ def doctor(
     org = config_from(config)
     chosen = engine or org.build.engine
     cluster = connect(Target(kubeconfig, context, namespace), org.kubernetes.namespace)
-    version, checks = run_checks(cluster, org, chosen)
+    with answering(cluster):
+        version, checks = run_checks(cluster, org, chosen)
     status = worst(checks)
     if output is OutputFormat.json:
         echo_json({"namespace": cluster.namespace, "engine": chosen, "server_version": version,
@@ -106,7 +107,8 @@ def apply(
     cluster = connect(Target(kubeconfig, context, namespace), org.kubernetes.namespace)
     options = apply_core.Options(dry_run=dry_run is DryRun.server, diff=diff,
                                  force_conflicts=force_conflicts, prune=prune)
-    report = apply_core.apply_all(cluster, objects, options)
+    with answering(cluster):
+        report = apply_core.apply_all(cluster, objects, options)
     if output is OutputFormat.json:
         echo_json({"namespace": ns, "dry_run": options.dry_run or diff,
                    "objects": [o.as_dict() for o in report.outcomes]})
@@ -158,7 +160,6 @@ def build_command(
     Exits with the build container's exit code; Ctrl-C deletes the pod and exits 130.
     """
     org = config_from(config)
-    refuse_destinations(tuple(destination))
     cluster = connect(Target(kubeconfig, context, namespace), org.kubernetes.namespace)
     chosen = engine or org.build.engine
     request = PodRequest(engine=chosen, context=context_dir, destinations=tuple(destination),
@@ -166,7 +167,9 @@ def build_command(
                          build_args=tuple(build_arg or ()), name=unique_name(chosen))
     text = output is OutputFormat.text
     try:
-        result = run_build(cluster, org, request, typer.echo if text else _quiet, keep=keep)
+        with answering(cluster):
+            result = run_build(cluster, org, request, typer.echo if text else _quiet,
+                               keep=keep)
     except KeyboardInterrupt:
         typer.echo(f"runner-ext: interrupted; deleted pod {request.name}", err=True)
         return ExitCode.INTERRUPTED

@@ -24,7 +24,6 @@ from runner_ext.cluster.build_pod import BuildObjects, build_objects, context_ta
 from runner_ext.cluster.connect import Cluster, api_error, raw
 from runner_ext.cluster.podwatch import Pod, container_state, finished, wait_for
 from runner_ext.config.model import OrgConfig
-from runner_ext.errors import Category, Problem, RunnerExtError
 from runner_ext.kube.pod import PodRequest
 from runner_ext.planner.cache import repository_of
 
@@ -197,10 +196,3 @@ def describe(result: Result) -> dict[str, Any]:
     return {"pod": result.pod, "exit_code": result.exit_code, "digest": result.digest,
             "reason": result.reason, "log_resumes": result.log_resumes}
 
-
-def refuse_destinations(destinations: tuple[str, ...]) -> None:
-    """A build must push somewhere."""
-    if not destinations:
-        raise RunnerExtError(Category.USAGE, Problem(
-            "no destination", key="--destination", hint="name the image to push, e.g. "
-            "--destination registry.example.com/group/app:1.0"))

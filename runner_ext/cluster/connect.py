@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 from kubernetes.watch.watch import iter_resp_lines
 from urllib3.exceptions import HTTPError
+from websocket import WebSocketException
 
 from runner_ext.errors import Category, Problem, RunnerExtError
 
@@ -106,6 +108,15 @@ def conflict_error(status: dict[str, Any], what: str, message: str) -> RunnerExt
 
 
 TRANSPORT_ERRORS = (HTTPError, OSError)
+
+
+@contextmanager
+def answering(cluster: Cluster) -> Iterator[None]:
+    """Turn "the API server went away" into a configuration error naming the server."""
+    try:
+        yield
+    except (HTTPError, ConnectionError, WebSocketException) as exc:
+        raise unreachable(exc, server_of(cluster)) from exc
 
 
 def raw(cluster: Cluster, method: str, path: str, *, query: list[tuple[str, str]] | None = None,

@@ -17,6 +17,7 @@ from runner_ext.cluster.connect import (
     Cluster,
     raw,
     server_of,
+    status_of,
     unreachable,
 )
 from runner_ext.config.model import Engine, OrgConfig
@@ -164,16 +165,26 @@ def check_registry_reach() -> Check:
 def run_checks(cluster: Cluster, config: OrgConfig, engine: Engine) -> tuple[str, list[Check]]:
     """The server version and every check's result, in a stable order."""
     version = server_version(cluster)
-    steps: list[Callable[[], Check]] = [
-        lambda: check_namespace(cluster, config, engine),
-        lambda: check_rbac(cluster),
-        lambda: check_registry_secret(cluster, config),
-        lambda: check_user_namespaces(cluster, config),
-        lambda: check_profiles(cluster, config, engine),
-        lambda: resources.check_storage(cluster, config),
-        lambda: resources.check_quota(cluster, config),
-        lambda: resources.check_limit_range(cluster, config),
-        check_registry_reach,
+    steps: list[tuple[str, Callable[[], Check]]] = [
+        ("namespace", lambda: check_namespace(cluster, config, engine)),
+        ("rbac", lambda: check_rbac(cluster)),
+        ("registry-secret", lambda: check_registry_secret(cluster, config)),
+        ("user-namespaces", lambda: check_user_namespaces(cluster, config)),
+        ("profiles", lambda: check_profiles(cluster, config, engine)),
+        ("storage", lambda: resources.check_storage(cluster, config)),
+        ("quota", lambda: resources.check_quota(cluster, config)),
+        ("limit-range", lambda: resources.check_limit_range(cluster, config)),
+        ("registry", check_registry_reach),
     ]
     return version, [ok("api", f"{server_of(cluster)} answers, Kubernetes {version}"),
-                     *(step() for step in steps)]
+                     *(_guarded(cluster, check_id, step) for check_id, step in steps)]
+
+
+def _guarded(cluster: Cluster, check_id: str, step: Callable[[], Check]) -> Check:
+    """A check the API would not let us make is a warning naming the refusal."""
+    try:
+        return step()
+    except ApiException as exc:
+        refused = str(status_of(exc).get("message") or exc.reason)
+        return warn(check_id, f"could not check: HTTP {exc.status} {refused}",
+                    "run the doctor as a user who may read it, or ask the cluster admin")
