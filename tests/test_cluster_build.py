@@ -198,3 +198,16 @@ def test_ctrl_c_deletes_the_pod_and_exits_130(tmp_path: Path) -> None:
     pods = [n for r, n in kube.deleted if r == "pods"]
     assert len(pods) == 1 and pods[0].startswith("runner-ext-build-kaniko-")
     assert not [k for k in kube.objects if k[0] == "pods" and k[1] == NS]
+
+
+def test_failed_clone_exits_with_the_init_containers_code(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    kube = healthy()
+    kube.stages = [Stage(pod_status("Failed", waiting("PodInitializing"),
+                                    ("clone", terminated(128))))]
+    with cluster(tmp_path, kube) as (_, config):
+        code, out, err = _build(capsys, config, "git://gitlab.example.com/g/app.git#refs/heads/main",
+                                "--engine", "buildkit", "--config", str(_privileged(tmp_path)))
+    assert code == 128 and out == ""
+    assert err == "build failed: exit code 128 (init container 'clone': Error)\n"
+    assert not [r for r in kube.log_requests]

@@ -103,7 +103,7 @@ def _attach(cluster: Cluster, name: str, container: str) -> Any:
     try:
         client: Any = ws_client
         return client.WSClient(cluster.api.configuration, client.get_websocket_url(url),
-                        {k.lower(): v for k, v in headers.items()}, True, binary=True)
+                               {k.lower(): v for k, v in headers.items()}, True, binary=True)
     except WebSocketException as exc:
         code = getattr(exc, "status_code", 0)
         raise api_error(ApiException(status=code, reason=str(exc)), verb="create",
@@ -138,10 +138,15 @@ def digest_from(lines: list[str], destinations: tuple[str, ...]) -> str:
     return ""
 
 
-def _exit_code(pod: Pod, container: str) -> tuple[int, str]:
-    state = container_state(pod, container).get("terminated") or {}
+def _exit_code(pod: Pod, init: str) -> tuple[int, str]:
+    """The build container's code, or the failed init container's when the build never
+    started (a clone that failed, a context that did not unpack)."""
+    state = container_state(pod, BUILD).get("terminated") or {}
     if state:
         return int(state.get("exitCode", 1)), str(state.get("reason", ""))
+    before = container_state(pod, init).get("terminated") or {}
+    if before.get("exitCode"):
+        return int(before["exitCode"]), f"init container {init!r}: {before.get('reason', '')}"
     return 1, str((pod.get("status") or {}).get("reason", "") or "the build never ran")
 
 
@@ -163,11 +168,12 @@ def _run(cluster: Cluster, built: BuildObjects, context: str, request: PodReques
         result.lines.append(line)
         echo(line)
 
-    if container_state(pod, BUILD):
+    state = container_state(pod, BUILD)
+    if "running" in state or "terminated" in state:
         result.log_resumes = logs.follow(cluster, built.name, BUILD, keep).resumes
     pod = wait_for(cluster, built.name, lambda p: "terminated" in container_state(p, BUILD)
                    or finished(p), deadline)
-    result.exit_code, result.reason = _exit_code(pod, BUILD)
+    result.exit_code, result.reason = _exit_code(pod, built.stdin_container or "clone")
     result.digest = digest_from(result.lines, request.destinations) if not result.exit_code \
         else ""
     return result
