@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,9 +45,11 @@ class Cluster:
 def connect(target: Target, default_namespace: str) -> Cluster:
     """An API client from the kubeconfig (``$KUBECONFIG`` or ~/.kube/config by default)."""
     configuration = client.Configuration()
+    # $KUBECONFIG as it is now (the client reads it once, when first imported)
+    chosen = str(target.kubeconfig) if target.kubeconfig else os.environ.get("KUBECONFIG")
     try:
         config.load_kube_config(  # type: ignore[no-untyped-call]
-            config_file=str(target.kubeconfig) if target.kubeconfig else None,
+            config_file=chosen or None,
             context=target.context, client_configuration=configuration)
     except (ConfigException, OSError, TypeError, ValueError) as exc:
         where = str(target.kubeconfig) if target.kubeconfig else "$KUBECONFIG or ~/.kube/config"
