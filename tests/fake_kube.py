@@ -171,7 +171,7 @@ class FakeKube:
     _rv: int = 100
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    # --- seeding -------------------------------------------------------------------------
+    # --- state set up by tests ---------------------------------------------------------
     def next_rv(self) -> str:
         """A fresh resourceVersion."""
         with self._lock:
@@ -504,7 +504,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.kube.stdin.extend(payload[1:])
             elif payload == b"\xff\x00":
                 self.kube.stdin_closed.set()
-        self.kube.stdin_closed.set()  # stdinOnce: the session ended
+        self.kube.stdin_closed.set()  # stdinOnce: the attach connection ended
 
     def _frames(self) -> Iterator[tuple[int, bytes]]:
         while True:

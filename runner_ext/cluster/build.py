@@ -94,7 +94,7 @@ def _started(container: str) -> Callable[[Pod], bool]:
 
 
 def _attach(cluster: Cluster, name: str, container: str) -> Any:
-    """A WebSocket ``attach`` session to the container's stdin (the client's own channel
+    """A WebSocket ``attach`` connection to the container's stdin (the client's own channel
     protocol, v5 with v4 fallback)."""
     query = [("container", container), ("stdin", "true"), ("stderr", "true")]
     _, url, headers, _, _ = cluster.api.param_serialize(
