@@ -342,7 +342,8 @@ def test_documented_commands_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         '[kubernetes]\nseccomp_localhost_profile = "runner-ext/{engine}.json"\n'
         'apparmor_localhost_profile = "runner-ext-{engine}"\n')
     Path("Dockerfile").write_text("FROM node:20-bookworm-slim\n")
-    commands = _documented_commands()
+    # cluster and build need a cluster: tests/test_cluster_docs.py runs them on the fake API
+    commands = [c for c in _documented_commands() if c[0] not in ("cluster", "build")]
     assert [c[:2] for c in commands] == [["render", "pod"], ["check", "pod"],
                                           ["render", "warmer"], ["render", "runner"],
                                           ["render", "profiles"], ["render", "pod"],

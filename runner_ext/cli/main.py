@@ -10,6 +10,7 @@ import typer
 
 from runner_ext import __version__
 from runner_ext.cli import check, config, plan, render
+from runner_ext.cli import cluster as cluster_cli
 from runner_ext.cli import group as group_cli
 from runner_ext.cli import migrate as migrate_cli
 from runner_ext.cli import migrate_group as migrate_group_cli
@@ -33,6 +34,8 @@ app.command("rules")(rules_cli.rules_command)
 app.command("scan")(group_cli.scan_command)
 app.command("migrate-group")(migrate_group_cli.migrate_group_command)
 app.command("report")(report_cli.report_command)
+app.add_typer(cluster_cli.app, name="cluster")
+app.command("build")(cluster_cli.build_command)
 
 
 def _version(value: bool) -> None:

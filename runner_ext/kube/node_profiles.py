@@ -27,6 +27,7 @@ SECCOMP_DIR = "runner-ext"
 SECCOMP_SETTING = SECCOMP_DIR + "/{engine}.json"
 APPARMOR_SETTING = "runner-ext-{engine}"
 # The Security Profiles Operator writes a SeccompProfile NAME to operator/NAME.json.
+OPERATOR_NAME = "runner-ext-{engine}"
 OPERATOR_SECCOMP_SETTING = "operator/runner-ext-{engine}.json"
 INSTALLER = "runner-ext-node-profiles"
 INSTALLER_IMAGE = "busybox:1.36.1"
@@ -72,10 +73,15 @@ class InstallerOptions:
     namespace: str = INSTALLER
 
 
+def operator_name(engine: Engine) -> str:
+    """The name of the engine's Security Profiles Operator ``SeccompProfile`` object."""
+    return for_engine(OPERATOR_NAME, engine)
+
+
 def _operator_object(engine: Engine) -> str:
     spec: dict[str, Any] = rootless_profile(engine)
     return render("kubernetes/profiles/operator.yml.j2", {
-        "name": for_engine("runner-ext-{engine}", engine), "engine": engine,
+        "name": operator_name(engine), "engine": engine,
         "labels": labels("node-profiles", engine), "spec": json.dumps(spec, indent=2)})
 
 

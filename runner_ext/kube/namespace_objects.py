@@ -1,0 +1,41 @@
+"""The long-lived namespaced objects ``cluster apply`` keeps in step with the config.
+
+The build pods' NetworkPolicy (shared by every build of the engine, the same object
+``render pod`` writes beside each pod) and, when ``[warmer].images`` is set, the Kaniko
+cache: PVC, Job, CronJob and NetworkPolicy (``render warmer``). Per-build objects (pods and
+their ConfigMaps) are not here: ``runner-ext build`` and the runner create those.
+"""
+
+from __future__ import annotations
+
+from runner_ext.config.model import OrgConfig
+from runner_ext.engines import Engine
+from runner_ext.kube.labels import labels
+from runner_ext.kube.warmer import render_warmer
+from runner_ext.render.environment import environment
+
+# (kind, app.kubernetes.io/component) of every object this module can render: what a prune
+# may delete. Build pods, Jobs and ConfigMaps (component "build") are not among them.
+PRUNABLE = (
+    ("NetworkPolicy", "build"),
+    ("NetworkPolicy", "kaniko-cache"),
+    ("PersistentVolumeClaim", "kaniko-cache"),
+    ("Job", "kaniko-cache"),
+    ("CronJob", "kaniko-cache"),
+)
+
+
+def build_network_policy(config: OrgConfig, engine: Engine) -> str:
+    """The NetworkPolicy admitting no ingress to the engine's build pods."""
+    macro = environment().get_template("kubernetes/_network-policy.yml.j2").module
+    text: str = macro.no_ingress(  # type: ignore[attr-defined]
+        f"runner-ext-build-{engine}-no-ingress", config.kubernetes, labels("build", engine))
+    return text.strip() + "\n"
+
+
+def namespace_objects(config: OrgConfig, engine: Engine) -> dict[str, str]:
+    """Manifests keyed by file name, as ``render`` would write them."""
+    files = {f"runner-ext-build-{engine}-no-ingress.yaml": build_network_policy(config, engine)}
+    if config.warmer.images:
+        files.update(render_warmer(config, {}).files)
+    return files
