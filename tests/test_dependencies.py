@@ -1,12 +1,17 @@
-"""Every dependency pyproject.toml declares is used: by the package, or (test extras) by the tests."""
+"""Every dependency pyproject.toml declares is used: by the package, or (test extras) by tests."""
 
 from __future__ import annotations
 
 import re
-import tomllib
+import sys
 
 import pytest
 from conftest import REPO
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 # Distribution name -> the name its code is imported by (or the command it provides).
 IMPORT_NAMES = {

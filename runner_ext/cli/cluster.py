@@ -8,8 +8,18 @@ from typing import Annotated
 
 import typer
 
-from runner_ext.cli.common import ConfigOption, OutputFormat, OutputOption, config_from, echo_json
-from runner_ext.cli.render_kube import EngineOption
+from runner_ext.cli.common import (
+    BuildArgsOption,
+    ConfigOption,
+    DestinationsOption,
+    DockerfileOption,
+    EngineOption,
+    OutputFormat,
+    OutputOption,
+    TargetOption,
+    config_from,
+    echo_json,
+)
 from runner_ext.cluster import apply as apply_core
 from runner_ext.cluster.build import describe, run_build
 from runner_ext.cluster.build_pod import unique_name
@@ -136,19 +146,15 @@ def build_command(
     context_dir: Annotated[str, typer.Argument(
         metavar="CONTEXT", help="Local directory (sent to the pod as a tar stream) or git "
         "context git://HOST/PATH.git#REF[#COMMIT].")],
-    destination: Annotated[list[str], typer.Option(
-        "--destination", "-d", help="Image reference to push (repeatable).")],
+    destination: DestinationsOption,
     kubeconfig: KubeconfigOption = None,
     context: ContextOption = None,
     namespace: NamespaceOption = "",
     config: ConfigOption = None,
     engine: EngineOption = None,
-    dockerfile: Annotated[str, typer.Option(
-        "--dockerfile", "-f", help="Dockerfile path inside the context.")] = "Dockerfile",
-    target: Annotated[str, typer.Option(help="Target stage.")] = "",
-    build_arg: Annotated[list[str] | None, typer.Option(
-        "--build-arg", help="NAME=value (repeatable; secret-looking names are refused).")
-    ] = None,
+    dockerfile: DockerfileOption = "Dockerfile",
+    target: TargetOption = "",
+    build_arg: BuildArgsOption = None,
     keep: Annotated[bool, typer.Option(
         "--keep", help="Leave the pod and its ConfigMap after the build (not on Ctrl-C).")
     ] = False,

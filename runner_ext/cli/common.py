@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from runner_ext.config import OrgConfig, load_config
+from runner_ext.engines import Engine
 
 
 class OutputFormat(str, enum.Enum):
@@ -35,6 +36,16 @@ OutputOption = Annotated[
 DryRunOption = Annotated[
     bool, typer.Option("--dry-run", help="Show what would be written; write nothing."),
 ]
+# The build options `plan`, `render pod`, `build` and the migrations share.
+EngineOption = Annotated[Engine | None, typer.Option(
+    help="kaniko, buildkit or buildah; default from the config (build.engine).")]
+DestinationsOption = Annotated[list[str], typer.Option(
+    "--destination", "-d", help="Image reference to push (repeatable).")]
+DockerfileOption = Annotated[str, typer.Option(
+    "--dockerfile", "-f", help="Dockerfile path inside the context.")]
+TargetOption = Annotated[str, typer.Option(help="Target stage.")]
+BuildArgsOption = Annotated[list[str] | None, typer.Option(
+    "--build-arg", help="NAME=value (repeatable; secret-looking names are refused).")]
 
 
 def config_from(path: Path | None) -> OrgConfig:

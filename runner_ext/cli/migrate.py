@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from runner_ext.cli.common import ConfigOption, config_from, echo_json
+from runner_ext.cli.common import ConfigOption, EngineOption, config_from, echo_json
 from runner_ext.engines import Engine
 from runner_ext.errors import Category, ExitCode, Problem, RunnerExtError
 from runner_ext.migrate import LocalSource, MigrationResult, migrate_project
@@ -44,6 +44,10 @@ class FixLevel(str, enum.Enum):
     none = "none"
 
 
+DockerfileFixesOption = Annotated[FixLevel, typer.Option(
+    help="safe: apply the Dockerfile fixes marked safe; none: only report.")]
+
+
 def migrate_command(
     path: Annotated[Path, typer.Argument(
         help="Project folder (local mode).", file_okay=False, show_default=True)] = Path("."),
@@ -52,14 +56,11 @@ def migrate_command(
     check: Annotated[bool, typer.Option(
         "--check", help="Write nothing; exit 1 when something would change (for CI).")] = False,
     config: ConfigOption = None,
-    engine: Annotated[Engine | None, typer.Option(
-        help="kaniko, buildkit or buildah; default from the config.")] = None,
+    engine: EngineOption = None,
     output: Annotated[ReportFormat, typer.Option(
         help="text (diff with --dry-run, then the report), json, or markdown.")
     ] = ReportFormat.text,
-    dockerfile_fixes: Annotated[FixLevel, typer.Option(
-        help="safe: apply the Dockerfile fixes marked safe; none: only report.")
-    ] = FixLevel.safe,
+    dockerfile_fixes: DockerfileFixesOption = FixLevel.safe,
     strategy: Annotated[StrategyChoice, typer.Option(
         help="declarative: the job becomes the template's build job; shim: the job keeps its "
              "script and runs in the shim executor; auto: declarative where exact, shim where "

@@ -6,11 +6,17 @@ from typing import Annotated
 
 import typer
 
-from runner_ext.cli.common import ConfigOption, OutputFormat, OutputOption, config_from, echo_json
+from runner_ext.cli.common import (
+    ConfigOption,
+    EngineOption,
+    OutputFormat,
+    OutputOption,
+    config_from,
+    echo_json,
+)
 from runner_ext.cli.group import show_progress
-from runner_ext.cli.migrate import FixLevel, StrategyChoice
+from runner_ext.cli.migrate import DockerfileFixesOption, FixLevel, StrategyChoice
 from runner_ext.cli.report import AllowInsecure, ConfigSection, GitLabUrl
-from runner_ext.engines import Engine
 from runner_ext.errors import Category, ExitCode, Problem, RunnerExtError
 from runner_ext.group.migrate import (
     DEFAULT_WORKERS,
@@ -45,11 +51,8 @@ def migrate_group_command(
                     "listing's order, that are not skipped).", show_default=False)] = None,
     strategy: Annotated[StrategyChoice, typer.Option(
         help="As for migrate-project: auto, declarative or shim.")] = StrategyChoice.auto,
-    engine: Annotated[Engine | None, typer.Option(
-        help="kaniko, buildkit or buildah; default from the config.")] = None,
-    dockerfile_fixes: Annotated[FixLevel, typer.Option(
-        help="safe: apply the Dockerfile fixes marked safe; none: only report.")
-    ] = FixLevel.safe,
+    engine: EngineOption = None,
+    dockerfile_fixes: DockerfileFixesOption = FixLevel.safe,
     branch: Annotated[str, typer.Option(
         help="Branch holding each project's migration commit.")] = DEFAULT_BRANCH,
     config: ConfigOption = None,

@@ -8,7 +8,18 @@ from typing import Annotated
 
 import typer
 
-from runner_ext.cli.common import ConfigOption, OutputFormat, OutputOption, config_from, echo_json
+from runner_ext.cli.common import (
+    BuildArgsOption,
+    ConfigOption,
+    DestinationsOption,
+    DockerfileOption,
+    EngineOption,
+    OutputFormat,
+    OutputOption,
+    TargetOption,
+    config_from,
+    echo_json,
+)
 from runner_ext.config.model import OrgConfig
 from runner_ext.engines import Engine
 from runner_ext.planner import plan
@@ -17,16 +28,12 @@ from runner_ext.planner.promote import Promotion, promote_commands, promote_file
 
 
 def plan_command(
-    destination: Annotated[list[str], typer.Option(
-        "--destination", "-d", help="Image reference to push (repeatable).")],
+    destination: DestinationsOption,
     context: Annotated[str, typer.Option(help="Build context directory or URL.")] = ".",
-    dockerfile: Annotated[str, typer.Option("--dockerfile", "-f", help="Dockerfile path.")
-                          ] = "Dockerfile",
-    engine: Annotated[Engine | None, typer.Option(
-        help="kaniko, buildkit or buildah; default from the config.")] = None,
-    build_arg: Annotated[list[str] | None, typer.Option(
-        "--build-arg", help="NAME=value (repeatable).")] = None,
-    target: Annotated[str, typer.Option(help="Target stage.")] = "",
+    dockerfile: DockerfileOption = "Dockerfile",
+    engine: EngineOption = None,
+    build_arg: BuildArgsOption = None,
+    target: TargetOption = "",
     label: Annotated[list[str] | None, typer.Option(help="NAME=value (repeatable).")] = None,
     platform: Annotated[str, typer.Option(help="e.g. linux/amd64.")] = "",
     cache: Annotated[bool | None, typer.Option(

@@ -10,15 +10,19 @@ from typing import Annotated
 import typer
 
 from runner_ext.cli.common import (
+    BuildArgsOption,
     ConfigOption,
+    DestinationsOption,
+    DockerfileOption,
     DryRunOption,
+    EngineOption,
     OutDirOption,
     OutputFormat,
     OutputOption,
+    TargetOption,
     config_from,
     echo_json,
 )
-from runner_ext.engines import Engine
 from runner_ext.errors import Category, Problem, RunnerExtError
 from runner_ext.kube.labels import check_name
 from runner_ext.kube.node_profiles import (
@@ -40,8 +44,6 @@ class PodKind(str, enum.Enum):
     job = "job"
 
 
-EngineOption = Annotated[Engine | None, typer.Option(
-    help="kaniko, buildkit or buildah; default from the config (build.engine).")]
 
 
 def _read(path: Path, option: str) -> str:
@@ -76,16 +78,12 @@ def pod(
     out: OutDirOption,
     context: Annotated[str, typer.Option(
         help="Git context: git://HOST/GROUP/PROJECT.git#refs/heads/BRANCH[#COMMIT].")],
-    destination: Annotated[list[str], typer.Option(
-        "--destination", "-d", help="Image reference to push (repeatable).")],
+    destination: DestinationsOption,
     config: ConfigOption = None,
     engine: EngineOption = None,
-    dockerfile: Annotated[str, typer.Option(
-        "--dockerfile", "-f", help="Dockerfile path inside the context.")] = "Dockerfile",
-    target: Annotated[str, typer.Option(help="Target stage.")] = "",
-    build_arg: Annotated[list[str] | None, typer.Option(
-        "--build-arg", help="NAME=value (repeatable; secret-looking names are refused).")
-    ] = None,
+    dockerfile: DockerfileOption = "Dockerfile",
+    target: TargetOption = "",
+    build_arg: BuildArgsOption = None,
     name: Annotated[str, typer.Option(
         help="Object name; default runner-ext-build-ENGINE.")] = "",
     kind: Annotated[PodKind, typer.Option(help="Render a Pod or a Job.")] = PodKind.pod,

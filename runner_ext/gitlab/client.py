@@ -18,7 +18,7 @@ import email.utils
 import logging
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import gitlab
@@ -138,14 +138,22 @@ class RestApi:
 
     def _request(self, method: str, path: str, *, query: dict[str, Any] | None = None,
                  body: dict[str, Any] | None = None, missing_ok: bool = False,
-                 conflict_is_mr: bool = False) -> Any:
-        """Send one request; convert every failure at this boundary."""
+                 conflict_is_mr: bool = False,
+                 raises: Mapping[int, Exception] | None = None) -> Any:
+        """Send one request; convert every failure at this boundary.
+
+        ``missing_ok``: a 404 answers ``None``; ``raises``: the exception to raise for a
+        status the caller gives a meaning of its own (e.g. 403 on a file: no access).
+        """
         verb = {"LIST": "GET", "RAW": "GET"}.get(method, method)
         try:
             return self._send(method, path, query or {}, body)
         except ForeignUrl as exc:
             raise foreign_url_error(exc, verb, path) from None
         except gl_exc.GitlabError as exc:
+            code = exc.response_code
+            if raises and code is not None and code in raises:
+                raise raises[code] from None
             if missing_ok and exc.response_code == 404:
                 return None
             if conflict_is_mr and exc.response_code == 409:

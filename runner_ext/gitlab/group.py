@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-from gitlab import exceptions as gl_exc
 from gitlab.utils import EncodedId
 
 from runner_ext.errors import Category, Problem, RunnerExtError
@@ -30,12 +29,8 @@ from runner_ext.gitlab.client import (
 )
 from runner_ext.gitlab.errors import (
     HINTS,
-    api_error,
-    connection_error,
     endpoint,
-    foreign_url_error,
 )
-from runner_ext.gitlab.origin import ForeignUrl
 
 # Never wait longer than this on a RateLimit-Reset (a clock-skewed server must not stall us).
 MAX_PAUSE = 60.0
@@ -99,25 +94,14 @@ class RestGroup(RestApi):
     def _group(self, group: str) -> Answer:
         """``GET /groups/:id``; an unknown group or a refused token is bad input (exit 2)."""
         api = f"/groups/{EncodedId(group)}"
-        try:
-            return Answer(self._send("GET", api, {}, None), endpoint("GET", api))
-        except gl_exc.GitlabError as exc:
-            if exc.response_code == 401:
-                raise RunnerExtError(Category.USAGE, Problem(
-                    f"GitLab refused the token (HTTP 401) at {endpoint('GET', api)}",
-                    key="GITLAB_TOKEN", hint=HINTS[401])) from None
-            if exc.response_code in (403, 404):
-                raise RunnerExtError(Category.USAGE, Problem(
-                    "no such group, or the token cannot see it", key="GROUP", value=group,
-                    hint="give the group's full path as in its URL; the token's user must "
-                         "be a member (Reporter or more to read files)")) from None
-            raise api_error(exc, "GET", api, secret=self._secret,
-                            retries=self._gl.max_retries) from exc
-        except ForeignUrl as exc:
-            raise foreign_url_error(exc, "GET", api) from None
-        except requests.RequestException as exc:
-            raise connection_error(exc, self._gl.url, "GET", api, secret=self._secret,
-                                   retries=self._gl.max_retries) from exc
+        refused = RunnerExtError(Category.USAGE, Problem(
+            f"GitLab refused the token (HTTP 401) at {endpoint('GET', api)}",
+            key="GITLAB_TOKEN", hint=HINTS[401]))
+        unknown = RunnerExtError(Category.USAGE, Problem(
+            "no such group, or the token cannot see it", key="GROUP", value=group,
+            hint="give the group's full path as in its URL; the token's user must "
+                 "be a member (Reporter or more to read files)"))
+        return self._object("GET", api, raises={401: refused, 403: unknown, 404: unknown})
 
     def projects(self) -> list[ProjectInfo]:
         """Every project of the group and its subgroups, all pages, in id order."""
@@ -133,21 +117,9 @@ class RestGroup(RestApi):
         """
         api = f"/projects/{EncodedId(project)}/repository/files/{EncodedId(path)}/raw"
         self._throttle.wait()
-        try:
-            response = self._send("RAW", api, {"ref": ref} if ref else {}, None)
-        except gl_exc.GitlabError as exc:
-            if exc.response_code == 404:
-                return None
-            if exc.response_code == 403:
-                raise NoAccess(path) from None
-            raise api_error(exc, "GET", api, secret=self._secret,
-                            retries=self._gl.max_retries) from exc
-        except ForeignUrl as exc:
-            raise foreign_url_error(exc, "GET", api) from None
-        except requests.RequestException as exc:
-            raise connection_error(exc, self._gl.url, "GET", api, secret=self._secret,
-                                   retries=self._gl.max_retries) from exc
-        return bytes(response.content)
+        response = self._request("RAW", api, query={"ref": ref} if ref else {},
+                                 missing_ok=True, raises={403: NoAccess(path)})
+        return None if response is None else bytes(response.content)
 
 
 def _project(entry: Answer) -> ProjectInfo:
