@@ -29,6 +29,7 @@ INSTALL_HINTS = {
     "podman-compose": "apt-get install podman-compose",
     "make": "apt-get install make",
     "bash": "apt-get install bash",
+    "mmdebstrap": "apt-get install mmdebstrap",
 }
 
 
