@@ -116,7 +116,41 @@ def render_png(data: dict[str, Any], path: Path) -> None:
     ax.set_ylabel("seconds (median)")
     ax.set_title(f"Buildah + registry layer cache, {data['storage_driver']} storage, "
                  f"runs: {data['runs']}")
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def merge(documents: list[dict[str, Any]]) -> dict[str, Any]:
+    """One document from runs of different projects (same runs and storage driver)."""
+    first = documents[0]
+    for other in documents[1:]:
+        if (other["runs"], other["storage_driver"]) != (first["runs"], first["storage_driver"]):
+            raise SystemExit("bench_table: the results differ in --runs or --storage-driver")
+    results = {name: result for doc in documents for name, result in doc["results"].items()}
+    return {**first, "results": results,
+            "seconds_total": sum(doc["seconds_total"] for doc in documents)}
+
+
+def main() -> int:
+    """``bench_table.py A.json B.json --out DIR``: one table, JSON and chart from several."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("results", nargs="+", type=Path)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    args = parser.parse_args()
+    data = merge([json.loads(path.read_text()) for path in args.results])
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "seed_table.json").write_text(json.dumps(data, indent=2) + "\n")
+    markdown = render_markdown(data)
+    (args.out / "seed_table.md").write_text(markdown)
+    render_png(data, args.out / "seed_table.png")
+    print(markdown)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -15,7 +15,8 @@ a local registry, each build in a fresh storage like a fresh build pod:
 Base images are Debian bookworm (Python 3.11, Node.js 18) made by mmdebstrap
 (runner_ext.lab.bases), pushed once per run. Real pip and npm downloads from PyPI and npm.
 
-    python3 bench/seed_table.py [--runs 3] [--quick] [--storage-driver vfs|overlay]
+    python3 bench/seed_table.py [--runs 3] [--quick] [--project NAME] [--storage-driver overlay]
+    python3 bench/bench_table.py RESULT.json [RESULT.json …]   # one table from several runs
 
 Writes seed_table.md, seed_table.json and seed_table.png to --out (default bench/results).
 A failed build or an unreachable registry ends the run with one line and exit code 1.
@@ -146,6 +147,30 @@ def measure(registry: Registry, tmp: Path, project: Project, variant: str, base:
     return result
 
 
+def compare_drivers(registry: Registry, tmp: Path, project: Project,
+                    base: str) -> dict[str, float]:
+    """One warm rebuild (migrated Dockerfile, one file changed) per storage driver.
+
+    The first build fills the registry cache (vfs); each driver then rebuilds in a fresh
+    storage of its own from that same cache."""
+    root = tmp / f"{project.name}-drivers"
+    shutil.copytree(PROJECTS_DIR / project.name, root)
+    image = f"{registry.host}/bench/{root.name}"
+    cache = f"{image}/cache"
+
+    def step(tag: str, driver: str) -> float:
+        done = build(registry, tmp / f"w-{root.name}-{tag}", context=root,
+                     dockerfile=root / VARIANTS["migrated"], destination=f"{image}:{tag}",
+                     build_args=(f"BASE_IMAGE={base}",), cache_repo=cache,
+                     storage_driver=driver)
+        print(f"  {tag}: {done.seconds:.1f} s", file=sys.stderr, flush=True)
+        return done.seconds
+
+    step("v1", "vfs")
+    _edit(root, project.source_edit)
+    return {driver: step(f"v2-{driver}", driver) for driver in ("vfs", "overlay")}
+
+
 def _stats(values: list[float]) -> dict[str, float]:
     return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
@@ -166,7 +191,7 @@ def summarise(runs: list[dict[str, object]]) -> dict[str, dict[str, float]]:
 
 def run_bench(args: argparse.Namespace) -> dict[str, object]:
     """All measurements, as the JSON document the table and chart are made from."""
-    projects = PROJECTS[:1] if args.quick else PROJECTS
+    projects = tuple(p for p in PROJECTS if p.name in args.project)
     check_fixtures(projects)
     check_reachable()
     started = time.monotonic()
@@ -174,10 +199,13 @@ def run_bench(args: argparse.Namespace) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="seed-table-") as name, \
             running_registry(Path(name) / "registry", user="bench", password="bench-pw") as reg:
         tmp = Path(name)
+        if args.compare_storage:
+            base = push_debian_base(reg, projects[0].base, tmp / "bases")
+            return {"compare_storage": compare_drivers(reg, tmp, projects[0], base)}
         for project in projects:
             rootfs_tarball(project.base)
             base = push_debian_base(reg, project.base, tmp / "bases", args.storage_driver)
-            for variant in VARIANTS:
+            for variant in (["migrated"] if args.quick else VARIANTS):
                 runs = [measure(reg, tmp, project, variant, base, n, args.storage_driver)
                         for n in range(args.runs)]
                 results[f"{project.name} / {variant}"] = {"runs": runs,
@@ -191,20 +219,31 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1, help="runs per project and Dockerfile")
     parser.add_argument("--quick", action="store_true",
-                        help="python-service only, one run (for CI)")
+                        help="python-service, migrated Dockerfile only, one run (for CI)")
+    parser.add_argument("--project", action="append", choices=[p.name for p in PROJECTS],
+                        help="measure only this project (repeatable; default: all)")
     parser.add_argument("--storage-driver", choices=("vfs", "overlay"), default="vfs")
+    parser.add_argument("--compare-storage", action="store_true",
+                        help="only time one warm rebuild on vfs and on overlay storage")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = parser.parse_args()
     if args.quick:
-        args.runs = 1
+        args.runs, args.project = 1, [PROJECTS[0].name]
+    args.project = args.project or [p.name for p in PROJECTS]
     try:
         data = run_bench(args)
     except Exception as exc:  # one line; never numbers from a failed run
         print(f"seed_table: {exc}".splitlines()[0], file=sys.stderr)
         return 1
+    if args.compare_storage:
+        times = data["compare_storage"]
+        print(f"{args.project[0]}, migrated Dockerfile, warm rebuild after a one-file change: "
+              + ", ".join(f"{driver} {seconds:.1f} s" for driver, seconds in times.items()))
+        return 0
     args.out.mkdir(parents=True, exist_ok=True)
-    stem = "seed_table" + ("-quick" if args.quick else "") + \
-        ("" if args.storage_driver == "vfs" else f"-{args.storage_driver}")
+    stem = "-".join(["seed_table", *(["quick"] if args.quick else []),
+                     *(args.project if len(args.project) < len(PROJECTS) else []),
+                     *([args.storage_driver] if args.storage_driver != "vfs" else [])])
     (args.out / f"{stem}.json").write_text(json.dumps(data, indent=2) + "\n")
     markdown = render_markdown(data)
     (args.out / f"{stem}.md").write_text(markdown)
