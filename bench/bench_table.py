@@ -134,20 +134,21 @@ def merge(documents: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def main() -> int:
-    """``bench_table.py A.json B.json --out DIR``: one table, JSON and chart from several."""
+    """``bench_table.py A.json B.json [--stem NAME]``: one table, JSON and chart from several."""
     import argparse
     import json
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("results", nargs="+", type=Path)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    parser.add_argument("--stem", default="seed_table", help="file name without suffix")
     args = parser.parse_args()
     data = merge([json.loads(path.read_text()) for path in args.results])
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "seed_table.json").write_text(json.dumps(data, indent=2) + "\n")
+    (args.out / f"{args.stem}.json").write_text(json.dumps(data, indent=2) + "\n")
     markdown = render_markdown(data)
-    (args.out / "seed_table.md").write_text(markdown)
-    render_png(data, args.out / "seed_table.png")
+    (args.out / f"{args.stem}.md").write_text(markdown)
+    render_png(data, args.out / f"{args.stem}.png")
     print(markdown)
     return 0
 
