@@ -23,9 +23,10 @@ BASE_DOCKERFILE = 'FROM scratch\nCOPY rootfs/ /\nCMD ["/bin/sh"]\n'
 
 @dataclass(frozen=True)
 class Storage:
-    """A private containers-storage for Buildah (vfs driver)."""
+    """A private containers-storage for Buildah (vfs by default, or overlay)."""
 
     root: Path
+    driver: str = "vfs"
 
     @property
     def conf(self) -> Path:
@@ -37,7 +38,7 @@ class Storage:
         self.root.mkdir(parents=True, exist_ok=True)
         self.conf.write_text(
             "[storage]\n"
-            'driver = "vfs"\n'
+            f'driver = "{self.driver}"\n'
             f'runroot = "{self.root / "run"}"\n'
             f'graphroot = "{self.root / "graph"}"\n'
         )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runner_ext.config import parse_config
+from runner_ext.dockerfile import analyze_dockerfile
 from runner_ext.lab.buildah import Storage
 from runner_ext.lab.registry import Registry
 from runner_ext.lab.tools import require_tool
@@ -32,21 +33,30 @@ cp package-lock.json node_modules/.installed-from-lock
 
 @dataclass(frozen=True)
 class Build:
-    """One finished build: wall time, the engine's output and the pushed reference."""
+    """One finished build: wall time, the engine's output, the pushed reference, and the
+    wall time of each planned command (``buildah build``, then one ``buildah push`` each)."""
 
     seconds: float
     output: str
     reference: str
+    steps: tuple[float, ...] = ()
 
 
 def build(registry: Registry, work: Path, *, context: Path, dockerfile: Path,
-          destination: str, build_args: tuple[str, ...] = ()) -> Build:
-    """Run the Buildah plan for one build in a fresh storage; raise if it fails."""
+          destination: str, build_args: tuple[str, ...] = (), cache: bool = True,
+          cache_repo: str = "", storage_driver: str = "vfs") -> Build:
+    """Run the Buildah plan for one build in a fresh storage; raise if it fails.
+
+    ``cache=False`` plans the build without the registry layer cache; ``cache_repo``
+    overrides the config's ``{image}/cache``."""
     require_tool("buildah")
-    config = parse_config({"registry": {"insecure": [registry.host]}})
+    registries = {"insecure": [registry.host]}
+    buildah = parse_config({"registry": registries}).engines.buildah.model_dump()
+    config = parse_config({"registry": registries,
+                           "engines": {"buildah": {**buildah, "storage_driver": storage_driver}}})
     spec = spec_from_config(config, "buildah", context=str(context), dockerfile=str(dockerfile),
-                            destinations=[destination], build_args=build_args,
-                            work_dir=str(work / "plan"))
+                            destinations=[destination], build_args=build_args, cache=cache,
+                            cache_repo=cache_repo, work_dir=str(work / "plan"))
     result = plan(spec, "buildah")
     for path, content in result.file_contents().items():
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -56,17 +66,20 @@ def build(registry: Registry, work: Path, *, context: Path, dockerfile: Path,
     fd = os.open(auth, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         json.dump(registry.docker_config(), handle)
-    storage = Storage(work / "storage").create()
+    storage = Storage(work / "storage", storage_driver).create()
     env = {**os.environ, **result.environment(), **storage.env()}
-    output = []
+    output: list[str] = []
+    steps: list[float] = []
     start = time.monotonic()
     try:
         for argv in result.argv():
+            begin = time.monotonic()
             done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+            steps.append(time.monotonic() - begin)
             output.append(done.stdout + done.stderr)
             if done.returncode != 0:
                 raise RuntimeError(f"{argv[:4]} failed ({done.returncode}):\n{output[-1]}")
-        return Build(time.monotonic() - start, "".join(output), destination)
+        return Build(time.monotonic() - start, "".join(output), destination, tuple(steps))
     finally:
         storage.remove()
         auth.unlink(missing_ok=True)
@@ -132,6 +145,35 @@ def node_project(root: Path, base: str, source_files: int = 20) -> Path:
     return project
 
 
+def fixed_dockerfile(project: Path, name: str = "Dockerfile") -> str:
+    """``project/name`` with runner-ext's safe Dockerfile fixes applied (as migrate-project)."""
+    report = analyze_dockerfile(
+        name, (project / name).read_text(), engine="buildah",
+        context_files=context_files(project),
+        has_dockerignore=(project / ".dockerignore").is_file(),
+        read_file=lambda p: (project / p).read_bytes() if (project / p).is_file() else None)
+    return report.fixed_text
+
+
 def context_files(project: Path) -> list[str]:
     """Every file of the project, relative to it."""
     return sorted(p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file())
+
+
+def pull_seconds(registry: Registry, reference: str, work: Path,
+                 storage_driver: str = "vfs") -> float:
+    """Seconds to pull ``reference`` into a fresh storage (what a new pod pays to reuse it)."""
+    buildah = require_tool("buildah")
+    storage = Storage(work / "pull", storage_driver).create()
+    env = {**os.environ, **storage.env()}
+    auth = work / "pull-auth.json"
+    auth.write_text(json.dumps(registry.docker_config()))
+    start = time.monotonic()
+    try:
+        subprocess.run([buildah, "--storage-driver", storage_driver, "pull", "--quiet",
+                        "--authfile", str(auth), "--tls-verify=false", reference],
+                       env=env, capture_output=True, text=True, check=True)
+        return time.monotonic() - start
+    finally:
+        storage.remove()
+        auth.unlink(missing_ok=True)

@@ -37,6 +37,7 @@ INSTALL_HINTS = {
     "runner-ext": "pip install -e . (the console scripts come with the package)",
     "chromium": "apt-get install chromium",
     "skopeo": "apt-get install skopeo",
+    "mmdebstrap": "apt-get install mmdebstrap",
 }
 
 

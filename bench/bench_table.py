@@ -1,0 +1,157 @@
+"""Markdown table and bar chart for bench/seed_table.py's JSON results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+# The Kaniko article's own figures (mm:ss), quoted as published, for side-by-side reading.
+ARTICLE = (
+    ("Dotnet core", "3:10", "14:25", "3:40", "0:27"),
+    ("NodeJS", "11:45", "45:20", "13:10", "2:10"),
+)
+COLUMNS = (("uncached", "uncached"), ("first_cached", "first build with cache"),
+           ("warm", "warm rebuild, 1 file changed"),
+           ("deps_changed", "rebuild, dependency changed"),
+           ("floor", "floor: push changed layers + manifest"))
+
+
+def clock(seconds: float) -> str:
+    """``m:ss.s``."""
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes)}:{rest:04.1f}"
+
+
+def cell(stat: dict[str, float], runs: int) -> str:
+    """Median, with min-max when there was more than one run."""
+    text = clock(stat["median"])
+    return text if runs == 1 else f"{text} ({clock(stat['min'])}-{clock(stat['max'])})"
+
+
+def _row(*cells: str) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _ours(data: dict[str, Any]) -> list[str]:
+    runs = data["runs"]
+    lines = [_row("project / Dockerfile", *(title for _, title in COLUMNS)),
+             _row(*["---"] * (len(COLUMNS) + 1))]
+    for name, result in data["results"].items():
+        summary = result["summary"]
+        lines.append(_row(name, *(cell(summary[key], runs) for key, _ in COLUMNS)))
+    return lines
+
+
+def _breakdown(data: dict[str, Any]) -> list[str]:
+    lines = [_row("project / Dockerfile", "warm rebuild", "`buildah build` (with cache pulls "
+                  "and cache pushes)", "`buildah push`", "pull of the cached image into an "
+                  "empty storage", "changed layers, MB", "floor"),
+             _row(*["---"] * 7)]
+    for name, result in data["results"].items():
+        s = result["summary"]
+        lines.append(_row(name, clock(s["warm"]["median"]), clock(s["warm_build_step"]["median"]),
+                          clock(s["warm_push_step"]["median"]),
+                          clock(s["pull_previous"]["median"]), f"{s['changed_mb']['median']:.1f}",
+                          clock(s["floor"]["median"])))
+    return lines
+
+
+def _ratio(part: float, whole: float) -> str:
+    return f"{100 * part / whole:.0f}%"
+
+
+def _targets(data: dict[str, Any]) -> list[str]:
+    results = data["results"]
+    lines = [_row("project / Dockerfile", "first cached / uncached (target ≤ 115%)",
+                  "warm / uncached (target ≤ 10%)", "warm / floor (target ≤ 2x)"),
+             _row(*["---"] * 4)]
+    for name, result in results.items():
+        s = {key: value["median"] for key, value in result["summary"].items()}
+        lines.append(_row(name, _ratio(s["first_cached"], s["uncached"]),
+                          _ratio(s["warm"], s["uncached"]), f"{s['warm'] / s['floor']:.1f}x"))
+    lines.append("")
+    for project in sorted({name.split(" / ")[0] for name in results}):
+        written = results.get(f"{project} / as written")
+        migrated = results.get(f"{project} / migrated")
+        if written and migrated:
+            ratio = _ratio(migrated["summary"]["warm"]["median"],
+                           written["summary"]["warm"]["median"])
+            lines.append(f"- {project}: warm rebuild, migrated / as written = {ratio} "
+                         "(target ≤ 25%)")
+    return lines
+
+
+def render_markdown(data: dict[str, Any]) -> str:
+    """Our table, the ratios, where the warm rebuild's time goes, and the article's table."""
+    runs = data["runs"]
+    how = "median of " + str(runs) + " runs (min-max)" if runs > 1 else "one run"
+    parts = [
+        f"Buildah ({data['storage_driver']} storage), local registry layer cache, a fresh "
+        f"storage per build; {how}; m:ss.s.", "", *_ours(data), "", "Ratios (medians):", "",
+        *_targets(data), "", "Where the warm rebuild's time goes (medians):", "",
+        *_breakdown(data), "",
+        "The Kaniko article's figures (mm:ss; its runners, its projects), for comparison:", "",
+        _row("project", "docker build", "Kaniko without caching", "Kaniko, first time caching",
+             "Kaniko, second time with caching"), _row(*["---"] * 5),
+        *(_row(*row) for row in ARTICLE), "",
+    ]
+    return "\n".join(parts)
+
+
+def render_png(data: dict[str, Any], path: Path) -> None:
+    """Grouped bars: one group per project and Dockerfile, one bar per measure."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(data["results"])
+    fig, ax = plt.subplots(figsize=(10, 4.8))
+    width = 0.8 / len(COLUMNS)
+    for index, (key, title) in enumerate(COLUMNS):
+        values = [data["results"][n]["summary"][key]["median"] for n in names]
+        positions = [i + index * width for i in range(len(names))]
+        ax.bar(positions, values, width, label=title)
+    ax.set_xticks([i + width * (len(COLUMNS) - 1) / 2 for i in range(len(names))], names)
+    ax.set_ylabel("seconds (median)")
+    ax.set_title(f"Buildah + registry layer cache, {data['storage_driver']} storage, "
+                 f"runs: {data['runs']}")
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def merge(documents: list[dict[str, Any]]) -> dict[str, Any]:
+    """One document from runs of different projects (same runs and storage driver)."""
+    first = documents[0]
+    for other in documents[1:]:
+        if (other["runs"], other["storage_driver"]) != (first["runs"], first["storage_driver"]):
+            raise SystemExit("bench_table: the results differ in --runs or --storage-driver")
+    results = {name: result for doc in documents for name, result in doc["results"].items()}
+    return {**first, "results": results,
+            "seconds_total": sum(doc["seconds_total"] for doc in documents)}
+
+
+def main() -> int:
+    """``bench_table.py A.json B.json [--stem NAME]``: one table, JSON and chart from several."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("results", nargs="+", type=Path)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    parser.add_argument("--stem", default="seed_table", help="file name without suffix")
+    args = parser.parse_args()
+    data = merge([json.loads(path.read_text()) for path in args.results])
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"{args.stem}.json").write_text(json.dumps(data, indent=2) + "\n")
+    markdown = render_markdown(data)
+    (args.out / f"{args.stem}.md").write_text(markdown)
+    render_png(data, args.out / f"{args.stem}.png")
+    print(markdown)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""A small HTTP service summarising sales data, used as a benchmark fixture."""

@@ -1,0 +1,256 @@
+"""Cached daemonless builds of real projects, measured the way the Kaniko article measured.
+
+For each project in bench/projects (a Python service: pandas, numpy, requests, flask; a
+TypeScript service: 480 npm packages) and each Dockerfile (as written, `COPY . .` before the
+install; as `runner-ext migrate-project` fixed it), the planner's Buildah plan builds against
+a local registry, each build in a fresh storage like a fresh build pod:
+
+  uncached        no registry cache
+  first cached    registry cache on, cache repo empty
+  warm            one source file changed
+  deps changed    one pinned dependency changed
+  floor           pushing only the warm rebuild's changed layers, config and manifest
+                  (registry API, runner_ext.lab.floor)
+
+Base images are Debian bookworm (Python 3.11, Node.js 18) made by mmdebstrap
+(runner_ext.lab.bases), pushed once per run. Real pip and npm downloads from PyPI and npm.
+
+    python3 bench/seed_table.py [--runs 3] [--quick] [--project NAME] [--storage-driver overlay]
+    python3 bench/bench_table.py RESULT.json [RESULT.json …]   # one table from several runs
+
+Writes seed_table.md, seed_table.json and seed_table.png to --out (default bench/results).
+A failed build or an unreachable registry ends the run with one line and exit code 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+from bench_table import render_markdown, render_png
+
+from runner_ext.lab.bases import NODE, PYTHON, Base, push_debian_base, rootfs_tarball
+from runner_ext.lab.builds import build, fixed_dockerfile, pull_seconds
+from runner_ext.lab.floor import push_floor
+from runner_ext.lab.registry import Registry, running_registry
+
+PROJECTS_DIR = Path(__file__).resolve().parent / "projects"
+VARIANTS = {"as written": "Dockerfile", "migrated": "Dockerfile.migrated"}
+Edit = tuple[str, str, str]  # file, old text, new text
+
+
+@dataclass(frozen=True)
+class Project:
+    """A fixture project, its base image and the two edits the bench makes to it."""
+
+    name: str
+    base: Base
+    source_edit: Edit
+    dependency_edits: tuple[Edit, ...]
+
+
+_ZOD = "https://registry.npmjs.org/zod/-/zod-"
+_ZOD_OLD = (f'"version": "3.23.8",\n      "resolved": "{_ZOD}3.23.8.tgz",\n      "integrity": '
+            '"sha512-XBx9AXhXktjUqnepgTiE5flcKIYWi/rme0Eaj+5Y0lftuGBq+jyRu/md4Wnux'
+            'qgP1ubdpNCsYEYPxrzVHD8d6g=="')
+_ZOD_NEW = (f'"version": "3.23.7",\n      "resolved": "{_ZOD}3.23.7.tgz",\n      "integrity": '
+            '"sha512-NBeIoqbtOiUMomACV/y+V3Qfs9+Okr18vR5c/5pHClPpufWOrsx8TENboDPe2'
+            '65lFdfewX2yBtNTLPvnmCxwog=="')
+PROJECTS = (
+    Project("python-service", PYTHON, ("app/main.py", 'VERSION = "1"', 'VERSION = "2"'),
+            (("requirements.txt", "urllib3==2.2.3", "urllib3==2.2.2"),)),
+    Project("node-service", NODE, ("src/index.ts", 'VERSION = "1"', 'VERSION = "2"'),
+            (("package.json", '"zod": "3.23.8"', '"zod": "3.23.7"'),
+             ("package-lock.json", '"zod": "3.23.8"', '"zod": "3.23.7"'),
+             ("package-lock.json", _ZOD_OLD, _ZOD_NEW))),
+)
+REACHABLE = ("https://pypi.org/simple/pip/", "https://registry.npmjs.org/zod")
+
+
+class BenchFailed(RuntimeError):
+    """A build or a service failed; the run reports no numbers."""
+
+
+def _edit(root: Path, edit: Edit) -> None:
+    path = root / edit[0]
+    text = path.read_text()
+    if edit[1] not in text:
+        raise BenchFailed(f"{path.name}: {edit[1]!r} not found; the fixture changed")
+    path.write_text(text.replace(edit[1], edit[2]))
+
+
+def check_fixtures(projects: tuple[Project, ...]) -> None:
+    """Each Dockerfile.migrated must be what runner-ext's fixer makes of the Dockerfile."""
+    for project in projects:
+        root = PROJECTS_DIR / project.name
+        if fixed_dockerfile(root) != (root / "Dockerfile.migrated").read_text():
+            raise BenchFailed(f"{root}/Dockerfile.migrated is not what the fixer makes; "
+                              "re-run runner-ext migrate-project on a copy")
+
+
+def check_reachable() -> None:
+    """PyPI and the npm registry answer (the builds download from them)."""
+    for url in REACHABLE:
+        try:
+            requests.head(url, timeout=20).raise_for_status()
+        except requests.RequestException as exc:
+            raise BenchFailed(f"{url} unreachable ({type(exc).__name__}); builds need it") from exc
+
+
+def _build(registry: Registry, work: Path, root: Path, dockerfile: str, base: str,
+           destination: str, driver: str, *, cache: bool = True) -> dict[str, float]:
+    try:
+        done = build(registry, work, context=root, dockerfile=root / dockerfile,
+                     destination=destination, build_args=(f"BASE_IMAGE={base}",),
+                     cache=cache, storage_driver=driver)
+    except RuntimeError as exc:
+        lines = str(exc).strip().splitlines()
+        raise BenchFailed(f"build of {destination} failed: {lines[0]} … {lines[-1]}") from exc
+    print(f"  {destination.split('/', 1)[1]}: {done.seconds:.1f} s", file=sys.stderr, flush=True)
+    return {"seconds": done.seconds, "build_step": done.steps[0], "push_step": done.steps[-1]}
+
+
+def measure(registry: Registry, tmp: Path, project: Project, variant: str, base: str,
+            run: int, driver: str) -> dict[str, object]:
+    """The four builds and the floor for one project, Dockerfile and run."""
+    root = tmp / f"{project.name}-{run}-{variant.replace(' ', '-')}"
+    shutil.copytree(PROJECTS_DIR / project.name, root)
+    dockerfile = VARIANTS[variant]
+    name = f"bench/{root.name}"
+    image = f"{registry.host}/{name}"
+
+    def step(tag: str, **kwargs: bool) -> dict[str, float]:
+        return _build(registry, tmp / f"w-{root.name}-{tag}", root, dockerfile, base,
+                      f"{image}:{tag}", driver, **kwargs)
+
+    result: dict[str, object] = {"uncached": step("uncached", cache=False),
+                                 "first_cached": step("v1")}
+    _edit(root, project.source_edit)
+    result["pull_previous"] = pull_seconds(registry, f"{image}:v1", tmp / f"p-{root.name}",
+                                           driver)
+    result["warm"] = step("v2")
+    floor = push_floor(registry, name, "v2", "v1")
+    result["floor"] = {"seconds": floor.seconds, "changed_layers": floor.changed_layers,
+                       "changed_bytes": floor.changed_bytes}
+    for edit in project.dependency_edits:
+        _edit(root, edit)
+    result["deps_changed"] = step("v3")
+    shutil.rmtree(root, ignore_errors=True)
+    return result
+
+
+def compare_drivers(registry: Registry, tmp: Path, project: Project,
+                    base: str) -> dict[str, float]:
+    """One warm rebuild (migrated Dockerfile, one file changed) per storage driver.
+
+    The first build fills the registry cache (vfs); each driver then rebuilds in a fresh
+    storage of its own from that same cache."""
+    root = tmp / f"{project.name}-drivers"
+    shutil.copytree(PROJECTS_DIR / project.name, root)
+    image = f"{registry.host}/bench/{root.name}"
+    cache = f"{image}/cache"
+
+    def step(tag: str, driver: str) -> float:
+        done = build(registry, tmp / f"w-{root.name}-{tag}", context=root,
+                     dockerfile=root / VARIANTS["migrated"], destination=f"{image}:{tag}",
+                     build_args=(f"BASE_IMAGE={base}",), cache_repo=cache,
+                     storage_driver=driver)
+        print(f"  {tag}: {done.seconds:.1f} s", file=sys.stderr, flush=True)
+        return done.seconds
+
+    step("v1", "vfs")
+    _edit(root, project.source_edit)
+    return {driver: step(f"v2-{driver}", driver) for driver in ("vfs", "overlay")}
+
+
+def _stats(values: list[float]) -> dict[str, float]:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def summarise(runs: list[dict[str, object]]) -> dict[str, dict[str, float]]:
+    """Median, min and max of each measure over the runs."""
+    def seconds(run: dict[str, object], key: str) -> float:
+        value = run[key]
+        return float(value["seconds"] if isinstance(value, dict) else value)  # type: ignore[arg-type]
+
+    keys = ("uncached", "first_cached", "warm", "deps_changed", "floor", "pull_previous")
+    summary = {key: _stats([seconds(run, key) for run in runs]) for key in keys}
+    for part in ("build_step", "push_step"):
+        summary[f"warm_{part}"] = _stats([float(run["warm"][part]) for run in runs])  # type: ignore[index]
+    summary["changed_mb"] = _stats([run["floor"]["changed_bytes"] / 1e6 for run in runs])  # type: ignore[index]
+    return summary
+
+
+def run_bench(args: argparse.Namespace) -> dict[str, object]:
+    """All measurements, as the JSON document the table and chart are made from."""
+    projects = tuple(p for p in PROJECTS if p.name in args.project)
+    check_fixtures(projects)
+    check_reachable()
+    started = time.monotonic()
+    results: dict[str, dict[str, object]] = {}
+    with tempfile.TemporaryDirectory(prefix="seed-table-") as name, \
+            running_registry(Path(name) / "registry", user="bench", password="bench-pw") as reg:
+        tmp = Path(name)
+        if args.compare_storage:
+            base = push_debian_base(reg, projects[0].base, tmp / "bases")
+            return {"compare_storage": compare_drivers(reg, tmp, projects[0], base)}
+        for project in projects:
+            rootfs_tarball(project.base)
+            base = push_debian_base(reg, project.base, tmp / "bases", args.storage_driver)
+            for variant in (["migrated"] if args.quick else VARIANTS):
+                runs = [measure(reg, tmp, project, variant, base, n, args.storage_driver)
+                        for n in range(args.runs)]
+                results[f"{project.name} / {variant}"] = {"runs": runs,
+                                                           "summary": summarise(runs)}
+                print(f"measured {project.name} / {variant}", file=sys.stderr, flush=True)
+    return {"runs": args.runs, "storage_driver": args.storage_driver, "quick": args.quick,
+            "seconds_total": time.monotonic() - started, "results": results}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=1, help="runs per project and Dockerfile")
+    parser.add_argument("--quick", action="store_true",
+                        help="python-service, migrated Dockerfile only, one run (for CI)")
+    parser.add_argument("--project", action="append", choices=[p.name for p in PROJECTS],
+                        help="measure only this project (repeatable; default: all)")
+    parser.add_argument("--storage-driver", choices=("vfs", "overlay"), default="vfs")
+    parser.add_argument("--compare-storage", action="store_true",
+                        help="only time one warm rebuild on vfs and on overlay storage")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    args = parser.parse_args()
+    if args.quick:
+        args.runs, args.project = 1, [PROJECTS[0].name]
+    args.project = args.project or [p.name for p in PROJECTS]
+    try:
+        data = run_bench(args)
+    except Exception as exc:  # one line; never numbers from a failed run
+        print(f"seed_table: {exc}".splitlines()[0], file=sys.stderr)
+        return 1
+    if args.compare_storage:
+        times = data["compare_storage"]
+        print(f"{args.project[0]}, migrated Dockerfile, warm rebuild after a one-file change: "
+              + ", ".join(f"{driver} {seconds:.1f} s" for driver, seconds in times.items()))
+        return 0
+    args.out.mkdir(parents=True, exist_ok=True)
+    stem = "-".join(["seed_table", *(["quick"] if args.quick else []),
+                     *(args.project if len(args.project) < len(PROJECTS) else []),
+                     *([args.storage_driver] if args.storage_driver != "vfs" else [])])
+    (args.out / f"{stem}.json").write_text(json.dumps(data, indent=2) + "\n")
+    markdown = render_markdown(data)
+    (args.out / f"{stem}.md").write_text(markdown)
+    render_png(data, args.out / f"{stem}.png")
+    print(markdown)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
