@@ -196,9 +196,13 @@ def test_dockerfile_defaults_are_the_config_defaults() -> None:
 
 def test_apt_packages_carry_the_tools_the_analysis_allows() -> None:
     run = " ".join(" ".join(c.value) for c in _commands() if c.cmd == "RUN")
-    for package in ("podman", "podman-docker", "podman-compose", "make", "bash", "git"):
+    for package in ("podman", "podman-docker", "podman-compose", "make", "bash", "git", "curl",
+                    "jq", "gettext-base", "openssl", "skopeo"):
         assert f" {package} " in f" {run} ", package
-    assert {"docker", "docker-compose", "make", "git", "bash", "python3"} <= verbs.IMAGE_TOOLS
+    assert {"docker", "docker-compose", "make", "git", "bash", "python3", "curl", "jq",
+            "envsubst", "openssl", "skopeo"} <= verbs.IMAGE_TOOLS
+    # a package the rewrite may drop an install of is one the image has
+    assert {"make", "bash", "git", "curl", "jq", "openssl", "skopeo"} <= verbs.IMAGE_PACKAGES
 
 
 def test_the_wrappers_reference_grammar_is_the_planners() -> None:

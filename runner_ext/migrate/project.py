@@ -11,7 +11,7 @@ from runner_ext.migrate.cifiles import CiFile, decode_text, load_ci_files, parse
 from runner_ext.migrate.decision import Refusal, Refused
 from runner_ext.migrate.dockerfiles import Analysis, DockerfileWork, analyze
 from runner_ext.migrate.dockerfiles import outcome as outcome_of
-from runner_ext.migrate.facts import job_facts
+from runner_ext.migrate.facts import IMAGE_TEMPLATE_NAME, job_facts
 from runner_ext.migrate.includes import include_splice
 from runner_ext.migrate.interpret import interpret
 from runner_ext.migrate.jobs import CiJob, Pipeline
@@ -130,6 +130,15 @@ def _analyze(job: CiJob, pipeline: Pipeline, reader: _Reader, config: OrgConfig,
     daemonless = "runner-ext" if job.name in _runner_ext_jobs(pipeline, config) \
         else facts.daemonless()
     item = JobWork(job, facts, _sorted(check_job(facts)), daemonless=daemonless)
+    unread = [p for p in job.unresolved
+              if IMAGE_TEMPLATE_NAME.search(p) and p != config.include.job_template]
+    if not item.findings and not item.daemonless and unread:
+        item.refusal = Refusal(
+            f"the job extends '{unread[0]}', which runner-ext can't read (another project or "
+            "a missing job); by its name it builds an image",
+            "run migrate-project in GitLab mode (it fetches project: and remote: includes), "
+            "or migrate the job by hand (docs/migrate.md)")
+        return item
     if not item.findings and not item.daemonless:
         return None
     if item.daemonless:

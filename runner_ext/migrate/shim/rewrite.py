@@ -13,7 +13,7 @@ from typing import Any
 
 from runner_ext.config.model import OrgConfig
 from runner_ext.migrate.decision import RESHAPE, Refused
-from runner_ext.migrate.emit import dump_flow, dump_mapping, flow_list
+from runner_ext.migrate.emit import block_text, dump_flow, dump_mapping, flow_list
 from runner_ext.migrate.facts import JobFacts, is_dind
 from runner_ext.migrate.jobs import CiJob
 from runner_ext.migrate.merge_keys import merge_entries
@@ -52,6 +52,7 @@ def shim_rewrite(job: CiJob, facts: JobFacts, analysis: ShimAnalysis, config: Or
                           f"runs in the runner-ext shim executor {executor}")
     _services(job, facts, result)
     _variables(job, analysis, result)
+    _package_installs(job, facts, analysis, result)
     tags = list(config.runner.tags)
     _replace(job, "tags", flow_list(tags), result)
     result.changes.append(f"runner tags {', '.join(facts.tags) or '(none)'} → {', '.join(tags)}")
@@ -129,6 +130,33 @@ def _variables(job: CiJob, analysis: ShimAnalysis, result: ShimRewrite) -> None:
             if k.value in gone:
                 _delete(job, entry_span(job.file.text, k, v), result)
     result.changes.append(f"removed variables {', '.join(gone)}")
+
+
+def _package_installs(job: CiJob, facts: JobFacts, analysis: ShimAnalysis,
+                      result: ShimRewrite) -> None:
+    """The before_script lines that only install the Docker client image's packages go;
+    the job gets a before_script: of its own with the other lines, in order."""
+    if not analysis.dropped:
+        return
+    before = facts.items[:facts.before_items]
+    kept = [line for i, line in enumerate(before) if i not in analysis.dropped]
+    key, node = job.node.key_node("before_script"), job.node.get("before_script")
+    own = node is not None and node.kind == "seq" and not node.flow and len(node.items) == len(
+        before) and all(item.kind == "scalar" and item.tag is None for item in node.items)
+    if key is not None and node is not None and not kept:
+        _replace(job, "before_script", flow_list([]), result)
+    elif key is not None and node is not None:
+        if not own:
+            raise Refused("the job's before_script: is written in a form runner-ext can't "
+                          "edit", RESHAPE)
+        for i in sorted(analysis.dropped):
+            _delete(job, item_span(job.file.text, node.items[i]), result)
+    else:
+        result.inserted["before_script"] = [block_text(line) for line in kept] or flow_list([])
+    result.changes.append(
+        "dropped package installs for the Docker client image (the shim executor brings its "
+        "own tools; every other line is checked against them): " + ", ".join(
+            f"'{before[i].strip()}'" for i in sorted(analysis.dropped)))
 
 
 def _insert_top(job: CiJob, data: dict[str, Any]) -> Splice:
