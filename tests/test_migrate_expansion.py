@@ -42,7 +42,8 @@ CHOSEN = ["example-dotnet", "example-node", "example-python", "case-keep-anchors
           "case-shared-template-fallback", "case-multi-platform", "case-rxc112-shell-logic",
           "case-computed-tag-carry", "case-loop-tags-package-setup", "case-merge-keys",
           "case-duplicate-keys", "case-promote-login-tags", "case-promote-guarded-classic",
-          "case-classic-job-template", "case-shim-package-installs"]
+          "case-classic-job-template", "case-shim-package-installs",
+          "case-shim-build-options-variable", "case-shim-save-load"]
 # Keys a rewritten job must expand to exactly as before (variables and artifacts gain the
 # template's entries; inherit: is what keeps default: services and scripts away).
 COMPARED = sorted(KEEP - {"variables", "artifacts", "inherit"})
@@ -158,8 +159,11 @@ def test_shim_jobs_keep_their_script(expanded: Any) -> None:
         assert new["image"] in (config.engines.shim.executor,
                                 {"name": config.engines.shim.executor})
         installs = ("apk ", "apt-get ", "apt ", "yum ", "dnf ")
-        assert (new.get("before_script") or []) == [
-            line for line in old.get("before_script") or [] if not line.startswith(installs)]
+        kept = ["".join(line for line in item.splitlines(keepends=True)
+                        if not line.startswith(installs))
+                for item in old.get("before_script") or []]
+        assert [i.strip() for i in new.get("before_script") or []] == [
+            i.strip() for i in kept if i.strip()]
         for key in sorted(set(COMPARED) - {"tags", "before_script"}):
             default = "test" if key == "stage" else None
             assert new.get(key, default) == old.get(key, default), f"{outcome.name}: {key}"

@@ -50,6 +50,8 @@ class ShimAnalysis:
     # before_script lines that only install packages for the Docker client image: the
     # rewrite drops them (indexes into JobFacts.items), every other line is checked.
     dropped: list[int] = field(default_factory=list)
+    # lines of a multi-line before_script item (a block scalar) that only install packages
+    dropped_lines: dict[int, list[str]] = field(default_factory=dict)
 
 
 def analyse(facts: JobFacts) -> ShimAnalysis:
@@ -140,9 +142,16 @@ def _check_install(facts: JobFacts, item: Reached, own: bool, result: ShimAnalys
                           "the job runs",
                           "add the package to executor/shim/Dockerfile and publish the "
                           "image (or keep the job on its runner)")
-        if item.command.item not in result.dropped:
-            result.dropped.append(item.command.item)
-        return
+        text = facts.items[item.command.item]
+        lines = [line.strip() for line in text.strip().splitlines()]
+        if len(lines) == 1:
+            if item.command.item not in result.dropped:
+                result.dropped.append(item.command.item)
+            return
+        if item.command.text.strip() in lines:  # a line of its own in a block scalar
+            result.dropped_lines.setdefault(item.command.item, []).append(
+                item.command.text.strip())
+            return
     where = item.where or ("after_script" if not own else "script")
     raise Refused(f"'{item.command.text}' ({where}) installs packages with {manager} at run "
                   "time; the shim executor image is Debian, runs as an unprivileged user "
@@ -184,6 +193,12 @@ def _installed(command: Command) -> list[str]:
 
 def _check_install_lines(facts: JobFacts, result: ShimAnalysis) -> None:
     """A dropped before_script line may hold nothing but installs and cache clean-up."""
+    for index, lines in list(result.dropped_lines.items()):
+        kept = [line for line in facts.items[index].strip().splitlines()
+                if line.strip() and line.strip() not in lines]
+        if not kept:
+            del result.dropped_lines[index]
+            result.dropped.append(index)
     for command in facts.commands:
         if command.item in result.dropped and not (installs_packages(command)
                                                    or _cache_cleanup(command)):
