@@ -35,7 +35,12 @@ from runner_ext.migrate.rewrite import (
 )
 from runner_ext.migrate.rules import check_job
 from runner_ext.migrate.rules.hidden_build import opaque_command
-from runner_ext.migrate.shim.strategy import STRATEGIES, Strategy, choose_strategies
+from runner_ext.migrate.shim.strategy import (
+    STRATEGIES,
+    Strategy,
+    choose_strategies,
+    shim_instead,
+)
 from runner_ext.migrate.source import ProjectSource
 from runner_ext.migrate.template_plan import plan_templates, settle_templates
 from runner_ext.migrate.template_values import classic_entry, component_entry
@@ -97,6 +102,8 @@ def migrate_project(source: ProjectSource, *, config: OrgConfig, engine: Engine 
     for item in work:
         if item.request is not None and item.via_template is None:
             _try(item, lambda i=item: _rewrite(i, pipeline, config, chosen))
+            if item.refusal is not None and strategy != "declarative":
+                shim_instead(item, config)  # the YAML form stopped the declarative rewrite
     analyses = _check_dockerfiles(work, source, files, chosen)
     result.secrets = frozenset(ci_secrets([c.data for c in ci_files], [w.facts for w in work])
                                .union(*(dockerfile_secrets(a.text) for a in analyses.values())))

@@ -16,7 +16,7 @@ from runner_ext.migrate.decision import RESHAPE, Refused
 from runner_ext.migrate.emit import block_text, dump_flow, dump_mapping, flow_list
 from runner_ext.migrate.facts import JobFacts, is_dind
 from runner_ext.migrate.jobs import CiJob
-from runner_ext.migrate.merge_keys import merge_entries
+from runner_ext.migrate.merge_keys import merge_entries, merged
 from runner_ext.migrate.rewrite import JobRewrite, check_readable
 from runner_ext.migrate.shim.analysis import ShimAnalysis
 from runner_ext.migrate.spans import (
@@ -51,6 +51,8 @@ def shim_rewrite(job: CiJob, facts: JobFacts, analysis: ShimAnalysis, config: Or
     if node.kind != "map" or node.flow or not node.pairs:
         raise Refused("the job is written in flow style or as an alias", RESHAPE)
     check_readable(job)
+    if merge_entries(node):
+        merged(node, job.file.anchors)  # refuses a key above a merge key that brings it too
     result = ShimRewrite()
     executor = config.engines.shim.executor
     _replace(job, "image", executor, result)

@@ -75,3 +75,15 @@ def _try_shim(item: JobWork, config: OrgConfig) -> None:
         item.request, item.refusal = None, refused.refusal
         return
     item.request, item.refusal, item.rewrite, item.strategy = None, None, rewrite, "shim"
+
+
+def shim_instead(item: JobWork, config: OrgConfig) -> None:
+    """The declarative rewrite could not edit the job's YAML (a merged ``extends:``, an
+    anchor…): the shim, which edits fewer keys, takes the job when it can; otherwise the
+    declarative reason stays."""
+    if not _builds(item):
+        return
+    refusal = item.refusal
+    _try_shim(item, config)
+    if item.refusal is not None:
+        item.refusal = refusal
