@@ -42,7 +42,9 @@ CHOSEN = ["example-dotnet", "example-node", "example-python", "case-keep-anchors
           "case-shared-template-fallback", "case-multi-platform", "case-rxc112-shell-logic",
           "case-computed-tag-carry", "case-loop-tags-package-setup", "case-merge-keys",
           "case-duplicate-keys", "case-promote-login-tags", "case-promote-guarded-classic",
-          "case-classic-job-template"]
+          "case-classic-job-template", "case-shim-package-installs",
+          "case-shim-build-options-variable", "case-shim-save-load",
+          "case-shim-merged-extends", "case-refuse-rewrite-forms"]
 # Keys a rewritten job must expand to exactly as before (variables and artifacts gain the
 # template's entries; inherit: is what keeps default: services and scripts away).
 COMPARED = sorted(KEEP - {"variables", "artifacts", "inherit"})
@@ -123,8 +125,7 @@ def test_rewritten_jobs_keep_their_own_keys(expanded: Any) -> None:
     before, after, result, project = expanded
     config = project.config()
     defaults = _default_section(project)
-    for outcome in (j for j in result.jobs if j.status == "migrated"
-                    and not j.name.startswith(".")):
+    for outcome in _declarative(result):
         old, new = {**defaults, **before[outcome.name]}, after[outcome.name]
         assert new["tags"] == list(config.runner.tags)
         assert new["script"][-1] == (FUNCTION if _promotes(outcome.changes)
@@ -138,6 +139,35 @@ def test_rewritten_jobs_keep_their_own_keys(expanded: Any) -> None:
         kept = {k: v for k, v in (old.get("variables") or {}).items()
                 if not k.startswith("DOCKER_")}
         assert kept.items() <= new["variables"].items()
+
+
+def _declarative(result: MigrationResult) -> list[Any]:
+    """The jobs that became the template's build or promote job (the shim keeps scripts)."""
+    return [j for j in result.jobs if j.status == "migrated" and j.strategy == "declarative"
+            and not j.name.startswith(".")]
+
+
+def test_shim_jobs_keep_their_script(expanded: Any) -> None:
+    """A shim job expands to its own script and keys; only the image, services, tags and
+    the before_script lines that installed the Docker image's packages differ."""
+    before, after, result, project = expanded
+    config = project.config()
+    defaults = _default_section(project)
+    for outcome in (j for j in result.jobs if j.status == "migrated" and j.strategy == "shim"):
+        old, new = {**defaults, **before[outcome.name]}, after[outcome.name]
+        assert new["script"] == old["script"]
+        assert new["tags"] == list(config.runner.tags) and not new.get("services")
+        assert new["image"] in (config.engines.shim.executor,
+                                {"name": config.engines.shim.executor})
+        installs = ("apk ", "apt-get ", "apt ", "yum ", "dnf ")
+        kept = ["".join(line for line in item.splitlines(keepends=True)
+                        if not line.startswith(installs))
+                for item in old.get("before_script") or []]
+        assert [i.strip() for i in new.get("before_script") or []] == [
+            i.strip() for i in kept if i.strip()]
+        for key in sorted(set(COMPARED) - {"tags", "before_script"}):
+            default = "test" if key == "stage" else None
+            assert new.get(key, default) == old.get(key, default), f"{outcome.name}: {key}"
 
 
 def _promotes(changes: tuple[str, ...]) -> bool:
@@ -159,8 +189,7 @@ _COPY_SUFFIX = " with skopeo, registry to registry (digests kept, every platform
 
 def test_rewritten_jobs_push_what_the_script_pushed(expanded: Any) -> None:
     _, after, result, _ = expanded
-    for outcome in (j for j in result.jobs if j.status == "migrated"
-                    and not j.name.startswith(".")):
+    for outcome in _declarative(result):
         if _promotes(outcome.changes):
             _check_promotion(outcome, after[outcome.name])
             continue
@@ -249,8 +278,7 @@ def _global_variables(project: Project) -> dict[str, Any]:
 def test_migrated_jobs_push_the_same_set(expanded: Any, tmp_path: Path) -> None:
     before, after, result, project = expanded
     top = _global_variables(project)
-    for outcome in (j for j in result.jobs if j.status == "migrated"
-                    and not j.name.startswith(".")):
+    for outcome in _declarative(result):
         old, new = before[outcome.name], after[outcome.name]
         for kind, pipeline in PIPELINES.items():
             env = {**_COMMON, **pipeline}

@@ -114,6 +114,19 @@ def test_cache_repo_template_ttl_and_off(shim: Shim) -> None:
     assert "--cache-from" not in second and "--isolation" in second
 
 
+def test_cache_only_for_a_tag_the_job_can_write(shim: Shim) -> None:
+    """A failed cache push fails podman's build: with the default template the cache
+    derives from a tag in $CI_REGISTRY, never from a local or Docker Hub name."""
+    local = shim.run("build", "-t", "app-build", "-t", "example/app:1", ".")
+    shim.run("build", "-t", "app-build", "-t", "registry.example.com/g/app:1", ".")
+    shim.run("build", "-t", "app-build", ".", RUNNER_EXT_CACHE_REPO="cache.example.com/{image}")
+    first, second, third = shim.argvs()
+    assert local.returncode == 0 and "--cache-to" not in first and "--layers" not in first
+    assert "no cache repository this job can write" in local.stderr
+    assert second[second.index("--cache-to") + 1] == "registry.example.com/g/app/cache"
+    assert third[third.index("--cache-to") + 1] == "cache.example.com/app-build"
+
+
 def test_buildx_build_push_builds_then_pushes_every_tag(shim: Shim) -> None:
     done = shim.run("buildx", "build", "--push", "--load", "--progress", "plain",
                     "-t", "r.example.com/a:1", "-t", "r.example.com/a:latest", ".")
@@ -196,9 +209,13 @@ def test_dockerfile_defaults_are_the_config_defaults() -> None:
 
 def test_apt_packages_carry_the_tools_the_analysis_allows() -> None:
     run = " ".join(" ".join(c.value) for c in _commands() if c.cmd == "RUN")
-    for package in ("podman", "podman-docker", "podman-compose", "make", "bash", "git"):
+    for package in ("podman", "podman-docker", "podman-compose", "make", "bash", "git", "curl",
+                    "jq", "gettext-base", "openssl", "skopeo"):
         assert f" {package} " in f" {run} ", package
-    assert {"docker", "docker-compose", "make", "git", "bash", "python3"} <= verbs.IMAGE_TOOLS
+    assert {"docker", "docker-compose", "make", "git", "bash", "python3", "curl", "jq",
+            "envsubst", "openssl", "skopeo"} <= verbs.IMAGE_TOOLS
+    # a package the rewrite may drop an install of is one the image has
+    assert {"make", "bash", "git", "curl", "jq", "openssl", "skopeo"} <= verbs.IMAGE_PACKAGES
 
 
 def test_the_wrappers_reference_grammar_is_the_planners() -> None:

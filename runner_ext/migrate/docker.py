@@ -81,6 +81,7 @@ class BuildFlags:
     push: bool = False
     unsupported: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    positional_extra: list[str] = field(default_factory=list)  # words before the context
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,7 @@ def parse_build(call: DockerCall) -> BuildFlags:
         i += used
         _apply(flags, name, value)
     if len(positional) != 1:
+        flags.positional_extra = positional[:-1]
         flags.problems.append(f"expected one build context, got {len(positional)}: "
                               f"{' '.join(positional) or 'none'}")
     else:

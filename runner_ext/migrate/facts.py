@@ -19,8 +19,19 @@ _DAEMONLESS_COMMANDS = {
 }
 _DAEMONLESS_IMAGES = (("kaniko", "kaniko"), ("buildah", "buildah"), ("buildkit", "buildkit"))
 # docker:dind, docker:27-dind-rootless, …/docker/dind, a mirror's …/docker:24-dind.
+# The official image's plain tags are its dind variant too (docker, docker:latest,
+# docker:29.6.2 start dockerd as a service); docker:cli, docker:29-cli, docker:git don't.
 _DIND = re.compile(r"(^|/)docker:([^/]*-)?dind([-@:]|$)|(^|/)docker:dind"
-                   r"|(^|/)([^/:@]*[-_.])?dind([-_.][^/:@]*)?([:@]|$)")
+                   r"|(^|/)([^/:@]*[-_.])?dind([-_.][^/:@]*)?([:@]|$)"
+                   r"|(^|/)docker(:(latest|stable|edge|test|\d+(\.\d+)*(-rc\.?\d+)?))?"
+                   r"(@sha256:[0-9a-f]+)?$")
+
+# A job that extends a template runner-ext can't read (another project's, a remote file's)
+# builds an image when the template's name says so (``.fdo.container-build@fedora``,
+# ``.kaniko-build``…): the migration reports such a job instead of passing it by.
+IMAGE_TEMPLATE_NAME = re.compile(
+    r"(?i)kaniko|buildah|buildx|(?:container|image|docker|oci)[-_.:]?(?:build|push|publish|release)"
+    r"|build[-_.:]?(?:image|container|docker|oci)")
 
 
 @dataclass
@@ -37,6 +48,7 @@ class JobFacts:
     script_problems: list[str] = field(default_factory=list)
     calls: list[DockerCall] = field(default_factory=list)
     items: list[str] = field(default_factory=list)  # before_script + script, as written
+    before_items: int = 0  # how many of ``items`` are before_script lines
     read_text: ReadText = lambda _path: None
 
     @property
@@ -77,7 +89,8 @@ class JobFacts:
 
 
 def is_dind(service: str) -> bool:
-    """True for a Docker-in-Docker service image (``docker:…dind`` or a ``…/dind`` mirror)."""
+    """True for a Docker-in-Docker service image (``docker:…dind``, the plain ``docker:29``
+    tags, or a ``…/dind`` mirror)."""
     return bool(_DIND.search(service))
 
 
@@ -111,6 +124,7 @@ def job_facts(job: CiJob, pipeline: Pipeline, read_text: ReadText) -> JobFacts:
             facts.script_problems.append(f"{key} uses a !reference runner-ext cannot resolve")
         else:
             main.extend(lines)
+            facts.before_items = len(main) if key == "before_script" else facts.before_items
     facts.items = main
     facts.commands, problems = parse_script(main)
     facts.script_problems.extend(problems)

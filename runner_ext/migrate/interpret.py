@@ -315,6 +315,12 @@ def _build(facts: JobFacts, state: ScriptState, call: DockerCall) -> None:
         raise Refused("the job builds more than one image",
                       "split it into one job per image, then run migrate-project again")
     flags = parse_build(replace(call, args=_spread(facts, state, call.args)))
+    hidden = [w for w in flags.positional_extra if w.startswith("$")]
+    if hidden:
+        raise Refused(f"'{call.command.text}': the build's options come from {hidden[0]}, "
+                      "which the script computes at run time",
+                      "write the options out in the docker build command, then run "
+                      "migrate-project again", computed_name.ID)
     if flags.problems or flags.unsupported:
         what = flags.problems[0] if flags.problems else \
             f"docker build {flags.unsupported[0]} has no runner-ext equivalent"

@@ -17,7 +17,7 @@ from runner_ext.migrate.cifiles import (
 from runner_ext.migrate.decision import Refusal, Refused
 from runner_ext.migrate.dockerfiles import Analysis, DockerfileWork, analyze
 from runner_ext.migrate.dockerfiles import outcome as outcome_of
-from runner_ext.migrate.facts import job_facts
+from runner_ext.migrate.facts import IMAGE_TEMPLATE_NAME, job_facts
 from runner_ext.migrate.includes import include_splice
 from runner_ext.migrate.interpret import interpret
 from runner_ext.migrate.jobs import CiJob, Pipeline
@@ -41,7 +41,12 @@ from runner_ext.migrate.rewrite import (
 )
 from runner_ext.migrate.rules import check_job
 from runner_ext.migrate.rules.hidden_build import opaque_command
-from runner_ext.migrate.shim.strategy import STRATEGIES, Strategy, choose_strategies
+from runner_ext.migrate.shim.strategy import (
+    STRATEGIES,
+    Strategy,
+    choose_strategies,
+    shim_instead,
+)
 from runner_ext.migrate.source import ProjectSource
 from runner_ext.migrate.template_plan import plan_templates, settle_templates
 from runner_ext.migrate.template_values import classic_entry, component_entry
@@ -103,6 +108,8 @@ def migrate_project(source: ProjectSource, *, config: OrgConfig, engine: Engine 
     for item in work:
         if item.request is not None and item.via_template is None:
             _try(item, lambda i=item: _rewrite(i, pipeline, config, chosen))
+            if item.refusal is not None and strategy != "declarative":
+                shim_instead(item, config)  # the YAML form stopped the declarative rewrite
     analyses = _check_dockerfiles(work, source, files, chosen)
     result.secrets = frozenset(ci_secrets([c.data for c in ci_files], [w.facts for w in work])
                                .union(*(dockerfile_secrets(a.text) for a in analyses.values())))
@@ -136,6 +143,15 @@ def _analyze(job: CiJob, pipeline: Pipeline, reader: _Reader, config: OrgConfig,
     daemonless = "runner-ext" if job.name in _runner_ext_jobs(pipeline, config) \
         else facts.daemonless()
     item = JobWork(job, facts, _sorted(check_job(facts)), daemonless=daemonless)
+    unread = [p for p in job.unresolved
+              if IMAGE_TEMPLATE_NAME.search(p) and p != config.include.job_template]
+    if not item.findings and not item.daemonless and unread:
+        item.refusal = Refusal(
+            f"the job extends '{unread[0]}', which runner-ext can't read (another project or "
+            "a missing job); by its name it builds an image",
+            "run migrate-project in GitLab mode (it fetches project: and remote: includes), "
+            "or migrate the job by hand (docs/migrate.md)")
+        return item
     if not item.findings and not item.daemonless:
         return None
     if item.daemonless:

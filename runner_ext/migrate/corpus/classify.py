@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from runner_ext.migrate.facts import IMAGE_TEMPLATE_NAME
 from runner_ext.migrate.jobs import Pipeline
 
 _IMAGE_TOOLS = re.compile(
@@ -33,11 +34,6 @@ _IMAGE_TOOLS = re.compile(
     """)
 _MAKE_TARGET = re.compile(r"\bmake\b[^|;&]*\b[\w.-]*(?:docker|image|container)[\w.-]*")
 _SCRIPT = re.compile(r"(?:^|\s|/)((?:\./)?[\w./-]+\.(?:sh|bash|py))\b")
-# A job that extends a template runner-ext can't read (another project's, a remote file's)
-# builds an image when the template's name says so.
-_TEMPLATE_NAME = re.compile(
-    r"(?i)kaniko|buildah|buildx|(?:container|image|docker|oci)[-_.:]?(?:build|push|publish|release)"
-    r"|build[-_.:]?(?:image|container|docker|oci)")
 _TEMPLATES = re.compile(
     r"(?i)(?:^|/)(?:docker|kaniko|auto-devops|jobs/build)[\w.-]*\.gitlab-ci\.yml$")
 
@@ -100,7 +96,7 @@ def image_jobs(pipeline: Pipeline, read: Callable[[str], str | None]) -> list[st
     found = [name for name, job in pipeline.jobs.items()
              if not job.hidden and (
                  any(line_builds(line, read) for line in _lines(pipeline, job.effective))
-                 or any(_TEMPLATE_NAME.search(p) for p in job.unresolved))]
+                 or any(IMAGE_TEMPLATE_NAME.search(p) for p in job.unresolved))]
     found.extend(f"include:{t}" for t in _templates(pipeline))
     return found
 

@@ -31,6 +31,7 @@ _CODES: tuple[tuple[str, str], ...] = (
     ("build-only", r"built but never pushed"),
     ("other-service", r"uses service .* besides Docker"),
     ("after-script", r"after_script runs"),
+    ("package-install", r"installs .* at run time"),
     ("shim-missing-tool", r"runs \S+, which the shim executor image does not have"),
     ("extra-step", r"the job also runs|does not carry over"),
     ("missing-dockerfile", r"is not in the project|leaves the project"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from runner_ext.migrate.carry import PACKAGE_MANAGERS
 from runner_ext.migrate.decision import Refused
 from runner_ext.migrate.docker import classify
 from runner_ext.migrate.expand import references
@@ -20,7 +21,9 @@ from runner_ext.migrate.shell import Command
 from runner_ext.migrate.shim.compose import check_compose
 from runner_ext.migrate.shim.reach import Reached, cwd_after, reach
 from runner_ext.migrate.shim.verbs import (
+    IMAGE_PACKAGES,
     IMAGE_TOOLS,
+    archive_verb,
     compose_args,
     compose_verb,
     daemon_verb,
@@ -44,6 +47,11 @@ class ShimAnalysis:
     files: list[str] = field(default_factory=list)
     used_variables: set[str] = field(default_factory=set)
     compose_services: list[str] = field(default_factory=list)
+    # before_script lines that only install packages for the Docker client image: the
+    # rewrite drops them (indexes into JobFacts.items), every other line is checked.
+    dropped: list[int] = field(default_factory=list)
+    # lines of a multi-line before_script item (a block scalar) that only install packages
+    dropped_lines: dict[int, list[str]] = field(default_factory=dict)
 
 
 def analyse(facts: JobFacts) -> ShimAnalysis:
@@ -60,16 +68,22 @@ def analyse(facts: JobFacts) -> ShimAnalysis:
     # Shell functions the lines define: calling one runs lines that are checked here too.
     functions = {c.command.words[1] for c in found.commands
                  if c.command.construct == "function" and len(c.command.words) == 2}
+    main = {id(c) for c in facts.commands}
     for item in found.commands:
         cwd = cwd_after(cwd, item.command) if not item.where else cwd
         if item.command.construct == "function":
             continue
+        if installs_packages(item.command):
+            _check_install(facts, item, id(item.command) in main, result)
+            continue
         _check_command(item, functions)
         builds |= _builds(facts, cwd, item, result)
         result.used_variables.update(_names(item.command.text))
+    _check_install_lines(facts, result)
     if not builds:
         raise Refused("the job builds no image that runner-ext can see (no docker build, "
-                      "buildx build or compose build in its script, Makefile or scripts)",
+                      "buildx build, compose build or docker load in its script, Makefile or "
+                      "scripts)",
                       "migrate it by hand (docs/migrate.md)")
     return result
 
@@ -108,6 +122,106 @@ def _check_command(item: Reached, functions: set[str]) -> None:
                           "(or drop the command), then run migrate-project again")
 
 
+def installs_packages(command: Command) -> bool:
+    """``apk add …``, ``apt-get install …``, ``sudo yum …``: a package manager runs."""
+    words = list(command.words[1:]) if command.words[:1] == ("sudo",) else list(command.words)
+    return bool(words) and words[0] in PACKAGE_MANAGERS and not command.assignments
+
+
+def _check_install(facts: JobFacts, item: Reached, own: bool, result: ShimAnalysis) -> None:
+    """A package install on a before_script line of its own can go (the shim executor
+    brings its tools, and each later line is checked against them); anywhere else the
+    job stays, with the package manager named."""
+    manager = item.command.words[1] if item.command.words[0] == "sudo" else item.command.words[0]
+    if own and 0 <= item.command.item < facts.before_items and not item.command.construct:
+        missing = [p for p in _installed(item.command) if p not in IMAGE_PACKAGES]
+        if missing:
+            raise Refused(f"'{item.command.text}' installs {', '.join(missing)} with "
+                          f"{manager} at run time; the shim executor image does not have "
+                          f"{'them' if len(missing) > 1 else 'it'} and installs nothing while "
+                          "the job runs",
+                          "add the package to executor/shim/Dockerfile and publish the "
+                          "image (or keep the job on its runner)")
+        text = facts.items[item.command.item]
+        lines = [line.strip() for line in text.strip().splitlines()]
+        if len(lines) == 1:
+            if item.command.item not in result.dropped:
+                result.dropped.append(item.command.item)
+            return
+        if item.command.text.strip() in lines:  # a line of its own in a block scalar
+            result.dropped_lines.setdefault(item.command.item, []).append(
+                item.command.text.strip())
+            return
+    where = item.where or ("after_script" if not own else "script")
+    raise Refused(f"'{item.command.text}' ({where}) installs packages with {manager} at run "
+                  "time; the shim executor image is Debian, runs as an unprivileged user "
+                  "and installs nothing while the job runs",
+                  "move the install to a before_script line of its own (the migration "
+                  "drops it when the shim image has the tools) or add the package to "
+                  "executor/shim/Dockerfile, then run migrate-project again")
+
+
+_INSTALL_VERBS = frozenset({"add", "install"})
+_INDEX_VERBS = frozenset({"update", "upgrade", "clean", "autoclean", "autoremove", "cache",
+                          "del", "remove", "purge", "makecache"})
+_VALUE_OPTIONS = frozenset({"-t", "--virtual", "-X", "--repository", "-o", "--option",
+                            "--setopt", "--repo", "--enablerepo", "--disablerepo"})
+
+
+def _installed(command: Command) -> list[str]:
+    """The packages an install command adds (version pins stripped); an unknown verb or
+    a computed package name is returned as is, so it never counts as present."""
+    words = list(command.words[1:]) if command.words[:1] == ("sudo",) else list(command.words)
+    plain: list[str] = []
+    skip = False
+    for word in words[1:]:
+        if skip:
+            skip = False
+        elif word in _VALUE_OPTIONS:
+            skip = True
+        elif not word.startswith("-"):
+            plain.append(word)
+    if not plain:
+        return []  # `apk --update` and the like: an index refresh
+    verb, packages = plain[0], plain[1:]
+    if verb in _INDEX_VERBS:
+        return []
+    if verb not in _INSTALL_VERBS:
+        return [f"{words[0]} {verb}"]
+    return [re.split(r"[=<>~]", p, maxsplit=1)[0] for p in packages]
+
+
+def _check_install_lines(facts: JobFacts, result: ShimAnalysis) -> None:
+    """A dropped before_script line may hold nothing but installs and cache clean-up."""
+    for index, lines in list(result.dropped_lines.items()):
+        kept = [line for line in facts.items[index].strip().splitlines()
+                if line.strip() and line.strip() not in lines]
+        if not kept:
+            del result.dropped_lines[index]
+            result.dropped.append(index)
+    for command in facts.commands:
+        if command.item in result.dropped and not (installs_packages(command)
+                                                   or _cache_cleanup(command)):
+            line = facts.items[command.item].strip().splitlines()[0]
+            raise Refused(f"'{line}' installs packages at run time and also runs "
+                          f"{command.name or command.text} in the same before_script item; "
+                          "the shim executor image is Debian and installs nothing while "
+                          "the job runs",
+                          "put the package install on a before_script line of its own, "
+                          "then run migrate-project again")
+
+
+_PACKAGE_CACHES = ("/var/cache/apk", "/var/lib/apt/lists", "/var/cache/apt",
+                   "/var/cache/yum", "/var/cache/dnf")
+
+
+def _cache_cleanup(command: Command) -> bool:
+    """``rm -rf /var/cache/apk/*`` and the like: clean-up after an install."""
+    words = list(command.words)
+    return words[:1] == ["rm"] and len(words) > 2 and all(
+        w.startswith("-") or w.startswith(_PACKAGE_CACHES) for w in words[1:])
+
+
 def _programs(command: Command) -> list[str]:
     """The programs a command runs: its first word, and those of ``$(…)``/backticks."""
     words = list(command.words)
@@ -144,7 +258,8 @@ def _builds(facts: JobFacts, cwd: str, item: Reached, result: ShimAnalysis) -> b
         result.compose_services.extend(check_compose(facts, cwd, words, shown))
         return True
     call = classify(item.command)
-    return call is not None and call.kind == "build"
+    return (call is not None and call.kind == "build") or archive_verb(item.command.words) in (
+        "docker load", "docker image load")
 
 
 def _names(text: str) -> set[str]:

@@ -13,13 +13,20 @@ from typing import Any
 
 from runner_ext.config.model import OrgConfig
 from runner_ext.migrate.decision import RESHAPE, Refused
-from runner_ext.migrate.emit import dump_flow, dump_mapping, flow_list
+from runner_ext.migrate.emit import block_text, dump_flow, dump_mapping, flow_list
 from runner_ext.migrate.facts import JobFacts, is_dind
 from runner_ext.migrate.jobs import CiJob
-from runner_ext.migrate.merge_keys import merge_entries
+from runner_ext.migrate.merge_keys import merge_entries, merged
 from runner_ext.migrate.rewrite import JobRewrite, check_readable
 from runner_ext.migrate.shim.analysis import ShimAnalysis
-from runner_ext.migrate.spans import entry_span, item_span, value_span
+from runner_ext.migrate.spans import (
+    content_end,
+    entry_span,
+    item_span,
+    line_end,
+    line_start,
+    value_span,
+)
 from runner_ext.migrate.yamlnodes import Node
 from runner_ext.rules.base import Splice
 
@@ -44,6 +51,8 @@ def shim_rewrite(job: CiJob, facts: JobFacts, analysis: ShimAnalysis, config: Or
     if node.kind != "map" or node.flow or not node.pairs:
         raise Refused("the job is written in flow style or as an alias", RESHAPE)
     check_readable(job)
+    if merge_entries(node):
+        merged(node, job.file.anchors)  # refuses a key above a merge key that brings it too
     result = ShimRewrite()
     executor = config.engines.shim.executor
     _replace(job, "image", executor, result)
@@ -52,6 +61,7 @@ def shim_rewrite(job: CiJob, facts: JobFacts, analysis: ShimAnalysis, config: Or
                           f"runs in the runner-ext shim executor {executor}")
     _services(job, facts, result)
     _variables(job, analysis, result)
+    _package_installs(job, facts, analysis, result)
     tags = list(config.runner.tags)
     _replace(job, "tags", flow_list(tags), result)
     result.changes.append(f"runner tags {', '.join(facts.tags) or '(none)'} → {', '.join(tags)}")
@@ -129,6 +139,52 @@ def _variables(job: CiJob, analysis: ShimAnalysis, result: ShimRewrite) -> None:
             if k.value in gone:
                 _delete(job, entry_span(job.file.text, k, v), result)
     result.changes.append(f"removed variables {', '.join(gone)}")
+
+
+def _package_installs(job: CiJob, facts: JobFacts, analysis: ShimAnalysis,
+                      result: ShimRewrite) -> None:
+    """The before_script lines that only install the Docker client image's packages go;
+    the job gets a before_script: of its own with the other lines, in order."""
+    if not analysis.dropped and not analysis.dropped_lines:
+        return
+    before = facts.items[:facts.before_items]
+    kept = [_without(line, analysis.dropped_lines.get(i, [])) for i, line in enumerate(before)
+            if i not in analysis.dropped]
+    key, node = job.node.key_node("before_script"), job.node.get("before_script")
+    own = node is not None and node.kind == "seq" and not node.flow and len(node.items) == len(
+        before) and all(item.kind == "scalar" and item.tag is None and item.anchor is None
+                        for item in node.items) and not analysis.dropped_lines
+    new = [block_text(line) for line in kept] or flow_list([])
+    if key is not None and node is not None and not kept:
+        _replace(job, "before_script", flow_list([]), result)
+    elif key is not None and node is not None and own:
+        for i in sorted(analysis.dropped):
+            _delete(job, item_span(job.file.text, node.items[i]), result)
+    elif key is not None and node is not None:
+        text = job.file.text
+        start, end = line_start(text, key.start), line_end(text, content_end(text, node))
+        if text[start:key.start].strip():
+            raise Refused("the job's before_script: shares its line with another key", RESHAPE)
+        # full-line comments inside the old list move above the key
+        comments = "".join(line for line in text[start:end].splitlines(keepends=True)
+                           if line.lstrip().startswith("#"))
+        result.splices.append(Splice(start, end, comments + dump_mapping(
+            {"before_script": new}, key.col)))
+        result.deleted.append((start, end))
+    else:
+        result.inserted["before_script"] = new
+    dropped = [before[i].strip() for i in sorted(analysis.dropped)] + [
+        line for i in sorted(analysis.dropped_lines) for line in analysis.dropped_lines[i]]
+    result.changes.append(
+        "dropped package installs for the Docker client image (the shim executor brings its "
+        "own tools; every other line is checked against them): " + ", ".join(
+            f"'{line}'" for line in dropped))
+
+
+def _without(item: str, lines: list[str]) -> str:
+    """A multi-line script item without the given lines (compared stripped)."""
+    return "".join(line for line in item.splitlines(keepends=True)
+                   if line.strip() not in lines)
 
 
 def _insert_top(job: CiJob, data: dict[str, Any]) -> Splice:

@@ -12,6 +12,7 @@ from typing import Literal
 
 from runner_ext.config.model import OrgConfig
 from runner_ext.migrate.decision import Refused
+from runner_ext.migrate.docker import classify
 from runner_ext.migrate.outcomes import JobWork
 from runner_ext.migrate.rules import (
     compose_build,
@@ -19,8 +20,10 @@ from runner_ext.migrate.rules import (
     hidden_build,
     script_logic,
 )
+from runner_ext.migrate.shell import Command
 from runner_ext.migrate.shim.analysis import analyse, is_bake, reaches_build
 from runner_ext.migrate.shim.rewrite import shim_rewrite
+from runner_ext.migrate.shim.verbs import archive_verb
 
 Strategy = Literal["auto", "declarative", "shim"]
 STRATEGIES: tuple[Strategy, ...] = ("auto", "declarative", "shim")
@@ -42,7 +45,16 @@ def choose_strategies(work: list[JobWork], strategy: Strategy, config: OrgConfig
 def _builds(item: JobWork) -> bool:
     facts = item.facts
     return bool(facts.calls_of("build", "compose-build", "compose")) or any(
-        f.rule_id == hidden_build.ID for f in item.findings) or reaches_build(facts)
+        f.rule_id == hidden_build.ID for f in item.findings) or reaches_build(facts) or (
+        _loads_and_pushes(facts.commands))
+
+
+def _loads_and_pushes(commands: list[Command]) -> bool:
+    """``docker load -i image.tar`` then ``docker push``: the image an earlier job built
+    and saved is pushed from this one."""
+    calls = [classify(c) for c in commands]
+    return any(archive_verb(c.words) in ("docker load", "docker image load") for c in commands) \
+        and any(c is not None and c.kind == "push" for c in calls)
 
 
 def _script_driven(item: JobWork) -> bool:
@@ -52,7 +64,8 @@ def _script_driven(item: JobWork) -> bool:
     return item.refusal.rule in SCRIPT_DRIVEN or any(
         f.rule_id in (hidden_build.ID, compose_build.ID) for f in item.findings) or any(
         is_bake(c) for c in item.facts.commands) or (
-        not item.facts.calls_of("build") and reaches_build(item.facts))
+        not item.facts.calls_of("build") and reaches_build(item.facts)) or any(
+        archive_verb(c.words) for c in item.facts.commands)
 
 
 def _try_shim(item: JobWork, config: OrgConfig) -> None:
@@ -62,3 +75,15 @@ def _try_shim(item: JobWork, config: OrgConfig) -> None:
         item.request, item.refusal = None, refused.refusal
         return
     item.request, item.refusal, item.rewrite, item.strategy = None, None, rewrite, "shim"
+
+
+def shim_instead(item: JobWork, config: OrgConfig) -> None:
+    """The declarative rewrite could not edit the job's YAML (a merged ``extends:``, an
+    anchor…): the shim, which edits fewer keys, takes the job when it can; otherwise the
+    declarative reason stays."""
+    if not _builds(item):
+        return
+    refusal = item.refusal
+    _try_shim(item, config)
+    if item.refusal is not None:
+        item.refusal = refusal

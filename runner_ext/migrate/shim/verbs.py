@@ -16,6 +16,10 @@ DAEMON_VERBS: frozenset[str] = frozenset({
     "stop", "kill", "pause", "unpause", "top", "port", "stats", "diff", "export", "rename",
     "update",
 })
+# `docker VERB` / `docker image VERB` the declarative template has no step for, but podman
+# runs as they are, on the job's own image storage (`save -o`/`load -i` a docker-archive):
+# a job that uses one keeps its script and goes to the shim.
+ARCHIVE_VERBS: frozenset[str] = frozenset({"save", "load"})
 # `docker compose VERB` / `docker-compose VERB`: the ones that start or reach containers.
 COMPOSE_DAEMON_VERBS: frozenset[str] = frozenset({
     "up", "run", "exec", "create", "start", "restart", "attach", "logs", "stop", "kill",
@@ -96,6 +100,7 @@ def daemon_verb(words: Sequence[str]) -> str | None:
 IMAGE_TOOLS: frozenset[str] = frozenset({
     # the wrapper and what it drives
     "docker", "docker-compose", "podman", "podman-compose", "make", "gmake", "git", "python3",
+    "skopeo", "curl", "jq", "envsubst", "openssl",
     # shells and builtins
     "sh", "bash", "dash", "cd", "echo", "printf", "export", "set", "unset", "true", "false",
     "test", "[", "[[", ":", ".", "source", "exit", "return", "read", "shift", "trap", "wait",
@@ -111,3 +116,23 @@ IMAGE_TOOLS: frozenset[str] = frozenset({
     "expr", "yes", "timeout", "nproc", "od", "diff", "cmp", "tac", "nl", "paste", "join",
     "split", "fold", "fmt", "comm", "install", "truncate", "sync", "sha512sum",
 })
+# Packages (Alpine's, Debian's, Fedora's names) whose tools the shim executor image has: a
+# before_script line that installs only these (or only refreshes the package index) is
+# dropped by the shim rewrite; one that installs anything else keeps the job where it is.
+IMAGE_PACKAGES: frozenset[str] = frozenset({
+    "docker", "docker-cli", "docker-ce-cli", "docker-compose", "docker-cli-compose",
+    "docker-cli-buildx", "docker-buildx", "docker-buildx-plugin", "docker-compose-plugin",
+    "podman", "podman-docker", "podman-compose", "skopeo", "make", "bash", "git", "curl", "jq",
+    "gettext", "gettext-base", "openssl", "ca-certificates", "coreutils", "findutils", "grep",
+    "sed", "gawk", "tar", "gzip", "python3",
+})
+
+
+def archive_verb(words: Sequence[str]) -> str | None:
+    """``"docker save"`` / ``"docker image load"``… for an :data:`ARCHIVE_VERBS` command."""
+    words = list(words[1:]) if words[:1] == ["sudo"] else list(words)
+    if words[:1] != ["docker"]:
+        return None
+    rest = without_globals(words[1:])
+    path = rest[:2] if rest[:1] == ["image"] else rest[:1]
+    return " ".join(["docker", *path]) if path and path[-1] in ARCHIVE_VERBS else None
