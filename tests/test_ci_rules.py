@@ -8,9 +8,9 @@ import re
 import pytest
 
 import runner_ext.migrate.rules as rules_package
-from runner_ext.migrate.cifiles import parse_ci_file
-from runner_ext.migrate.facts import JobFacts, job_facts
-from runner_ext.migrate.jobs import Pipeline
+from runner_ext.migrate.analyse.facts import JobFacts, job_facts
+from runner_ext.migrate.analyse.jobs import Pipeline
+from runner_ext.migrate.parse.cifiles import parse_ci_file
 from runner_ext.migrate.rules import RULES, check_job, rule_by_id
 from runner_ext.rules.base import Rule, Severity
 from runner_ext.rules.docs import parse

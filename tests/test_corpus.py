@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from golden import check_golden
 
-from runner_ext.migrate.cifiles import parse_ci_file
+from runner_ext.migrate.analyse.jobs import Pipeline
 from runner_ext.migrate.corpus import (
     ProjectOutcome,
     corpus_projects,
@@ -27,7 +27,7 @@ from runner_ext.migrate.corpus import (
     reason_code,
     run_corpus,
 )
-from runner_ext.migrate.jobs import Pipeline
+from runner_ext.migrate.parse.cifiles import parse_ci_file
 
 CORPUS = Path(__file__).parent / "corpus"
 GOLDEN = Path(__file__).parent / "golden" / "corpus" / "summary.json"

@@ -159,7 +159,7 @@ def test_gitlab_mode_reads_the_same_project_as_local_mode(fake: FakeGitLab,
                                                           tmp_path: Path) -> None:
     needs_migration_core()
     from runner_ext.migrate import migrate_project
-    from runner_ext.migrate.source import LocalSource
+    from runner_ext.migrate.parse.source import LocalSource
 
     for path, text in FILES.items():
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)

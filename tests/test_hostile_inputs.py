@@ -25,7 +25,7 @@ from runner_ext.cli import migrate as migrate_cli
 from runner_ext.cli.main import run
 from runner_ext.dockerfile import analyze_dockerfile
 from runner_ext.errors import RunnerExtError
-from runner_ext.migrate.yamlnodes import Node, to_data
+from runner_ext.migrate.parse.yamlnodes import Node, to_data
 
 DEADLINE = 5.0
 BUILD_JOB = ("build:\n  tags: [shell]\n  script:\n"
@@ -92,7 +92,7 @@ def test_alias_bomb_is_refused_at_the_alias(tmp_path: Path,
 
 
 def test_aliases_within_the_budget_still_expand(tmp_path: Path) -> None:
-    from runner_ext.migrate.cifiles import parse_ci_file
+    from runner_ext.migrate.parse.cifiles import parse_ci_file
 
     ci = parse_ci_file(".gitlab-ci.yml", alias_bomb(levels=4, width=9))
     assert len(ci.data["job"]["script"]) == 9

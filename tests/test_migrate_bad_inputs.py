@@ -9,7 +9,7 @@ from test_migrate_support import read_tree
 
 from runner_ext.cli import migrate as migrate_cli
 from runner_ext.cli.main import run
-from runner_ext.migrate.cifiles import MAX_FILE_BYTES
+from runner_ext.migrate.parse.cifiles import MAX_FILE_BYTES
 
 BUILD_JOB = ("build:\n  tags: [shell]\n  script:\n"
              "    - docker build -t $CI_REGISTRY_IMAGE -f {dockerfile} .\n"

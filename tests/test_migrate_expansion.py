@@ -30,8 +30,8 @@ from runner_ext.cli.main import run
 from runner_ext.config import OrgConfig
 from runner_ext.lab.ci_local import git_repo, preview
 from runner_ext.migrate import MigrationResult
-from runner_ext.migrate.cifiles import parse_ci_file
-from runner_ext.migrate.rewrite import KEEP
+from runner_ext.migrate.parse.cifiles import parse_ci_file
+from runner_ext.migrate.rewrite.rewrite import KEEP
 from runner_ext.planner.promote import FROM_VARIABLE, FUNCTION, TO_VARIABLE
 
 # The examples, and the cases whose structure matters most for expansion.

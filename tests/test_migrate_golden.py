@@ -19,9 +19,9 @@ from golden import check_golden, updating
 from test_migrate_support import PROJECTS, REPORT, Project, read_tree
 
 from runner_ext.migrate import LocalSource, migrate_project
-from runner_ext.migrate.cifiles import parse_ci_file
-from runner_ext.migrate.spans import entry_span, line_start
-from runner_ext.migrate.write import write_changes
+from runner_ext.migrate.parse.cifiles import parse_ci_file
+from runner_ext.migrate.parse.spans import entry_span, line_start
+from runner_ext.migrate.rewrite.write import write_changes
 
 
 @pytest.mark.parametrize("name", sorted(PROJECTS))

@@ -9,7 +9,7 @@ import pytest
 
 from runner_ext.config import load_config
 from runner_ext.migrate import LocalSource, MigrationResult, migrate_project
-from runner_ext.migrate.result import JobOutcome
+from runner_ext.migrate.report.result import JobOutcome
 
 DOCKERFILE = "FROM busybox:1.36.1\nCOPY app.txt /app.txt\n"
 

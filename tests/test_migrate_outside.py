@@ -14,7 +14,7 @@ from test_migrate_outcomes import BUILD, DOCKERFILE, build_job
 from runner_ext.config import load_config
 from runner_ext.errors import RunnerExtError
 from runner_ext.migrate import LocalSource, migrate_project
-from runner_ext.migrate.write import write_changes
+from runner_ext.migrate.rewrite.write import write_changes
 
 OUTSIDE_CANARY = "OUTSIDE-CANARY-4d1e"
 NEEDS_FIX = "FROM node:20\nCOPY . .\nRUN npm ci\n"

@@ -11,11 +11,11 @@ from test_migrate_support import read_tree
 from runner_ext.config import OrgConfig
 from runner_ext.errors import RunnerExtError
 from runner_ext.migrate import LocalSource, migrate_project
-from runner_ext.migrate.cifiles import decode_text, parse_ci_file
-from runner_ext.migrate.docker import BuildFlags, classify, parse_build
-from runner_ext.migrate.expand import is_plain, normalize_ref, references
-from runner_ext.migrate.shell import parse_script
-from runner_ext.migrate.write import write_changes
+from runner_ext.migrate.analyse.docker import BuildFlags, classify, parse_build
+from runner_ext.migrate.analyse.expand import is_plain, normalize_ref, references
+from runner_ext.migrate.analyse.shell import parse_script
+from runner_ext.migrate.parse.cifiles import decode_text, parse_ci_file
+from runner_ext.migrate.rewrite.write import write_changes
 
 
 def words(items: list[str]) -> list[tuple[str, ...]]:

@@ -18,9 +18,9 @@ from runner_ext.cli.main import run
 from runner_ext.config import load_config
 from runner_ext.lab.fake_gitlab import FakeGitLab, serve
 from runner_ext.migrate import LocalSource, migrate_project
-from runner_ext.migrate.docker import classify, parse_login
+from runner_ext.migrate.analyse.docker import classify, parse_login
+from runner_ext.migrate.analyse.shell import parse_script
 from runner_ext.migrate.remote import migrate_remote
-from runner_ext.migrate.shell import parse_script
 
 LOGIN_CANARY = "canary_login-91d2e"
 SHORT_LOGIN_CANARY = "pw1"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from runner_ext.errors import RunnerExtError
-from runner_ext.migrate.cifiles import parse_ci_file
-from runner_ext.migrate.decision import Refused
-from runner_ext.migrate.merge_keys import merged
+from runner_ext.migrate.analyse.decision import Refused
+from runner_ext.migrate.parse.cifiles import parse_ci_file
+from runner_ext.migrate.parse.merge_keys import merged
 
 
 def _parse(text: str):  # type: ignore[no-untyped-def]

@@ -28,7 +28,7 @@ from runner_ext.lab.buildah import push_base_image
 from runner_ext.lab.project import ENTRYPOINT, Project, _git, render_templates
 from runner_ext.lab.registry import Registry, running_registry
 from runner_ext.migrate import LocalSource, migrate_project
-from runner_ext.migrate.write import write_changes
+from runner_ext.migrate.rewrite.write import write_changes
 from runner_ext.planner.from_config import registry_options
 from runner_ext.planner.promote import Promotion, promote_commands, promote_files
 

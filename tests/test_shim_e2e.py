@@ -25,7 +25,7 @@ from runner_ext.lab.buildah import Storage, push_base_image
 from runner_ext.lab.project import FileVariable, JobRun, Project, _git
 from runner_ext.lab.registry import Registry, running_registry
 from runner_ext.migrate import LocalSource, migrate_project
-from runner_ext.migrate.write import write_changes
+from runner_ext.migrate.rewrite.write import write_changes
 
 pytestmark = pytest.mark.e2e
 

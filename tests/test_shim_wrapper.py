@@ -17,8 +17,8 @@ from e2e import fake_engine
 
 from runner_ext import __version__
 from runner_ext.config import OrgConfig
-from runner_ext.migrate.docker import classify
-from runner_ext.migrate.shell import Command
+from runner_ext.migrate.analyse.docker import classify
+from runner_ext.migrate.analyse.shell import Command
 from runner_ext.migrate.shim import verbs
 from runner_ext.planner.from_config import ENTRYPOINT
 

@@ -17,8 +17,8 @@ from runner_ext.cli.common import ConfigOption, EngineOption, config_from, echo_
 from runner_ext.engines import Engine
 from runner_ext.errors import Category, ExitCode, Problem, RunnerExtError
 from runner_ext.migrate import LocalSource, MigrationResult, migrate_project
+from runner_ext.migrate.rewrite.write import write_changes
 from runner_ext.migrate.shim.strategy import Strategy
-from runner_ext.migrate.write import write_changes
 
 
 class ReportFormat(str, enum.Enum):

@@ -6,7 +6,8 @@ from runner_ext.gitlab.api import GitLabProject
 
 
 class GitLabSource:
-    """:class:`runner_ext.migrate.source.ProjectSource` over the repository tree and files APIs.
+    """:class:`runner_ext.migrate.parse.source.ProjectSource` over the repository tree and
+    files APIs.
 
     Pin ``ref`` to a commit SHA so every read sees the same revision. The file list is fetched
     once; reads of paths that are not in it answer ``None`` without a request, and each file is

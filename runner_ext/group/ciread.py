@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from runner_ext.limits import CI_FILES
-from runner_ext.migrate.cifiles import ROOT_CI_FILE, CiFile, parse_ci_file
-from runner_ext.migrate.source import project_path
+from runner_ext.migrate.parse.cifiles import ROOT_CI_FILE, CiFile, parse_ci_file
+from runner_ext.migrate.parse.source import project_path
 
 # Reads a file of another project: (project, ref or None for its default branch, path).
 ReadShared = Callable[[str, "str | None", str], "bytes | None"]

@@ -10,13 +10,13 @@ import posixpath
 from dataclasses import dataclass, field
 
 from runner_ext.group.inventory import JobRow
-from runner_ext.migrate.cifiles import CiFile
-from runner_ext.migrate.docker import parse_build
-from runner_ext.migrate.facts import JobFacts, job_facts
-from runner_ext.migrate.jobs import Pipeline
-from runner_ext.migrate.masking import ci_secrets
+from runner_ext.migrate.analyse.docker import parse_build
+from runner_ext.migrate.analyse.facts import JobFacts, job_facts
+from runner_ext.migrate.analyse.jobs import Pipeline
+from runner_ext.migrate.parse.cifiles import CiFile
+from runner_ext.migrate.parse.source import project_path
+from runner_ext.migrate.report.masking import ci_secrets
 from runner_ext.migrate.rules import check_job
-from runner_ext.migrate.source import project_path
 from runner_ext.variables import substitute
 
 _PROJECT_DIR = {"CI_PROJECT_DIR": "", "CI_BUILDS_DIR": ""}

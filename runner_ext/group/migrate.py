@@ -32,15 +32,15 @@ from runner_ext.group.inventory import CLASSES
 from runner_ext.group.pool import in_order
 from runner_ext.group.scan import scan_project
 from runner_ext.group.sources import open_group
-from runner_ext.migrate.cifiles import NO_CI_CONFIGURATION
-from runner_ext.migrate.masking import mask
+from runner_ext.migrate.parse.cifiles import NO_CI_CONFIGURATION
 from runner_ext.migrate.remote import (
     DEFAULT_BRANCH,
     OUTSIDE_CI_CONFIGURATION,
     RemoteOutcome,
     migrate_gitlab_project,
 )
-from runner_ext.migrate.result import MigrationResult
+from runner_ext.migrate.report.masking import mask
+from runner_ext.migrate.report.result import MigrationResult
 from runner_ext.migrate.shim.strategy import Strategy
 
 log = logging.getLogger(__name__)

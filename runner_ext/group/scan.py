@@ -24,7 +24,7 @@ from runner_ext.group.ciread import ReadShared, SharedFiles, load_ci
 from runner_ext.group.classify import analyse
 from runner_ext.group.inventory import DockerfileRow, ProjectRow, counts, project_class
 from runner_ext.group.state import StateFile
-from runner_ext.migrate.masking import dockerfile_secrets, mask_data
+from runner_ext.migrate.report.masking import dockerfile_secrets, mask_data
 
 DEFAULT_WORKERS = 16
 

@@ -7,38 +7,41 @@ from typing import Any
 from runner_ext.config.model import OrgConfig
 from runner_ext.engines import Engine
 from runner_ext.errors import Category, Problem, RunnerExtError
-from runner_ext.migrate.cifiles import (
+from runner_ext.migrate.analyse.decision import Refusal, Refused
+from runner_ext.migrate.analyse.facts import IMAGE_TEMPLATE_NAME, job_facts
+from runner_ext.migrate.analyse.interpret import interpret
+from runner_ext.migrate.analyse.jobs import CiJob, Pipeline
+from runner_ext.migrate.analyse.promote import is_promotion, promote_request
+from runner_ext.migrate.analyse.request import build_request
+from runner_ext.migrate.parse.cifiles import (
     ROOT_CI_FILE,
     CiFile,
     decode_text,
     load_ci_files,
     parse_ci_file,
 )
-from runner_ext.migrate.decision import Refusal, Refused
-from runner_ext.migrate.dockerfiles import Analysis, DockerfileWork, analyze
-from runner_ext.migrate.dockerfiles import outcome as outcome_of
-from runner_ext.migrate.facts import IMAGE_TEMPLATE_NAME, job_facts
-from runner_ext.migrate.includes import include_splice
-from runner_ext.migrate.interpret import interpret
-from runner_ext.migrate.jobs import CiJob, Pipeline
-from runner_ext.migrate.masking import ci_secrets, copies_a_secret, dockerfile_secrets
-from runner_ext.migrate.outcomes import (
+from runner_ext.migrate.parse.source import ProjectSource
+from runner_ext.migrate.report.masking import ci_secrets, copies_a_secret, dockerfile_secrets
+from runner_ext.migrate.report.outcomes import (
     JobWork,
     dockerfile_errors,
     engine_of,
     not_a_build,
     outcome,
 )
-from runner_ext.migrate.promote import is_promotion, promote_request
-from runner_ext.migrate.request import build_request
-from runner_ext.migrate.result import MigrationResult
-from runner_ext.migrate.rewrite import (
+from runner_ext.migrate.report.result import MigrationResult
+from runner_ext.migrate.rewrite.dockerfiles import Analysis, DockerfileWork, analyze
+from runner_ext.migrate.rewrite.dockerfiles import outcome as outcome_of
+from runner_ext.migrate.rewrite.includes import include_splice
+from runner_ext.migrate.rewrite.rewrite import (
     KEEP,
     LEAKING_PARENT_KEYS,
     check_anchors,
     check_keys,
     rewrite_job,
 )
+from runner_ext.migrate.rewrite.template_plan import plan_templates, settle_templates
+from runner_ext.migrate.rewrite.template_values import classic_entry, component_entry
 from runner_ext.migrate.rules import check_job
 from runner_ext.migrate.rules.hidden_build import opaque_command
 from runner_ext.migrate.shim.strategy import (
@@ -47,9 +50,6 @@ from runner_ext.migrate.shim.strategy import (
     choose_strategies,
     shim_instead,
 )
-from runner_ext.migrate.source import ProjectSource
-from runner_ext.migrate.template_plan import plan_templates, settle_templates
-from runner_ext.migrate.template_values import classic_entry, component_entry
 from runner_ext.rules.base import Finding, Splice, apply_splices
 
 _BUILDISH = ("build", "bake", "compose-build", "run", "tag", "push", "manifest", "pull")

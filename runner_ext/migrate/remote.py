@@ -17,13 +17,13 @@ from runner_ext.gitlab.branch import check_branch_names
 from runner_ext.gitlab.client import MAX_RETRIES, connect
 from runner_ext.gitlab.publish import ChangeSet, PublishOutcome, publish
 from runner_ext.gitlab.source import GitLabSource
-from runner_ext.migrate.cifiles import ROOT_CI_FILE
-from runner_ext.migrate.source import project_path
+from runner_ext.migrate.parse.cifiles import ROOT_CI_FILE
+from runner_ext.migrate.parse.source import project_path
 
 if TYPE_CHECKING:
     from runner_ext.config import Engine, OrgConfig
     from runner_ext.migrate.shim.strategy import Strategy
-from runner_ext.migrate.result import MigrationResult
+from runner_ext.migrate.report.result import MigrationResult
 
 DEFAULT_BRANCH = "runner-ext/migrate"
 OUTSIDE_CI_CONFIGURATION = "the project's CI configuration lives outside its repository"

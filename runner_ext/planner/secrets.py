@@ -1,7 +1,7 @@
 """Which build-arg and ARG/ENV names look like credentials, and which of them are refused.
 
 The one place that decides: the planner (:mod:`runner_ext.planner.validate`), the migration
-(:mod:`runner_ext.migrate.request`) and the run-time check the planner renders into the CI
+(:mod:`runner_ext.migrate.analyse.request`) and the run-time check the planner renders into the CI
 template (:func:`runner_ext.planner.shell.plan_to_shell`) all use :func:`fold`,
 :data:`SECRET_NAME_PATTERNS` and :func:`secret_refused`, so they agree on every name.
 """

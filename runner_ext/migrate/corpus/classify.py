@@ -15,8 +15,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from runner_ext.migrate.facts import IMAGE_TEMPLATE_NAME
-from runner_ext.migrate.jobs import Pipeline
+from runner_ext.migrate.analyse.facts import IMAGE_TEMPLATE_NAME
+from runner_ext.migrate.analyse.jobs import Pipeline
 
 _IMAGE_TOOLS = re.compile(
     r"""(?x)

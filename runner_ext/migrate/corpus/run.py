@@ -14,13 +14,13 @@ from typing import Any
 
 from runner_ext.config import OrgConfig, load_config
 from runner_ext.errors import ExitCode, RunnerExtError
-from runner_ext.migrate.cifiles import load_ci_files
+from runner_ext.migrate.analyse.jobs import Pipeline
 from runner_ext.migrate.corpus.classify import image_jobs
 from runner_ext.migrate.corpus.reasons import reason_code
-from runner_ext.migrate.jobs import Pipeline
+from runner_ext.migrate.parse.cifiles import load_ci_files
+from runner_ext.migrate.parse.source import LocalSource
 from runner_ext.migrate.project import migrate_project
-from runner_ext.migrate.result import MigrationResult
-from runner_ext.migrate.source import LocalSource
+from runner_ext.migrate.report.result import MigrationResult
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ documentation (shown by ``runner-ext rules`` and in ``docs/rules-ci.md``).
 
 from __future__ import annotations
 
-from runner_ext.migrate.facts import JobFacts
+from runner_ext.migrate.analyse.facts import JobFacts
 from runner_ext.migrate.rules import (
     compose_build,
     computed_name,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from runner_ext.migrate.facts import JobFacts
+from runner_ext.migrate.analyse.facts import JobFacts
 from runner_ext.rules.base import Finding, Severity
 
 

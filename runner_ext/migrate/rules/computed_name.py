@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from runner_ext.migrate.facts import JobFacts
+from runner_ext.migrate.analyse.facts import JobFacts
 from runner_ext.migrate.rules._common import finding, shown
 from runner_ext.rules.base import Finding, Severity
 from runner_ext.variables import is_plain, references

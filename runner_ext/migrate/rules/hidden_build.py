@@ -39,9 +39,9 @@ import posixpath
 import re
 from collections.abc import Iterator
 
-from runner_ext.migrate.facts import JobFacts
+from runner_ext.migrate.analyse.facts import JobFacts
+from runner_ext.migrate.parse.source import project_path
 from runner_ext.migrate.rules._common import finding, shown
-from runner_ext.migrate.source import project_path
 from runner_ext.rules.base import Finding, Severity
 
 ID = "RXC111"

@@ -38,8 +38,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from runner_ext.migrate.docker import is_login_pipe
-from runner_ext.migrate.facts import JobFacts
+from runner_ext.migrate.analyse.docker import is_login_pipe
+from runner_ext.migrate.analyse.facts import JobFacts
 from runner_ext.migrate.rules._common import finding, shown
 from runner_ext.rules.base import Finding, Severity
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from runner_ext.migrate.carry import PACKAGE_MANAGERS
-from runner_ext.migrate.decision import Refused
-from runner_ext.migrate.docker import classify
-from runner_ext.migrate.expand import references
-from runner_ext.migrate.facts import JobFacts
+from runner_ext.migrate.analyse.decision import Refused
+from runner_ext.migrate.analyse.docker import classify
+from runner_ext.migrate.analyse.expand import references
+from runner_ext.migrate.analyse.facts import JobFacts
+from runner_ext.migrate.analyse.shell import Command
+from runner_ext.migrate.rewrite.carry import PACKAGE_MANAGERS
 from runner_ext.migrate.rules import docker_run, script_logic
-from runner_ext.migrate.shell import Command
 from runner_ext.migrate.shim.compose import check_compose
 from runner_ext.migrate.shim.reach import Reached, cwd_after, reach
 from runner_ext.migrate.shim.verbs import (

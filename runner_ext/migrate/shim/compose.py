@@ -9,8 +9,8 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from runner_ext.migrate.decision import Refused
-from runner_ext.migrate.facts import JobFacts
+from runner_ext.migrate.analyse.decision import Refused
+from runner_ext.migrate.analyse.facts import JobFacts
 from runner_ext.migrate.rules import compose_build
 
 # podman-compose 1.0.3 looks for these, in this order, when no -f is given.

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from runner_ext.migrate.facts import JobFacts
+from runner_ext.migrate.analyse.facts import JobFacts
+from runner_ext.migrate.analyse.shell import Command, ScriptParser
 from runner_ext.migrate.rules.hidden_build import make_lines, script_lines
-from runner_ext.migrate.shell import Command, ScriptParser
 
 _DEPTH = 4
 _MAKE_VARIABLES = ("$(MAKE)", "${MAKE}", "$MAKE")

@@ -12,14 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runner_ext.config.model import OrgConfig
-from runner_ext.migrate.decision import RESHAPE, Refused
-from runner_ext.migrate.emit import block_text, dump_flow, dump_mapping, flow_list
-from runner_ext.migrate.facts import JobFacts, is_dind
-from runner_ext.migrate.jobs import CiJob
-from runner_ext.migrate.merge_keys import merge_entries, merged
-from runner_ext.migrate.rewrite import JobRewrite, check_readable
-from runner_ext.migrate.shim.analysis import ShimAnalysis
-from runner_ext.migrate.spans import (
+from runner_ext.migrate.analyse.decision import RESHAPE, Refused
+from runner_ext.migrate.analyse.facts import JobFacts, is_dind
+from runner_ext.migrate.analyse.jobs import CiJob
+from runner_ext.migrate.parse.merge_keys import merge_entries, merged
+from runner_ext.migrate.parse.spans import (
     content_end,
     entry_span,
     item_span,
@@ -27,7 +24,10 @@ from runner_ext.migrate.spans import (
     line_start,
     value_span,
 )
-from runner_ext.migrate.yamlnodes import Node
+from runner_ext.migrate.parse.yamlnodes import Node
+from runner_ext.migrate.rewrite.emit import block_text, dump_flow, dump_mapping, flow_list
+from runner_ext.migrate.rewrite.rewrite import JobRewrite, check_readable
+from runner_ext.migrate.shim.analysis import ShimAnalysis
 from runner_ext.rules.base import Splice
 
 # What the Docker client reads to find a daemon; the shim has none.

@@ -11,16 +11,16 @@ from __future__ import annotations
 from typing import Literal
 
 from runner_ext.config.model import OrgConfig
-from runner_ext.migrate.decision import Refused
-from runner_ext.migrate.docker import classify
-from runner_ext.migrate.outcomes import JobWork
+from runner_ext.migrate.analyse.decision import Refused
+from runner_ext.migrate.analyse.docker import classify
+from runner_ext.migrate.analyse.shell import Command
+from runner_ext.migrate.report.outcomes import JobWork
 from runner_ext.migrate.rules import (
     compose_build,
     computed_name,
     hidden_build,
     script_logic,
 )
-from runner_ext.migrate.shell import Command
 from runner_ext.migrate.shim.analysis import analyse, is_bake, reaches_build
 from runner_ext.migrate.shim.rewrite import shim_rewrite
 from runner_ext.migrate.shim.verbs import archive_verb

@@ -12,8 +12,8 @@ from typing import Any
 
 from runner_ext.errors import RunnerExtError
 from runner_ext.limits import SCRIPT_LINES
-from runner_ext.migrate.cifiles import CiFile
-from runner_ext.migrate.yamlnodes import Node, Reference
+from runner_ext.migrate.parse.cifiles import CiFile
+from runner_ext.migrate.parse.yamlnodes import Node, Reference
 
 # Top-level keys that are not jobs.
 KEYWORDS = frozenset({"default", "include", "stages", "variables", "workflow", "image",

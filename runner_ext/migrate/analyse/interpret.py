@@ -11,9 +11,8 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, field, replace
 
-from runner_ext.migrate import carry
-from runner_ext.migrate.decision import MANUAL, Refused
-from runner_ext.migrate.docker import (
+from runner_ext.migrate.analyse.decision import MANUAL, Refused
+from runner_ext.migrate.analyse.docker import (
     BuildFlags,
     DockerCall,
     classify,
@@ -22,14 +21,16 @@ from runner_ext.migrate.docker import (
     parse_build,
     parse_login,
 )
-from runner_ext.migrate.expand import (
+from runner_ext.migrate.analyse.expand import (
     is_plain,
     is_predefined,
     normalize_ref,
     references,
     substitute,
 )
-from runner_ext.migrate.facts import JobFacts
+from runner_ext.migrate.analyse.facts import JobFacts
+from runner_ext.migrate.analyse.shell import Command
+from runner_ext.migrate.rewrite import carry
 from runner_ext.migrate.rules import (
     compose_build,
     computed_name,
@@ -38,7 +39,6 @@ from runner_ext.migrate.rules import (
     retag_only,
     script_logic,
 )
-from runner_ext.migrate.shell import Command
 from runner_ext.variables import single_reference
 
 HARMLESS = frozenset({"echo", "printf", "set", "true", ":", "env", "printenv", "date", "pwd",

@@ -17,17 +17,17 @@ from typing import Any
 
 from runner_ext.config.model import OrgConfig
 from runner_ext.engines import Engine
-from runner_ext.migrate.decision import MANUAL, RESHAPE, BuildRequest, Refused
-from runner_ext.migrate.emit import block_text, dump_flow, dump_mapping, flow_list
-from runner_ext.migrate.jobs import CiJob, Pipeline
-from runner_ext.migrate.merge_keys import Inlined, inline_merges, merge_entries, merged
-from runner_ext.migrate.spans import entry_span, is_empty
-from runner_ext.migrate.template_values import (
+from runner_ext.migrate.analyse.decision import MANUAL, RESHAPE, BuildRequest, Refused
+from runner_ext.migrate.analyse.jobs import CiJob, Pipeline
+from runner_ext.migrate.parse.merge_keys import Inlined, inline_merges, merge_entries, merged
+from runner_ext.migrate.parse.spans import entry_span, is_empty
+from runner_ext.migrate.parse.yamlnodes import Node, Reference, target_of, to_data
+from runner_ext.migrate.rewrite.emit import block_text, dump_flow, dump_mapping, flow_list
+from runner_ext.migrate.rewrite.template_values import (
     classic_variables,
     component_hidden_job,
     template_job,
 )
-from runner_ext.migrate.yamlnodes import Node, Reference, target_of, to_data
 from runner_ext.rules.base import Splice
 from runner_ext.variables import references
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from runner_ext.migrate.decision import Refused
+from runner_ext.migrate.analyse.decision import Refused
+from runner_ext.migrate.analyse.shell import Command, parse_script
 from runner_ext.migrate.rules import script_logic
-from runner_ext.migrate.shell import Command, parse_script
 from runner_ext.sh import ShellSyntaxError, words_of
 
 # Commands every executor image's shell has: busybox applets in the Kaniko debug and

@@ -2,8 +2,9 @@
 
 The values masked are the literal registry passwords of ``docker login`` lines, literal values
 of CI variables with secret-looking names, and secret-looking ``ARG``/``ENV`` defaults of the
-Dockerfiles read. Command lines are also masked by shape (:func:`runner_ext.migrate.shell.redact`),
-so a short password is hidden on its ``docker login`` line even where its value is not.
+Dockerfiles read. Command lines are also masked by shape
+(:func:`runner_ext.migrate.analyse.shell.redact`), so a short password is hidden on its
+``docker login`` line even where its value is not.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from runner_ext.markdown import escape as markdown_escape
-from runner_ext.migrate.decision import Refusal
-from runner_ext.migrate.facts import JobFacts
-from runner_ext.migrate.outcomes import JobWork
+from runner_ext.migrate.analyse.decision import Refusal
+from runner_ext.migrate.analyse.facts import JobFacts
+from runner_ext.migrate.analyse.shell import redact
+from runner_ext.migrate.report.outcomes import JobWork
 from runner_ext.migrate.rules.plaintext_password import literal_parts, plaintext_passwords
-from runner_ext.migrate.shell import redact
 from runner_ext.planner.secrets import looks_secret
 from runner_ext.sh import ShellSyntaxError, words_of
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runner_ext.config.model import BUILD_JOB, PROMOTE_JOB
-from runner_ext.migrate.docker import DockerCall, classify
-from runner_ext.migrate.jobs import CiJob, Pipeline, variable_values
-from runner_ext.migrate.shell import Command, parse_script
+from runner_ext.migrate.analyse.docker import DockerCall, classify
+from runner_ext.migrate.analyse.jobs import CiJob, Pipeline, variable_values
+from runner_ext.migrate.analyse.shell import Command, parse_script
 
 ReadText = Callable[[str], "str | None"]
 _DAEMONLESS_COMMANDS = {

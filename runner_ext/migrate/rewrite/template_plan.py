@@ -10,24 +10,24 @@ from __future__ import annotations
 from runner_ext.ci_inputs import input_variable
 from runner_ext.config.model import OrgConfig
 from runner_ext.engines import Engine
-from runner_ext.migrate.decision import MANUAL, BuildRequest, Refusal, Refused
-from runner_ext.migrate.facts import ReadText, job_facts
-from runner_ext.migrate.jobs import CiJob, Pipeline
-from runner_ext.migrate.outcomes import JobWork, engine_of
-from runner_ext.migrate.rewrite import (
+from runner_ext.migrate.analyse.decision import MANUAL, BuildRequest, Refusal, Refused
+from runner_ext.migrate.analyse.facts import ReadText, job_facts
+from runner_ext.migrate.analyse.jobs import CiJob, Pipeline
+from runner_ext.migrate.report.outcomes import JobWork, engine_of
+from runner_ext.migrate.rewrite.rewrite import (
     JobRewrite,
     check_keys,
     rewrite_job,
     rewrite_template_child,
 )
-from runner_ext.migrate.shared_template import (
+from runner_ext.migrate.rewrite.shared_template import (
     blocker,
     differing,
     shared_request,
     sibling_refusal,
     template_groups,
 )
-from runner_ext.migrate.template_values import classic_variables
+from runner_ext.migrate.rewrite.template_values import classic_variables
 
 
 def plan_templates(work: list[JobWork], pipeline: Pipeline, read_text: ReadText,

@@ -8,7 +8,7 @@ notes) goes through :func:`runner_ext.markdown.escape`: in a merge request, a li
 from __future__ import annotations
 
 from runner_ext.markdown import escape as md
-from runner_ext.migrate.result import DockerfileOutcome, JobOutcome, MigrationResult
+from runner_ext.migrate.report.result import DockerfileOutcome, JobOutcome, MigrationResult
 from runner_ext.migrate.rules import plaintext_password
 from runner_ext.rules.base import Finding
 

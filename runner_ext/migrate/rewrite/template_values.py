@@ -7,8 +7,8 @@ from typing import Any
 from runner_ext.ci_inputs import input_variable
 from runner_ext.config.model import PROMOTE_JOB, OrgConfig, engine_job_name
 from runner_ext.engines import Engine
-from runner_ext.migrate.decision import BuildRequest
-from runner_ext.migrate.emit import block_text
+from runner_ext.migrate.analyse.decision import BuildRequest
+from runner_ext.migrate.rewrite.emit import block_text
 from runner_ext.planner.promote import FROM_VARIABLE, TO_VARIABLE
 
 # The promote component's inputs and the job variables they set (templates/ci/).

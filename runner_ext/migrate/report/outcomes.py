@@ -7,11 +7,11 @@ from typing import Any
 
 from runner_ext.config.model import OrgConfig
 from runner_ext.engines import ENGINES, Engine
-from runner_ext.migrate.decision import BuildRequest, Refusal
-from runner_ext.migrate.facts import JobFacts
-from runner_ext.migrate.jobs import CiJob
-from runner_ext.migrate.result import DockerfileOutcome, JobOutcome
-from runner_ext.migrate.rewrite import JobRewrite
+from runner_ext.migrate.analyse.decision import BuildRequest, Refusal
+from runner_ext.migrate.analyse.facts import JobFacts
+from runner_ext.migrate.analyse.jobs import CiJob
+from runner_ext.migrate.report.result import DockerfileOutcome, JobOutcome
+from runner_ext.migrate.rewrite.rewrite import JobRewrite
 from runner_ext.migrate.rules import plaintext_password
 from runner_ext.migrate.shim.rewrite import ShimRewrite
 from runner_ext.rules.base import Finding, Severity

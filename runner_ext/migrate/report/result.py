@@ -113,7 +113,7 @@ class MigrationResult:
 
     def diff(self) -> str:
         """A unified diff of every change (``a/`` and ``b/`` prefixes, like git), masked."""
-        from runner_ext.migrate.masking import mask_lines
+        from runner_ext.migrate.report.masking import mask_lines
 
         chunks = []
         for path in sorted(self.changes):
@@ -126,7 +126,7 @@ class MigrationResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form (file contents are not included; see ``changed_files``), masked."""
-        from runner_ext.migrate.masking import mask_data
+        from runner_ext.migrate.report.masking import mask_data
 
         return cast(dict[str, Any], mask_data({
             "engine": self.engine,
@@ -141,14 +141,14 @@ class MigrationResult:
 
     def to_markdown(self) -> str:
         """The migration report in Markdown (also the merge request description)."""
-        from runner_ext.migrate.masking import in_markdown, mask
-        from runner_ext.migrate.report import render_markdown
+        from runner_ext.migrate.report.masking import in_markdown, mask
+        from runner_ext.migrate.report.report import render_markdown
 
         return mask(render_markdown(self), in_markdown(self.secrets))
 
     def to_text(self) -> str:
         """The migration report for a terminal."""
-        from runner_ext.migrate.masking import mask
-        from runner_ext.migrate.report import render_text
+        from runner_ext.migrate.report.masking import mask
+        from runner_ext.migrate.report.report import render_text
 
         return mask(render_text(self), self.secrets)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from runner_ext.migrate.shell import Command
+from runner_ext.migrate.analyse.shell import Command
 from runner_ext.migrate.shim.verbs import COMPOSE_VALUE_OPTIONS, compose_verb
 
 _GLOBAL_WITH_VALUE = frozenset({"-H", "--host", "--config", "-c", "--context", "-l",

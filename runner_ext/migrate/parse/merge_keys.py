@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from runner_ext.migrate.decision import RESHAPE, Refused
-from runner_ext.migrate.spans import entry_span
-from runner_ext.migrate.yamlnodes import Node, target_of
+from runner_ext.migrate.analyse.decision import RESHAPE, Refused
+from runner_ext.migrate.parse.spans import entry_span
+from runner_ext.migrate.parse.yamlnodes import Node, target_of
 from runner_ext.rules.base import Splice
 
 MERGE = "<<"

@@ -14,9 +14,9 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from runner_ext.migrate.decision import BuildRequest, Refusal
-from runner_ext.migrate.jobs import CiJob, Pipeline
-from runner_ext.migrate.yamlnodes import Reference
+from runner_ext.migrate.analyse.decision import BuildRequest, Refusal
+from runner_ext.migrate.analyse.jobs import CiJob, Pipeline
+from runner_ext.migrate.parse.yamlnodes import Reference
 
 # BuildRequest fields the template's inputs carry, and their value when an input is unset.
 _FIELD_DEFAULTS: dict[str, Any] = {

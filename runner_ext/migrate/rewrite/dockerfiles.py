@@ -10,7 +10,7 @@ from runner_ext.dockerfile import analyze_dockerfile, decode_dockerfile
 from runner_ext.dockerfile.report import apply_safe_fixes
 from runner_ext.engines import Engine
 from runner_ext.errors import Category, Problem, RunnerExtError
-from runner_ext.migrate.result import DockerfileOutcome
+from runner_ext.migrate.report.result import DockerfileOutcome
 from runner_ext.rules.base import Finding, Severity
 
 # The Dockerfile rule that compares a Dockerfile's features with the engine's.

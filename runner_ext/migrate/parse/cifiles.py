@@ -15,8 +15,8 @@ from typing import Any
 
 from runner_ext.errors import Category, Problem, RunnerExtError
 from runner_ext.limits import CI_FILES, FILE_BYTES
-from runner_ext.migrate.source import ProjectSource, outside_error, project_path
-from runner_ext.migrate.yamlnodes import (
+from runner_ext.migrate.parse.source import ProjectSource, outside_error, project_path
+from runner_ext.migrate.parse.yamlnodes import (
     Node,
     anchors_of,
     check_tags,

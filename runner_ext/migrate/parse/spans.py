@@ -8,7 +8,7 @@ comments at the parent's indentation stay where they are.
 
 from __future__ import annotations
 
-from runner_ext.migrate.yamlnodes import Node
+from runner_ext.migrate.parse.yamlnodes import Node
 
 
 def line_start(text: str, index: int) -> int:

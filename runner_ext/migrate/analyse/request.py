@@ -8,12 +8,12 @@ from runner_ext.ci_inputs import input_variable
 from runner_ext.config.model import OrgConfig
 from runner_ext.engines import Engine
 from runner_ext.errors import RunnerExtError
-from runner_ext.migrate import carry
-from runner_ext.migrate.decision import MANUAL, BuildRequest, Refused
-from runner_ext.migrate.docker import BuildFlags
-from runner_ext.migrate.expand import is_plain, is_predefined, references, substitute
-from runner_ext.migrate.facts import JobFacts
-from runner_ext.migrate.interpret import ScriptState, relative
+from runner_ext.migrate.analyse.decision import MANUAL, BuildRequest, Refused
+from runner_ext.migrate.analyse.docker import BuildFlags
+from runner_ext.migrate.analyse.expand import is_plain, is_predefined, references, substitute
+from runner_ext.migrate.analyse.facts import JobFacts
+from runner_ext.migrate.analyse.interpret import ScriptState, relative
+from runner_ext.migrate.rewrite import carry
 from runner_ext.migrate.rules import computed_name
 from runner_ext.planner.cache import repository_of
 from runner_ext.planner.secrets import secret_refused

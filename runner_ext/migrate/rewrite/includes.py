@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from runner_ext.migrate.cifiles import CiFile
-from runner_ext.migrate.decision import MANUAL, RESHAPE, Refused
-from runner_ext.migrate.emit import dump_list_item
-from runner_ext.migrate.spans import (
+from runner_ext.migrate.analyse.decision import MANUAL, RESHAPE, Refused
+from runner_ext.migrate.parse.cifiles import CiFile
+from runner_ext.migrate.parse.spans import (
     content_end,
     entry_span,
     indent_of,
@@ -16,7 +15,8 @@ from runner_ext.migrate.spans import (
     line_start,
     value_span,
 )
-from runner_ext.migrate.yamlnodes import Node
+from runner_ext.migrate.parse.yamlnodes import Node
+from runner_ext.migrate.rewrite.emit import dump_list_item
 from runner_ext.rules.base import Splice
 
 

@@ -9,12 +9,12 @@ condition stay under it: the carried-over script adds them to ``RUNNER_EXT_PROMO
 from __future__ import annotations
 
 from runner_ext.config.model import OrgConfig
-from runner_ext.migrate import carry
-from runner_ext.migrate.decision import BuildRequest, Refused
-from runner_ext.migrate.expand import references
-from runner_ext.migrate.facts import JobFacts
-from runner_ext.migrate.interpret import ScriptState
-from runner_ext.migrate.request import credential_attention, own_registry
+from runner_ext.migrate.analyse.decision import BuildRequest, Refused
+from runner_ext.migrate.analyse.expand import references
+from runner_ext.migrate.analyse.facts import JobFacts
+from runner_ext.migrate.analyse.interpret import ScriptState
+from runner_ext.migrate.analyse.request import credential_attention, own_registry
+from runner_ext.migrate.rewrite import carry
 from runner_ext.migrate.rules import retag_only
 from runner_ext.planner.promote import FROM_VARIABLE, TO_VARIABLE
 

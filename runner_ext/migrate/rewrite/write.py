@@ -7,7 +7,7 @@ from pathlib import Path
 
 from runner_ext import atomic
 from runner_ext.errors import Category, Problem, RunnerExtError
-from runner_ext.migrate.source import outside_error, project_path
+from runner_ext.migrate.parse.source import outside_error, project_path
 
 
 def write_changes(root: Path, changes: Mapping[str, str]) -> list[Path]:

@@ -1,0 +1,1 @@
+"""What a migration found and did: the result model, outcomes, masking, text/Markdown/JSON."""
