@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -133,10 +134,19 @@ def merge(documents: list[dict[str, Any]]) -> dict[str, Any]:
             "seconds_total": sum(doc["seconds_total"] for doc in documents)}
 
 
+def write_outputs(data: dict[str, Any], out: Path, stem: str) -> str:
+    """Write ``stem``.json, .md and .png under ``out``; returns the Markdown tables."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{stem}.json").write_text(json.dumps(data, indent=2) + "\n")
+    markdown = render_markdown(data)
+    (out / f"{stem}.md").write_text(markdown)
+    render_png(data, out / f"{stem}.png")
+    return markdown
+
+
 def main() -> int:
     """``bench_table.py A.json B.json [--stem NAME]``: one table, JSON and chart from several."""
     import argparse
-    import json
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("results", nargs="+", type=Path)
@@ -144,12 +154,7 @@ def main() -> int:
     parser.add_argument("--stem", default="seed_table", help="file name without suffix")
     args = parser.parse_args()
     data = merge([json.loads(path.read_text()) for path in args.results])
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"{args.stem}.json").write_text(json.dumps(data, indent=2) + "\n")
-    markdown = render_markdown(data)
-    (args.out / f"{args.stem}.md").write_text(markdown)
-    render_png(data, args.out / f"{args.stem}.png")
-    print(markdown)
+    print(write_outputs(data, args.out, args.stem))
     return 0
 
 

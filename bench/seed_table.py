@@ -25,7 +25,6 @@ A failed build or an unreachable registry ends the run with one line and exit co
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import statistics
 import sys
@@ -35,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
-from bench_table import render_markdown, render_png
+from bench_table import write_outputs
 
 from runner_ext.lab.bases import NODE, PYTHON, Base, push_debian_base, rootfs_tarball
 from runner_ext.lab.builds import build, fixed_dockerfile, pull_seconds
@@ -240,15 +239,10 @@ def main() -> int:
         print(f"{args.project[0]}, migrated Dockerfile, warm rebuild after a one-file change: "
               + ", ".join(f"{driver} {seconds:.1f} s" for driver, seconds in times.items()))
         return 0
-    args.out.mkdir(parents=True, exist_ok=True)
     stem = "-".join(["seed_table", *(["quick"] if args.quick else []),
                      *(args.project if len(args.project) < len(PROJECTS) else []),
                      *([args.storage_driver] if args.storage_driver != "vfs" else [])])
-    (args.out / f"{stem}.json").write_text(json.dumps(data, indent=2) + "\n")
-    markdown = render_markdown(data)
-    (args.out / f"{stem}.md").write_text(markdown)
-    render_png(data, args.out / f"{stem}.png")
-    print(markdown)
+    print(write_outputs(data, args.out, stem))
     return 0
 
 
