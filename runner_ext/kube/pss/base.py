@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from runner_ext.rules.base import Finding, Severity
 
@@ -131,6 +131,11 @@ class PodView:
         found = self.field("os", "name")
         return found is not None and found.value == "windows"
 
+    def in_containers(self, *keys: str | int) -> Iterator[tuple[Container, Field | None]]:
+        """Every container with its field at ``keys`` (None where unset)."""
+        for container in self.containers():
+            yield container, container.field(*keys)
+
     def everywhere(self, *keys: str | int) -> list[Field | None]:
         """A field of the pod, then the same field of every container (None where unset)."""
         return [self.field(*keys), *[c.field(*keys) for c in self.containers()]]
@@ -168,7 +173,7 @@ class Meta:
         return self.id, self.name, self.check, self.level, self.severity, self.overrides
 
 
-def is_true(found: Field | None) -> bool:
+def is_true(found: Field | None) -> TypeGuard[Field]:
     """True when the field exists and is boolean true."""
     return found is not None and found.value is True
 

@@ -46,8 +46,7 @@ ALLOWED = frozenset({
 
 def check(pod: PodView) -> Iterator[Finding]:
     """Flag capabilities added beyond the allowed default set."""
-    for container in pod.containers():
-        found = container.field("securityContext", "capabilities", "add")
+    for container, found in pod.in_containers("securityContext", "capabilities", "add"):
         if found is None or not isinstance(found.value, list):
             continue
         extra = [str(c) for c in found.value if str(c) not in ALLOWED]

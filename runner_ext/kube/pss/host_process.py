@@ -39,6 +39,6 @@ ID, NAME, CHECK, LEVEL, SEVERITY, OVERRIDES = META.attributes
 def check(pod: PodView) -> Iterator[Finding]:
     """Flag ``windowsOptions.hostProcess: true`` on the pod or any container."""
     for found in pod.everywhere("securityContext", "windowsOptions", "hostProcess"):
-        if found is not None and is_true(found):
+        if is_true(found):
             yield pod.finding(META, found, "HostProcess containers run with the node's "
                               "privileges and must not be used")

@@ -38,8 +38,7 @@ def check(pod: PodView) -> Iterator[Finding]:
     """Flag containers that do not forbid privilege escalation."""
     if pod.is_windows:
         return
-    for container in pod.containers():
-        found = container.field("securityContext", "allowPrivilegeEscalation")
+    for container, found in pod.in_containers("securityContext", "allowPrivilegeEscalation"):
         if found is None or found.value is not False:
             yield pod.finding(META, found or container, f"container {container.name!r} must "
                               "set securityContext.allowPrivilegeEscalation=false")

@@ -37,8 +37,6 @@ ID, NAME, CHECK, LEVEL, SEVERITY, OVERRIDES = META.attributes
 
 def check(pod: PodView) -> Iterator[Finding]:
     """Flag every container with ``securityContext.privileged: true``."""
-    for container in pod.containers():
-        found = container.field("securityContext", "privileged")
+    for container, found in pod.in_containers("securityContext", "privileged"):
         if is_true(found):
-            assert found is not None
             yield pod.finding(META, found, f"container {container.name!r} is privileged")

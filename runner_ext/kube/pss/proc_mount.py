@@ -17,7 +17,8 @@ container:
 ```
 
 ### Instead
-Leave `procMount` unset (`Default`).
+Leave `procMount` unset (`Default`), or give the pod its own user namespace
+(`hostUsers: false`), where the baseline level allows an unmasked `/proc`.
 
 ```pod
 hostUsers: false
@@ -40,8 +41,7 @@ ID, NAME, CHECK, LEVEL, SEVERITY, OVERRIDES = META.attributes
 
 def unmasked(pod: PodView) -> Iterator[Field]:
     """``procMount`` fields set to anything but ``Default``."""
-    for container in pod.containers():
-        found = container.field("securityContext", "procMount")
+    for _, found in pod.in_containers("securityContext", "procMount"):
         if found is not None and text(found) not in ("", "Default"):
             yield found
 

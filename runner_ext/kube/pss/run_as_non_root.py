@@ -40,8 +40,7 @@ def check(pod: PodView) -> Iterator[Finding]:
     pod_level = pod.field("securityContext", "runAsNonRoot")
     if pod_level is not None and pod_level.value is False:
         yield pod.finding(META, pod_level, "the pod sets runAsNonRoot=false")
-    for container in pod.containers():
-        found = container.field("securityContext", "runAsNonRoot")
+    for container, found in pod.in_containers("securityContext", "runAsNonRoot"):
         if found is not None and found.value is False:
             yield pod.finding(META, found, f"container {container.name!r} sets "
                               "runAsNonRoot=false")
