@@ -17,27 +17,11 @@ from runner_ext.gitlab.auth import Credentials
 from runner_ext.gitlab.branch import TRAILER
 from runner_ext.gitlab.client import RestProject, connect
 from runner_ext.gitlab.publish import ChangeSet, PublishOutcome, publish
-from runner_ext.lab.fake_gitlab import FakeGitLab, serve
+from runner_ext.lab.fake_gitlab import FakeGitLab, serving
+from runner_ext.lab.samples import DIND_CI, TOKEN
 
-TOKEN = "glpat-CANARY-publish-77c0d2"
 BRANCH = "runner-ext/migrate"
 
-BEFORE_CI = """\
-stages: [build]
-
-build-image:
-  stage: build
-  image: docker:27
-  services: [docker:27-dind]
-  variables:
-    DOCKER_HOST: tcp://docker:2376
-    DOCKER_TLS_CERTDIR: /certs
-  tags: [docker]
-  script:
-    - docker login -u "$CI_REGISTRY_USER" -p "$CI_REGISTRY_PASSWORD" "$CI_REGISTRY"
-    - docker build -t "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHORT_SHA" .
-    - docker push "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHORT_SHA"
-"""
 AFTER_CI = """\
 stages: [build]
 
@@ -72,11 +56,9 @@ REPORT = "## runner-ext migration\n\n- `build-image`: migrated\n"
 
 @pytest.fixture
 def fake() -> Iterator[FakeGitLab]:
-    gitlab = FakeGitLab(token=TOKEN)
-    gitlab.seed({".gitlab-ci.yml": BEFORE_CI, "Dockerfile": BEFORE_DOCKERFILE,
-                 "package.json": '{"name": "app"}\n', "package-lock.json": "{}\n",
-                 "server.js": "console.log('up')\n"})
-    with serve(gitlab):
+    with serving({".gitlab-ci.yml": DIND_CI, "Dockerfile": BEFORE_DOCKERFILE,
+                  "package.json": '{"name": "app"}\n', "package-lock.json": "{}\n",
+                  "server.js": "console.log('up')\n"}, token=TOKEN) as gitlab:
         yield gitlab
 
 

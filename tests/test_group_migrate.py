@@ -4,39 +4,22 @@ against the fake GitLab (groups, subgroups, files, merge requests, injected 5xx)
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from runner_ext.cli.main import run
-from runner_ext.lab.fake_gitlab import FakeGitLab, serve
+from runner_ext.lab.fake_gitlab import FakeGitLab
 from runner_ext.lab.fake_gitlab_repo import FakeProject
+from runner_ext.lab.samples import APP, DIND_CI, PLAIN_CI, TOKEN
 
-TOKEN = "glpat-CANARY-migrate-group-91ce"
 BRANCH = "runner-ext/migrate"
-DIND_CI = """\
-stages: [build]
-
-build-image:
-  stage: build
-  image: docker:27
-  services: [docker:27-dind]
-  variables:
-    DOCKER_HOST: tcp://docker:2376
-  script:
-    - docker build -t "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHORT_SHA" .
-    - docker push "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHORT_SHA"
-"""
-PLAIN_CI = "unit:\n  image: python:3.12\n  script: [pytest -q]\n"
-DOCKERFILE = "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nCMD [\"python\", \"main.py\"]\n"
-APP = {"Dockerfile": DOCKERFILE, "main.py": "print('up')\n"}
 
 
 @pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitLab]:
+def fake(fake_gitlab: FakeGitLab, monkeypatch: pytest.MonkeyPatch) -> FakeGitLab:
     monkeypatch.setenv("GITLAB_TOKEN", TOKEN)
-    gitlab = FakeGitLab(token=TOKEN)
+    gitlab = fake_gitlab
     gitlab.add_project("acme/api", {".gitlab-ci.yml": DIND_CI, **APP})
     gitlab.add_project("acme/web/shop", {"ci/main.yml": DIND_CI, **APP},
                        ci_config_path="ci/main.yml")
@@ -50,8 +33,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitLab]:
                        repository_access=False)
     gitlab.add_project("acme/web/broken", {".gitlab-ci.yml": DIND_CI, **APP})
     gitlab.add_project("other/x", {".gitlab-ci.yml": DIND_CI, **APP})
-    with serve(gitlab):
-        yield gitlab
+    return gitlab
 
 
 def project(fake: FakeGitLab, path: str) -> FakeProject:

@@ -51,3 +51,27 @@ def test_fix_kinds_come_from_the_fix_section() -> None:
 def test_unknown_catalog_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["rules", "--markdown", "helm"]) == 2
     assert "use one of ci, dockerfile, pod" in capsys.readouterr().err
+
+
+def test_skeleton_fences_are_filled_in_wherever_a_docstring_is_read() -> None:
+    from runner_ext.kube.pss import CATALOG as POD
+    from runner_ext.kube.pss.base import EXAMPLE_CONTAINER
+
+    for _, rule in ALL:
+        assert "```pod" not in parse(rule).body, rule.ID
+    for rule in POD.rules:
+        for section in ("Example", "Instead"):
+            spec = parse(rule).code(section)
+            assert spec.count(EXAMPLE_CONTAINER) == 1, (rule.ID, section, spec)
+            assert "\ncontainer:" not in f"\n{spec}", (rule.ID, section, spec)
+
+
+def test_a_pod_fragment_gets_the_example_container_where_it_says() -> None:
+    from runner_ext.kube.pss.base import example_pod
+
+    assert example_pod("hostUsers: false\ncontainer:\n  securityContext:\n"
+                       "    procMount: Unmasked\n") == (
+        "hostUsers: false\ncontainers:\n- name: app\n  image: app\n  securityContext:\n"
+        "    procMount: Unmasked\n")
+    assert example_pod("hostPID: true\n") == (
+        "hostPID: true\ncontainers:\n- name: app\n  image: app\n")

@@ -139,6 +139,21 @@ def _rootless_reasons(tool: str) -> dict[str, str]:
     }
 
 
+def _rootless_profile(config: OrgConfig, engine: Engine, tool: str, state_dir: str,
+                      capabilities_add: tuple[str, ...] = ()) -> EngineProfile:
+    """UID 1000, setuid newuidmap/newgidmap allowed, seccomp/AppArmor relaxed or node-local."""
+    k = config.kubernetes
+    return EngineProfile(
+        engine=engine, summary=SUMMARIES[engine], run_as_user=1000, run_as_non_root=True,
+        allow_privilege_escalation=True,
+        seccomp=_confinement(k.seccomp_localhost_profile, engine),
+        apparmor=_confinement(k.apparmor_localhost_profile, engine),
+        host_users=not k.user_namespaces,
+        capabilities_add=capabilities_add, capabilities_drop=_ROOTLESS_DROP,
+        state_dir=state_dir, reasons=_rootless_reasons(tool),
+    )
+
+
 def kaniko_profile(config: OrgConfig) -> EngineProfile:
     """Root, no privilege escalation, ALL capabilities dropped but
     :data:`KANIKO_CAPABILITIES`, RuntimeDefault seccomp."""
@@ -154,31 +169,15 @@ def kaniko_profile(config: OrgConfig) -> EngineProfile:
 
 def buildkit_profile(config: OrgConfig) -> EngineProfile:
     """UID 1000 (the rootless image's user), seccomp/AppArmor relaxed or node-local."""
-    k = config.kubernetes
-    return EngineProfile(
-        engine="buildkit", summary=SUMMARIES["buildkit"], run_as_user=1000, run_as_non_root=True,
-        allow_privilege_escalation=True,
-        seccomp=_confinement(k.seccomp_localhost_profile, "buildkit"),
-        apparmor=_confinement(k.apparmor_localhost_profile, "buildkit"),
-        host_users=not k.user_namespaces,
-        capabilities_drop=_ROOTLESS_DROP, state_dir="/home/user/.local/share/buildkit",
-        reasons=_rootless_reasons("rootlesskit (BuildKit rootless)"),
-    )
+    return _rootless_profile(config, "buildkit", "rootlesskit (BuildKit rootless)",
+                             state_dir="/home/user/.local/share/buildkit")
 
 
 def buildah_profile(config: OrgConfig) -> EngineProfile:
     """UID 1000 (the image's 'build' user), SETUID/SETGID/SETFCAP kept, chroot isolation."""
-    k = config.kubernetes
-    return EngineProfile(
-        engine="buildah", summary=SUMMARIES["buildah"], run_as_user=1000, run_as_non_root=True,
-        allow_privilege_escalation=True,
-        seccomp=_confinement(k.seccomp_localhost_profile, "buildah"),
-        apparmor=_confinement(k.apparmor_localhost_profile, "buildah"),
-        host_users=not k.user_namespaces,
-        capabilities_add=("SETUID", "SETGID", "SETFCAP"), capabilities_drop=_ROOTLESS_DROP,
-        state_dir="/home/build/.local/share/containers",
-        reasons=_rootless_reasons("rootless Buildah"),
-    )
+    return _rootless_profile(config, "buildah", "rootless Buildah",
+                             state_dir="/home/build/.local/share/containers",
+                             capabilities_add=("SETUID", "SETGID", "SETFCAP"))
 
 
 PROFILES = {"kaniko": kaniko_profile, "buildkit": buildkit_profile, "buildah": buildah_profile}

@@ -9,6 +9,12 @@ then come Markdown sections in this order::
     ### Instead           prose and/or a fenced block it passes
     ### Fix               "Safe: …", "Unsafe: …" or "None: …" (catalogs with fixes only)
 
+A catalog whose examples all share the same boilerplate (every Pod Security example is a
+pod spec with the same container) registers a skeleton for a fence info string with
+:func:`register_skeleton`; its rules then write only what differs in fences opened with
+that string, and :func:`parse` fills the skeleton in, so the sections, the rendered pages
+and the tests that run the examples all see the whole example.
+
 ``runner-ext rules --markdown CATALOG`` prints a catalog's reference page from these; the
 pages under ``docs/`` are that output, and a test keeps them in step.
 """
@@ -17,12 +23,30 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 SECTIONS = ("What it does", "Why it matters", "Example", "Instead", "Fix")
-_FENCE = re.compile(r"^```[a-z]*\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+_FENCE = re.compile(r"^```([a-z]*)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+# fence info string -> (language of the completed block, what completes a fragment)
+_SKELETONS: dict[str, tuple[str, Callable[[str], str]]] = {}
+
+
+def register_skeleton(info: str, language: str, complete: Callable[[str], str]) -> None:
+    """Let docstrings open fences with ```INFO holding fragments that ``complete`` fills in."""
+    _SKELETONS[info] = (language, complete)
+
+
+def _fill_skeletons(text: str) -> str:
+    def fill(block: re.Match[str]) -> str:
+        skeleton = _SKELETONS.get(block.group(1))
+        if skeleton is None:
+            return block.group(0)
+        language, complete = skeleton
+        return f"```{language}\n{complete(block.group(2))}```"
+
+    return _FENCE.sub(fill, text)
 
 
 @dataclass(frozen=True)
@@ -36,7 +60,7 @@ class RuleDoc:
     def code(self, section: str) -> str:
         """The first fenced block of ``section`` (the example to run), or ``""``."""
         found = _FENCE.search(self.sections.get(section, ""))
-        return found.group(1) if found else ""
+        return found.group(2) if found else ""
 
     @property
     def fix_kind(self) -> str:
@@ -47,8 +71,8 @@ class RuleDoc:
 
 
 def parse(rule: Any) -> RuleDoc:
-    """Read a rule module's docstring; sections it lacks are simply absent."""
-    doc = inspect.cleandoc(rule.__doc__ or "")
+    """Read a rule module's docstring, skeletons filled in; sections it lacks are absent."""
+    doc = _fill_skeletons(inspect.cleandoc(rule.__doc__ or ""))
     summary, _, body = doc.partition("\n\n")
     sections: dict[str, str] = {}
     for part in re.split(r"^### ", body, flags=re.MULTILINE)[1:]:

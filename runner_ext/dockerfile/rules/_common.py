@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from runner_ext.dockerfile.model import Instruction, Stage, Subject
 from runner_ext.dockerfile.shell import SimpleCommand, run_commands
@@ -37,3 +37,13 @@ def shown(text: str, limit: int = 60) -> str:
     """``text`` shortened for a message."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def offending_runs(subject: Subject, offends: Callable[[SimpleCommand], bool],
+                   ) -> Iterator[tuple[Instruction, str]]:
+    """Every ``RUN`` with the commands ``offends`` picks in it, shown for a message: each in
+    backticks, shortened, separated by commas."""
+    for _stage, instruction, commands in runs(subject):
+        picked = [f"`{shown(' '.join(c.words), 40)}`" for c in commands if offends(c)]
+        if picked:
+            yield instruction, ", ".join(picked)

@@ -30,7 +30,8 @@ from collections.abc import Iterator
 
 from runner_ext.dockerfile.model import Subject
 from runner_ext.dockerfile.packages import is_apt, skips_recommends, subcommand
-from runner_ext.dockerfile.rules._common import finding, runs, shown
+from runner_ext.dockerfile.rules._common import finding, offending_runs
+from runner_ext.dockerfile.shell import SimpleCommand
 from runner_ext.rules.base import Finding, Severity
 
 ID = "RXD105"
@@ -40,10 +41,12 @@ SEVERITY = Severity.INFO
 
 def check(subject: Subject) -> Iterator[Finding]:
     """Report apt installs that also pull in recommended packages."""
-    for _stage, instruction, commands in runs(subject):
-        pulling = [shown(" ".join(c.words), 40) for c in commands
-                   if is_apt(c) and subcommand(c) == "install" and not skips_recommends(c)]
-        if pulling:
-            yield finding(ID, SEVERITY, subject, instruction.start_line,
-                          f"{', '.join(f'`{p}`' for p in pulling)} also install(s) recommended "
-                          "packages; add --no-install-recommends")
+    for instruction, pulling in offending_runs(subject, _pulls_recommends):
+        yield finding(ID, SEVERITY, subject, instruction.start_line,
+                      f"{pulling} also install(s) recommended packages; "
+                      "add --no-install-recommends")
+
+
+def _pulls_recommends(command: SimpleCommand) -> bool:
+    return is_apt(command) and subcommand(command) == "install" and \
+        not skips_recommends(command)

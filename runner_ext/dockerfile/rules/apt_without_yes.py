@@ -30,7 +30,8 @@ from collections.abc import Iterator
 
 from runner_ext.dockerfile.model import Subject
 from runner_ext.dockerfile.packages import assumes_yes, is_apt, is_install
-from runner_ext.dockerfile.rules._common import finding, runs, shown
+from runner_ext.dockerfile.rules._common import finding, offending_runs
+from runner_ext.dockerfile.shell import SimpleCommand
 from runner_ext.rules.base import Finding, Severity
 
 ID = "RXD104"
@@ -40,10 +41,11 @@ SEVERITY = Severity.WARNING
 
 def check(subject: Subject) -> Iterator[Finding]:
     """Report apt installs that are not told to assume yes."""
-    for _stage, instruction, commands in runs(subject):
-        asking = [shown(" ".join(c.words), 40) for c in commands
-                  if is_apt(c) and is_install(c) and not assumes_yes(c)]
-        if asking:
-            yield finding(ID, SEVERITY, subject, instruction.start_line,
-                          f"{', '.join(f'`{a}`' for a in asking)} without -y: apt aborts "
-                          "when it needs to ask, since a build cannot answer")
+    for instruction, asking in offending_runs(subject, _asks):
+        yield finding(ID, SEVERITY, subject, instruction.start_line,
+                      f"{asking} without -y: apt aborts when it needs to ask, since a build "
+                      "cannot answer")
+
+
+def _asks(command: SimpleCommand) -> bool:
+    return is_apt(command) and is_install(command) and not assumes_yes(command)

@@ -70,6 +70,9 @@ _QUOTED_ONLY = re.compile(r"<<-?(['\"])[^'\"]+\1")
 Support = dict[str, tuple[Severity, str]]
 _W, _I = Severity.WARNING, Severity.INFO
 _UPSTREAM = "; upstream Kaniko (gcr.io, archived) rejects it"
+_KANIKO_IGNORES = (_W, "ignored by Kaniko (with a warning)")
+_KANIKO_LACKS = (_W, "not implemented by Kaniko")
+_BUILDAH_MAYBE = (_I, "check that your Buildah version implements it")
 FEATURES: dict[str, Support] = {
     "mount=cache": {"kaniko": (_I, "supported by the osscontainertools fork "
                                "(FF_KANIKO_RUN_MOUNT_CACHE, on by default)" + _UPSTREAM)},
@@ -77,26 +80,17 @@ FEATURES: dict[str, Support] = {
                                 _UPSTREAM)},
     "mount=bind": {"kaniko": (_I, "supported by the osscontainertools fork v1.28+ "
                               "(FF_KANIKO_RUN_MOUNT_BIND)" + _UPSTREAM)},
-    "mount=tmpfs": {"kaniko": (_W, "not implemented by Kaniko")},
-    "mount=ssh": {"kaniko": (_W, "not implemented by Kaniko")},
-    "network": {"kaniko": (_W, "ignored by Kaniko (with a warning)"),
-                "buildah": (_I, "check that your Buildah version implements it")},
-    "security": {"kaniko": (_W, "ignored by Kaniko (with a warning)"),
-                 "buildah": (_I, "check that your Buildah version implements it")},
-    "device": {"kaniko": (_W, "ignored by Kaniko (with a warning)"),
-               "buildah": (_I, "check that your Buildah version implements it")},
-    "link": {"kaniko": (_W, "not implemented by Kaniko"),
-             "buildah": (_I, "needs Buildah 1.41 or later")},
-    "parents": {"kaniko": (_W, "not implemented by Kaniko"),
-                "buildah": (_I, "check that your Buildah version implements it")},
-    "exclude": {"kaniko": (_W, "not implemented by Kaniko"),
-                "buildah": (_I, "check that your Buildah version implements it")},
-    "checksum": {"kaniko": (_W, "not implemented by Kaniko"),
-                 "buildah": (_I, "check that your Buildah version implements it")},
-    "keep-git-dir": {"kaniko": (_W, "not implemented by Kaniko"),
-                     "buildah": (_I, "check that your Buildah version implements it")},
-    "unpack": {"kaniko": (_W, "not implemented by Kaniko"),
-               "buildah": (_I, "check that your Buildah version implements it")},
+    "mount=tmpfs": {"kaniko": _KANIKO_LACKS},
+    "mount=ssh": {"kaniko": _KANIKO_LACKS},
+    "network": {"kaniko": _KANIKO_IGNORES, "buildah": _BUILDAH_MAYBE},
+    "security": {"kaniko": _KANIKO_IGNORES, "buildah": _BUILDAH_MAYBE},
+    "device": {"kaniko": _KANIKO_IGNORES, "buildah": _BUILDAH_MAYBE},
+    "link": {"kaniko": _KANIKO_LACKS, "buildah": (_I, "needs Buildah 1.41 or later")},
+    "parents": {"kaniko": _KANIKO_LACKS, "buildah": _BUILDAH_MAYBE},
+    "exclude": {"kaniko": _KANIKO_LACKS, "buildah": _BUILDAH_MAYBE},
+    "checksum": {"kaniko": _KANIKO_LACKS, "buildah": _BUILDAH_MAYBE},
+    "keep-git-dir": {"kaniko": _KANIKO_LACKS, "buildah": _BUILDAH_MAYBE},
+    "unpack": {"kaniko": _KANIKO_LACKS, "buildah": _BUILDAH_MAYBE},
     "heredoc": {"kaniko": (_I, "supported by the osscontainertools fork; upstream Kaniko "
                            "fails to parse heredocs"),
                 "buildah": (_I, "needs Buildah 1.35 or later")},

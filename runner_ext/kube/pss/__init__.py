@@ -30,9 +30,9 @@ from runner_ext.kube.pss import (
     selinux,
     sysctls,
 )
-from runner_ext.kube.pss.base import Level, PodView
+from runner_ext.kube.pss.base import Level, PodView, example_pod
 from runner_ext.rules.base import Finding, Severity
-from runner_ext.rules.docs import Catalog
+from runner_ext.rules.docs import Catalog, register_skeleton
 
 
 class PssRule(Protocol):
@@ -64,6 +64,8 @@ versions. A namespace labelled `pod-security.kubernetes.io/enforce: LEVEL` admit
 when it passes that level's rules. They have no fixes: which privilege a workload may give up
 is its owner's decision (for build pods, `docs/kubernetes.md` says what each engine needs).
 """
+# The checks' docstrings write their examples as ```pod fragments of one example pod.
+register_skeleton("pod", "yaml", example_pod)
 CATALOG = Catalog("pod", "Pod Security rules", _INTRO, RULES, "docs/rules-pod.md",
                   required=("What it does", "Why it matters", "Example", "Instead"),
                   has_fixes=False)

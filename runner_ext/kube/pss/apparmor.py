@@ -8,10 +8,8 @@ The runtime's default AppArmor profile blocks mounts and writes to sensitive
 `/proc` and `/sys` paths; `Unconfined` removes that layer.
 
 ### Example
-```yaml
-containers:
-- name: app
-  image: app
+```pod
+container:
   securityContext:
     appArmorProfile:
       type: Unconfined
@@ -22,10 +20,8 @@ Keep `RuntimeDefault` or load a `Localhost` profile on the nodes. Both the
 `appArmorProfile` fields and the older `container.apparmor.security.beta.kubernetes.io`
 annotations (allowed: `runtime/default`, `localhost/*`, empty) are checked.
 
-```yaml
-containers:
-- name: app
-  image: app
+```pod
+container:
   securityContext:
     appArmorProfile:
       type: Localhost
@@ -38,15 +34,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from runner_ext.kube.pss.base import Field, Level, Meta, PodView, text
-from runner_ext.rules.base import Finding, Severity
+from runner_ext.rules.base import Finding
 
-ID = "PSS108"
-NAME = "apparmor"
-CHECK = "appArmorProfile"
-LEVEL = Level.baseline
-SEVERITY = Severity.ERROR
-OVERRIDES: tuple[str, ...] = ()
-META = Meta(ID, CHECK, LEVEL)
+META = Meta("PSS108", "apparmor", check="appArmorProfile", level=Level.baseline)
+ID, NAME, CHECK, LEVEL, SEVERITY, OVERRIDES = META.attributes
 
 ANNOTATION = "container.apparmor.security.beta.kubernetes.io/"
 _TYPES = ("RuntimeDefault", "Localhost")
@@ -66,10 +57,7 @@ def _annotations(pod: PodView) -> Iterator[Field]:
 
 
 def _fields(pod: PodView) -> Iterator[Field]:
-    candidates = [pod.field("securityContext", "appArmorProfile", "type")]
-    candidates += [c.field("securityContext", "appArmorProfile", "type")
-                   for c in pod.containers()]
-    for found in candidates:
+    for found in pod.everywhere("securityContext", "appArmorProfile", "type"):
         if found is not None and text(found) not in _TYPES:
             yield found
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from runner_ext.rules.base import Finding, Severity
 
@@ -131,10 +131,19 @@ class PodView:
         found = self.field("os", "name")
         return found is not None and found.value == "windows"
 
+    def in_containers(self, *keys: str | int) -> Iterator[tuple[Container, Field | None]]:
+        """Every container with its field at ``keys`` (None where unset)."""
+        for container in self.containers():
+            yield container, container.field(*keys)
+
+    def everywhere(self, *keys: str | int) -> list[Field | None]:
+        """A field of the pod, then the same field of every container (None where unset)."""
+        return [self.field(*keys), *[c.field(*keys) for c in self.containers()]]
+
     def finding(self, meta: Meta, at: Field | Container, message: str) -> Finding:
         """A finding of the check ``meta`` located at a field (or a whole container)."""
         return Finding(
-            rule_id=meta.id, severity=Severity.ERROR, message=message, file=self.source,
+            rule_id=meta.id, severity=meta.severity, message=message, file=self.source,
             line=at.line,
             details={"field": at.path, "check": meta.check, "level": meta.level.value,
                      "object": self.label},
@@ -143,14 +152,28 @@ class PodView:
 
 @dataclass(frozen=True)
 class Meta:
-    """Identity of a check, as its findings carry it."""
+    """Identity of a check: what its findings carry and what the registry reads.
+
+    Every check module declares one, and exports its fields as the module attributes the
+    rule catalogs expect (``ID, NAME, CHECK, LEVEL, SEVERITY, OVERRIDES = META.attributes``).
+    ``overrides`` names the baseline checks a stricter restricted check replaces; every
+    check of the standard is an error, since a pod that fails one is refused admission.
+    """
 
     id: str
+    name: str
     check: str
     level: Level
+    overrides: tuple[str, ...] = ()
+    severity: Severity = Severity.ERROR
+
+    @property
+    def attributes(self) -> tuple[str, str, str, Level, Severity, tuple[str, ...]]:
+        """``ID, NAME, CHECK, LEVEL, SEVERITY, OVERRIDES``, in that order."""
+        return self.id, self.name, self.check, self.level, self.severity, self.overrides
 
 
-def is_true(found: Field | None) -> bool:
+def is_true(found: Field | None) -> TypeGuard[Field]:
     """True when the field exists and is boolean true."""
     return found is not None and found.value is True
 
@@ -158,3 +181,22 @@ def is_true(found: Field | None) -> bool:
 def text(found: Field | None) -> str:
     """The field's value as a string ('' when absent or null)."""
     return "" if found is None or found.value is None else str(found.value)
+
+
+# The one container every documented example runs: a rule's docstring writes its examples
+# in ```pod fences as pod-spec fragments, ``container:`` standing for this container (and
+# its fields indented below it); the rendered page shows the whole pod spec.
+EXAMPLE_CONTAINER = "containers:\n- name: app\n  image: app\n"
+
+
+def example_pod(fragment: str) -> str:
+    """The whole pod spec of a documented example, from its fragment.
+
+    The line ``container:`` becomes the example container, keeping the fields indented
+    below it; a fragment without that line gets the bare container last.
+    """
+    lines = fragment.splitlines(keepends=True)
+    if "container:\n" not in lines:
+        return fragment + EXAMPLE_CONTAINER
+    lines[lines.index("container:\n")] = EXAMPLE_CONTAINER
+    return "".join(lines)

@@ -9,10 +9,8 @@ a container kernel powers that lead to node compromise. Names are matched exactl
 `chown` or `CAP_CHOWN` are refused too.
 
 ### Example
-```yaml
-containers:
-- name: app
-  image: app
+```pod
+container:
   securityContext:
     capabilities:
       add: [SYS_ADMIN]
@@ -22,10 +20,8 @@ containers:
 Add only AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD,
 NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID or SYS_CHROOT.
 
-```yaml
-containers:
-- name: app
-  image: app
+```pod
+container:
   securityContext:
     capabilities:
       add: [CHOWN, SETUID, SETGID]
@@ -37,15 +33,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from runner_ext.kube.pss.base import Level, Meta, PodView
-from runner_ext.rules.base import Finding, Severity
+from runner_ext.rules.base import Finding
 
-ID = "PSS104"
-NAME = "capabilities-baseline"
-CHECK = "capabilities_baseline"
-LEVEL = Level.baseline
-SEVERITY = Severity.ERROR
-OVERRIDES: tuple[str, ...] = ()
-META = Meta(ID, CHECK, LEVEL)
+META = Meta("PSS104", "capabilities-baseline", check="capabilities_baseline", level=Level.baseline)
+ID, NAME, CHECK, LEVEL, SEVERITY, OVERRIDES = META.attributes
 
 ALLOWED = frozenset({
     "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
@@ -55,8 +46,7 @@ ALLOWED = frozenset({
 
 def check(pod: PodView) -> Iterator[Finding]:
     """Flag capabilities added beyond the allowed default set."""
-    for container in pod.containers():
-        found = container.field("securityContext", "capabilities", "add")
+    for container, found in pod.in_containers("securityContext", "capabilities", "add"):
         if found is None or not isinstance(found.value, list):
             continue
         extra = [str(c) for c in found.value if str(c) not in ALLOWED]

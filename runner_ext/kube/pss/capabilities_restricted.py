@@ -8,10 +8,8 @@ A process that keeps the default capabilities can change file ownership, bypass
 file permissions and more, even as a non-root user after privilege escalation.
 
 ### Example
-```yaml
-containers:
-- name: app
-  image: app
+```pod
+container:
   securityContext:
     capabilities:
       drop: [NET_RAW]
@@ -20,10 +18,8 @@ containers:
 ### Instead
 `capabilities: {drop: [ALL]}`. Windows pods are exempt.
 
-```yaml
-containers:
-- name: app
-  image: app
+```pod
+container:
   securityContext:
     capabilities:
       drop: [ALL]
@@ -36,15 +32,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from runner_ext.kube.pss.base import Container, Level, Meta, PodView
-from runner_ext.rules.base import Finding, Severity
+from runner_ext.rules.base import Finding
 
-ID = "PSS206"
-NAME = "capabilities-restricted"
-CHECK = "capabilities_restricted"
-LEVEL = Level.restricted
-SEVERITY = Severity.ERROR
-OVERRIDES: tuple[str, ...] = ("PSS104",)
-META = Meta(ID, CHECK, LEVEL)
+META = Meta("PSS206", "capabilities-restricted", check="capabilities_restricted",
+            level=Level.restricted, overrides=("PSS104",))
+ID, NAME, CHECK, LEVEL, SEVERITY, OVERRIDES = META.attributes
 
 
 def _container(pod: PodView, container: Container) -> Iterator[Finding]:

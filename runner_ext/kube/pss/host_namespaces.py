@@ -9,21 +9,15 @@ ports); with `hostPID` it sees and can signal the node's processes; with `hostIP
 can read shared memory of other workloads.
 
 ### Example
-```yaml
+```pod
 hostNetwork: true
-containers:
-- name: app
-  image: app
 ```
 
 ### Instead
 Leave the three fields unset (false).
 
-```yaml
+```pod
 hostNetwork: false
-containers:
-- name: app
-  image: app
 ```
 """
 
@@ -32,15 +26,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from runner_ext.kube.pss.base import Level, Meta, PodView, is_true
-from runner_ext.rules.base import Finding, Severity
+from runner_ext.rules.base import Finding
 
-ID = "PSS102"
-NAME = "host-namespaces"
-CHECK = "hostNamespaces"
-LEVEL = Level.baseline
-SEVERITY = Severity.ERROR
-OVERRIDES: tuple[str, ...] = ()
-META = Meta(ID, CHECK, LEVEL)
+META = Meta("PSS102", "host-namespaces", check="hostNamespaces", level=Level.baseline)
+ID, NAME, CHECK, LEVEL, SEVERITY, OVERRIDES = META.attributes
 
 _FIELDS = ("hostNetwork", "hostPID", "hostIPC")
 
@@ -50,5 +39,4 @@ def check(pod: PodView) -> Iterator[Finding]:
     for name in _FIELDS:
         found = pod.field(name)
         if is_true(found):
-            assert found is not None
             yield pod.finding(META, found, f"{name}=true shares the node's namespace")

@@ -8,10 +8,7 @@ A hostPath volume exposes the node's filesystem (the container runtime's socket,
 kubelet credentials, other pods' data) to the pod.
 
 ### Example
-```yaml
-containers:
-- name: app
-  image: app
+```pod
 volumes:
 - name: socket
   hostPath:
@@ -21,10 +18,7 @@ volumes:
 ### Instead
 Use emptyDir, a PersistentVolumeClaim, a ConfigMap or a Secret.
 
-```yaml
-containers:
-- name: app
-  image: app
+```pod
 volumes:
 - name: scratch
   emptyDir: {}
@@ -36,15 +30,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from runner_ext.kube.pss.base import Level, Meta, PodView
-from runner_ext.rules.base import Finding, Severity
+from runner_ext.rules.base import Finding
 
-ID = "PSS105"
-NAME = "host-path-volumes"
-CHECK = "hostPathVolumes"
-LEVEL = Level.baseline
-SEVERITY = Severity.ERROR
-OVERRIDES: tuple[str, ...] = ()
-META = Meta(ID, CHECK, LEVEL)
+META = Meta("PSS105", "host-path-volumes", check="hostPathVolumes", level=Level.baseline)
+ID, NAME, CHECK, LEVEL, SEVERITY, OVERRIDES = META.attributes
 
 
 def check(pod: PodView) -> Iterator[Finding]:

@@ -7,10 +7,8 @@ Flags every non-zero `hostPort`.
 A host port bypasses network policy and exposes the pod on the node's address.
 
 ### Example
-```yaml
-containers:
-- name: app
-  image: app
+```pod
+container:
   ports:
   - containerPort: 8080
     hostPort: 8080
@@ -19,10 +17,8 @@ containers:
 ### Instead
 Expose the pod through a Service.
 
-```yaml
-containers:
-- name: app
-  image: app
+```pod
+container:
   ports:
   - containerPort: 8080
 ```
@@ -33,15 +29,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from runner_ext.kube.pss.base import Level, Meta, PodView
-from runner_ext.rules.base import Finding, Severity
+from runner_ext.rules.base import Finding
 
-ID = "PSS106"
-NAME = "host-ports"
-CHECK = "hostPorts"
-LEVEL = Level.baseline
-SEVERITY = Severity.ERROR
-OVERRIDES: tuple[str, ...] = ()
-META = Meta(ID, CHECK, LEVEL)
+META = Meta("PSS106", "host-ports", check="hostPorts", level=Level.baseline)
+ID, NAME, CHECK, LEVEL, SEVERITY, OVERRIDES = META.attributes
 
 
 def check(pod: PodView) -> Iterator[Finding]:

@@ -8,10 +8,8 @@ A probe or hook with `host` set makes the kubelet, which runs on the node with t
 node's network access, send requests to any address the pod author chooses.
 
 ### Example
-```yaml
-containers:
-- name: app
-  image: app
+```pod
+container:
   livenessProbe:
     httpGet:
       host: 169.254.169.254
@@ -21,10 +19,8 @@ containers:
 ### Instead
 Leave `host` unset so the probe targets the pod itself.
 
-```yaml
-containers:
-- name: app
-  image: app
+```pod
+container:
   livenessProbe:
     httpGet:
       port: 8080
@@ -36,15 +32,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from runner_ext.kube.pss.base import Container, Field, Level, Meta, PodView, text
-from runner_ext.rules.base import Finding, Severity
+from runner_ext.rules.base import Finding
 
-ID = "PSS107"
-NAME = "host-probes"
-CHECK = "hostProbesAndHostLifecycle"
-LEVEL = Level.baseline
-SEVERITY = Severity.ERROR
-OVERRIDES: tuple[str, ...] = ()
-META = Meta(ID, CHECK, LEVEL)
+META = Meta("PSS107", "host-probes", check="hostProbesAndHostLifecycle", level=Level.baseline)
+ID, NAME, CHECK, LEVEL, SEVERITY, OVERRIDES = META.attributes
 
 _HANDLERS = (("livenessProbe",), ("readinessProbe",), ("startupProbe",),
              ("lifecycle", "postStart"), ("lifecycle", "preStop"))

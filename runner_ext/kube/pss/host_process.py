@@ -8,22 +8,17 @@ A HostProcess container runs directly on the Windows node with the node's
 privileges, outside any container isolation.
 
 ### Example
-```yaml
+```pod
 securityContext:
   windowsOptions:
     hostProcess: true
-containers:
-- name: app
-  image: app
 ```
 
 ### Instead
 Run the workload as a normal container.
 
-```yaml
-containers:
-- name: app
-  image: app
+```pod
+container:
   securityContext:
     windowsOptions:
       hostProcess: false
@@ -35,23 +30,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from runner_ext.kube.pss.base import Level, Meta, PodView, is_true
-from runner_ext.rules.base import Finding, Severity
+from runner_ext.rules.base import Finding
 
-ID = "PSS101"
-NAME = "host-process"
-CHECK = "windowsHostProcess"
-LEVEL = Level.baseline
-SEVERITY = Severity.ERROR
-OVERRIDES: tuple[str, ...] = ()
-META = Meta(ID, CHECK, LEVEL)
+META = Meta("PSS101", "host-process", check="windowsHostProcess", level=Level.baseline)
+ID, NAME, CHECK, LEVEL, SEVERITY, OVERRIDES = META.attributes
 
 
 def check(pod: PodView) -> Iterator[Finding]:
     """Flag ``windowsOptions.hostProcess: true`` on the pod or any container."""
-    candidates = [pod.field("securityContext", "windowsOptions", "hostProcess")]
-    candidates += [c.field("securityContext", "windowsOptions", "hostProcess")
-                   for c in pod.containers()]
-    for found in candidates:
-        if found is not None and is_true(found):
+    for found in pod.everywhere("securityContext", "windowsOptions", "hostProcess"):
+        if is_true(found):
             yield pod.finding(META, found, "HostProcess containers run with the node's "
                               "privileges and must not be used")

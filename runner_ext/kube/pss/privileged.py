@@ -8,10 +8,8 @@ A privileged container has every capability, sees all host devices and has no
 seccomp or AppArmor confinement: it is root on the node.
 
 ### Example
-```yaml
-containers:
-- name: app
-  image: app
+```pod
+container:
   securityContext:
     privileged: true
 ```
@@ -19,10 +17,8 @@ containers:
 ### Instead
 Grant only the specific capability or profile the workload needs.
 
-```yaml
-containers:
-- name: app
-  image: app
+```pod
+container:
   securityContext:
     privileged: false
 ```
@@ -33,21 +29,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from runner_ext.kube.pss.base import Level, Meta, PodView, is_true
-from runner_ext.rules.base import Finding, Severity
+from runner_ext.rules.base import Finding
 
-ID = "PSS103"
-NAME = "privileged"
-CHECK = "privileged"
-LEVEL = Level.baseline
-SEVERITY = Severity.ERROR
-OVERRIDES: tuple[str, ...] = ()
-META = Meta(ID, CHECK, LEVEL)
+META = Meta("PSS103", "privileged", check="privileged", level=Level.baseline)
+ID, NAME, CHECK, LEVEL, SEVERITY, OVERRIDES = META.attributes
 
 
 def check(pod: PodView) -> Iterator[Finding]:
     """Flag every container with ``securityContext.privileged: true``."""
-    for container in pod.containers():
-        found = container.field("securityContext", "privileged")
+    for container, found in pod.in_containers("securityContext", "privileged"):
         if is_true(found):
-            assert found is not None
             yield pod.finding(META, found, f"container {container.name!r} is privileged")

@@ -9,23 +9,20 @@ In a pod with `hostUsers: false` the container's root is not root on the node, s
 baseline level allows it there (the restricted level never does).
 
 ### Example
-```yaml
+```pod
 hostUsers: true
-containers:
-- name: app
-  image: app
+container:
   securityContext:
     procMount: Unmasked
 ```
 
 ### Instead
-Leave `procMount` unset (`Default`).
+Leave `procMount` unset (`Default`), or give the pod its own user namespace
+(`hostUsers: false`), where the baseline level allows an unmasked `/proc`.
 
-```yaml
+```pod
 hostUsers: false
-containers:
-- name: app
-  image: app
+container:
   securityContext:
     procMount: Unmasked
 ```
@@ -36,21 +33,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from runner_ext.kube.pss.base import Field, Level, Meta, PodView, text
-from runner_ext.rules.base import Finding, Severity
+from runner_ext.rules.base import Finding
 
-ID = "PSS110"
-NAME = "proc-mount"
-CHECK = "procMount"
-LEVEL = Level.baseline
-SEVERITY = Severity.ERROR
-OVERRIDES: tuple[str, ...] = ()
-META = Meta(ID, CHECK, LEVEL)
+META = Meta("PSS110", "proc-mount", check="procMount", level=Level.baseline)
+ID, NAME, CHECK, LEVEL, SEVERITY, OVERRIDES = META.attributes
 
 
 def unmasked(pod: PodView) -> Iterator[Field]:
     """``procMount`` fields set to anything but ``Default``."""
-    for container in pod.containers():
-        found = container.field("securityContext", "procMount")
+    for _, found in pod.in_containers("securityContext", "procMount"):
         if found is not None and text(found) not in ("", "Default"):
             yield found
 

@@ -8,11 +8,9 @@ The restricted level does not trust `hostUsers: false` alone to contain an
 unmasked `/proc`.
 
 ### Example
-```yaml
+```pod
 hostUsers: false
-containers:
-- name: app
-  image: app
+container:
   securityContext:
     procMount: Unmasked
 ```
@@ -20,11 +18,9 @@ containers:
 ### Instead
 Leave `procMount` unset.
 
-```yaml
+```pod
 hostUsers: false
-containers:
-- name: app
-  image: app
+container:
   securityContext:
     procMount: Default
 ```
@@ -36,15 +32,11 @@ from collections.abc import Iterator
 
 from runner_ext.kube.pss.base import Level, Meta, PodView
 from runner_ext.kube.pss.proc_mount import unmasked
-from runner_ext.rules.base import Finding, Severity
+from runner_ext.rules.base import Finding
 
-ID = "PSS207"
-NAME = "proc-mount-restricted"
-CHECK = "procMount_restricted"
-LEVEL = Level.restricted
-SEVERITY = Severity.ERROR
-OVERRIDES: tuple[str, ...] = ("PSS110",)
-META = Meta(ID, CHECK, LEVEL)
+META = Meta("PSS207", "proc-mount-restricted", check="procMount_restricted",
+            level=Level.restricted, overrides=("PSS110",))
+ID, NAME, CHECK, LEVEL, SEVERITY, OVERRIDES = META.attributes
 
 
 def check(pod: PodView) -> Iterator[Finding]:

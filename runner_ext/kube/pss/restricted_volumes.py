@@ -9,10 +9,7 @@ by its author and run with node privileges; the restricted level allows only vol
 whose storage the cluster administrator controls.
 
 ### Example
-```yaml
-containers:
-- name: app
-  image: app
+```pod
 volumes:
 - name: data
   nfs:
@@ -24,10 +21,7 @@ volumes:
 Use configMap, csi, downwardAPI, emptyDir, ephemeral, image,
 persistentVolumeClaim, projected or secret volumes.
 
-```yaml
-containers:
-- name: app
-  image: app
+```pod
 volumes:
 - name: data
   persistentVolumeClaim:
@@ -40,15 +34,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from runner_ext.kube.pss.base import Level, Meta, PodView
-from runner_ext.rules.base import Finding, Severity
+from runner_ext.rules.base import Finding
 
-ID = "PSS201"
-NAME = "restricted-volumes"
-CHECK = "restrictedVolumes"
-LEVEL = Level.restricted
-SEVERITY = Severity.ERROR
-OVERRIDES: tuple[str, ...] = ("PSS105",)
-META = Meta(ID, CHECK, LEVEL)
+META = Meta("PSS201", "restricted-volumes", check="restrictedVolumes",
+            level=Level.restricted, overrides=("PSS105",))
+ID, NAME, CHECK, LEVEL, SEVERITY, OVERRIDES = META.attributes
 
 ALLOWED = frozenset({
     "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image",

@@ -8,22 +8,17 @@ Flags explicit `false` anywhere, and containers left without a `true`.
 root, whatever the image says.
 
 ### Example
-```yaml
-containers:
-- name: app
-  image: app
+```pod
+container:
 ```
 
 ### Instead
 Set it on the pod, or on every container, and never set it to false. Pods with
 `hostUsers: false` are exempt: their root is an unprivileged user on the node.
 
-```yaml
+```pod
 securityContext:
   runAsNonRoot: true
-containers:
-- name: app
-  image: app
 ```
 """
 
@@ -32,15 +27,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from runner_ext.kube.pss.base import Level, Meta, PodView, is_true
-from runner_ext.rules.base import Finding, Severity
+from runner_ext.rules.base import Finding
 
-ID = "PSS203"
-NAME = "run-as-non-root"
-CHECK = "runAsNonRoot"
-LEVEL = Level.restricted
-SEVERITY = Severity.ERROR
-OVERRIDES: tuple[str, ...] = ()
-META = Meta(ID, CHECK, LEVEL)
+META = Meta("PSS203", "run-as-non-root", check="runAsNonRoot", level=Level.restricted)
+ID, NAME, CHECK, LEVEL, SEVERITY, OVERRIDES = META.attributes
 
 
 def check(pod: PodView) -> Iterator[Finding]:
@@ -50,8 +40,7 @@ def check(pod: PodView) -> Iterator[Finding]:
     pod_level = pod.field("securityContext", "runAsNonRoot")
     if pod_level is not None and pod_level.value is False:
         yield pod.finding(META, pod_level, "the pod sets runAsNonRoot=false")
-    for container in pod.containers():
-        found = container.field("securityContext", "runAsNonRoot")
+    for container, found in pod.in_containers("securityContext", "runAsNonRoot"):
         if found is not None and found.value is False:
             yield pod.finding(META, found, f"container {container.name!r} sets "
                               "runAsNonRoot=false")

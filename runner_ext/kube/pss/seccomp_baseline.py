@@ -8,25 +8,19 @@ The runtime's default seccomp profile blocks system calls used in container esca
 (`unshare` of new namespaces, `keyctl`, `bpf`…); `Unconfined` removes it.
 
 ### Example
-```yaml
+```pod
 securityContext:
   seccompProfile:
     type: Unconfined
-containers:
-- name: app
-  image: app
 ```
 
 ### Instead
 Use `RuntimeDefault`, or a `Localhost` profile installed on the nodes.
 
-```yaml
+```pod
 securityContext:
   seccompProfile:
     type: RuntimeDefault
-containers:
-- name: app
-  image: app
 ```
 """
 
@@ -35,23 +29,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from runner_ext.kube.pss.base import Field, Level, Meta, PodView, text
-from runner_ext.rules.base import Finding, Severity
+from runner_ext.rules.base import Finding
 
-ID = "PSS111"
-NAME = "seccomp-baseline"
-CHECK = "seccompProfile_baseline"
-LEVEL = Level.baseline
-SEVERITY = Severity.ERROR
-OVERRIDES: tuple[str, ...] = ()
-META = Meta(ID, CHECK, LEVEL)
+META = Meta("PSS111", "seccomp-baseline", check="seccompProfile_baseline", level=Level.baseline)
+ID, NAME, CHECK, LEVEL, SEVERITY, OVERRIDES = META.attributes
 
 TYPES = ("RuntimeDefault", "Localhost")
 
 
 def profile_types(pod: PodView) -> list[Field | None]:
     """The pod's and every container's ``seccompProfile.type`` (None where unset)."""
-    return [pod.field("securityContext", "seccompProfile", "type"),
-            *[c.field("securityContext", "seccompProfile", "type") for c in pod.containers()]]
+    return pod.everywhere("securityContext", "seccompProfile", "type")
 
 
 def check(pod: PodView) -> Iterator[Finding]:

@@ -8,25 +8,19 @@ On many runtimes a container without a profile runs with seccomp disabled. The
 restricted level requires a profile on the pod, or on every container.
 
 ### Example
-```yaml
+```pod
 securityContext:
   runAsNonRoot: true
-containers:
-- name: app
-  image: app
 ```
 
 ### Instead
 Set `spec.securityContext.seccompProfile.type: RuntimeDefault`. Windows pods
 are exempt.
 
-```yaml
+```pod
 securityContext:
   seccompProfile:
     type: RuntimeDefault
-containers:
-- name: app
-  image: app
 ```
 """
 
@@ -36,15 +30,11 @@ from collections.abc import Iterator
 
 from runner_ext.kube.pss.base import Level, Meta, PodView, text
 from runner_ext.kube.pss.seccomp_baseline import TYPES, profile_types
-from runner_ext.rules.base import Finding, Severity
+from runner_ext.rules.base import Finding
 
-ID = "PSS205"
-NAME = "seccomp-restricted"
-CHECK = "seccompProfile_restricted"
-LEVEL = Level.restricted
-SEVERITY = Severity.ERROR
-OVERRIDES: tuple[str, ...] = ("PSS111",)
-META = Meta(ID, CHECK, LEVEL)
+META = Meta("PSS205", "seccomp-restricted", check="seccompProfile_restricted",
+            level=Level.restricted, overrides=("PSS111",))
+ID, NAME, CHECK, LEVEL, SEVERITY, OVERRIDES = META.attributes
 
 
 def check(pod: PodView) -> Iterator[Finding]:

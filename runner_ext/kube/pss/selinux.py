@@ -8,10 +8,8 @@ A custom SELinux type, user or role can give a container the label of a privileg
 process on the node.
 
 ### Example
-```yaml
-containers:
-- name: app
-  image: app
+```pod
+container:
   securityContext:
     seLinuxOptions:
       type: spc_t
@@ -21,10 +19,8 @@ containers:
 Leave `user` and `role` unset and use `container_t`, `container_init_t`,
 `container_kvm_t` or `container_engine_t` as the type (`level` is free).
 
-```yaml
-containers:
-- name: app
-  image: app
+```pod
+container:
   securityContext:
     seLinuxOptions:
       type: container_t
@@ -37,15 +33,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from runner_ext.kube.pss.base import Field, Level, Meta, PodView, text
-from runner_ext.rules.base import Finding, Severity
+from runner_ext.rules.base import Finding
 
-ID = "PSS109"
-NAME = "selinux"
-CHECK = "seLinuxOptions"
-LEVEL = Level.baseline
-SEVERITY = Severity.ERROR
-OVERRIDES: tuple[str, ...] = ()
-META = Meta(ID, CHECK, LEVEL)
+META = Meta("PSS109", "selinux", check="seLinuxOptions", level=Level.baseline)
+ID, NAME, CHECK, LEVEL, SEVERITY, OVERRIDES = META.attributes
 
 TYPES = ("", "container_t", "container_init_t", "container_kvm_t", "container_engine_t")
 

@@ -7,27 +7,21 @@ Flags every sysctl outside the safe set.
 Other sysctls change kernel settings of the whole node.
 
 ### Example
-```yaml
+```pod
 securityContext:
   sysctls:
   - name: kernel.msgmax
     value: "65536"
-containers:
-- name: app
-  image: app
 ```
 
 ### Instead
 Set node-wide sysctls on the nodes, not in pods.
 
-```yaml
+```pod
 securityContext:
   sysctls:
   - name: net.ipv4.ip_local_port_range
     value: "1024 65535"
-containers:
-- name: app
-  image: app
 ```
 """
 
@@ -36,15 +30,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from runner_ext.kube.pss.base import Level, Meta, PodView, text
-from runner_ext.rules.base import Finding, Severity
+from runner_ext.rules.base import Finding
 
-ID = "PSS112"
-NAME = "sysctls"
-CHECK = "sysctls"
-LEVEL = Level.baseline
-SEVERITY = Severity.ERROR
-OVERRIDES: tuple[str, ...] = ()
-META = Meta(ID, CHECK, LEVEL)
+META = Meta("PSS112", "sysctls", check="sysctls", level=Level.baseline)
+ID, NAME, CHECK, LEVEL, SEVERITY, OVERRIDES = META.attributes
 
 ALLOWED = frozenset({
     "kernel.shm_rmid_forced",
