@@ -16,6 +16,7 @@ _CODES: tuple[tuple[str, str], ...] = (
                              r"|it pushes .* outside this project's registry)"),
     ("kaniko-flag", r"Kaniko build .* stays as it is: (?:the executor|the Dockerfile comes "
                     r"from standard input)"),
+    ("kaniko-image-files", r"prepares the Kaniko image's own files"),
     ("not-a-build", r"^not an image build|builds no image"),
     ("opaque-command", r"finds no image build it can follow|builds an image out of sight"),
     ("file-already-daemonless", r"already builds with .*leaves such files alone"),
@@ -42,7 +43,7 @@ _CODES: tuple[tuple[str, str], ...] = (
     ("missing-dockerfile", r"is not in the project|leaves the project"),
     ("dockerfile-engine-gap", r"^[^ ]*Dockerfile[^ ]*:\d+:"),
     ("secret", r"secret|credential|login"),
-    ("platform", r"--platform"),
+    ("platform", r"--platform|can't build for"),
     ("unreadable-script", r"script can't be read safely"),
     ("yaml-form", r"flow style|alias|anchor|merge key|not on a line of its own|shares its line"
                   r"|written in a form|not on lines of their own|inherit:"),
