@@ -44,7 +44,8 @@ CHOSEN = ["example-dotnet", "example-node", "example-python", "case-keep-anchors
           "case-duplicate-keys", "case-promote-login-tags", "case-promote-guarded-classic",
           "case-classic-job-template", "case-shim-package-installs",
           "case-shim-build-options-variable", "case-shim-save-load",
-          "case-shim-merged-extends", "case-refuse-rewrite-forms", "case-kaniko-adopt"]
+          "case-shim-merged-extends", "case-refuse-rewrite-forms", "case-kaniko-adopt",
+          "case-kaniko-adopt-classic"]
 # Keys a rewritten job must expand to exactly as before (variables and artifacts gain the
 # template's entries; inherit: is what keeps default: services and scripts away).
 COMPARED = sorted(KEEP - {"variables", "artifacts", "inherit"})
