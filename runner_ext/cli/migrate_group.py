@@ -93,7 +93,8 @@ def migrate_group_command(
     request = GroupMigration(
         credentials=credentials, group=group, config=config_from(config), engine=engine,
         strategy=strategy.value, keep_daemonless=keep_daemonless,
-        dockerfile_fixes=dockerfile_fixes.value, branch=branch, include=tuple(include or ()), exclude=tuple(exclude or ()), classes=tuple(kind or ()),
+        dockerfile_fixes=dockerfile_fixes.value, branch=branch,
+        include=tuple(include or ()), exclude=tuple(exclude or ()), classes=tuple(kind or ()),
         limit=limit, dry_run=dry_run, workers=workers)
     result = _run(request, show_progress(progress))
     if output is OutputFormat.json:
