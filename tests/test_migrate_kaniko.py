@@ -239,3 +239,13 @@ def test_buildah_jobs_stay_already_daemonless(tmp_path: Path) -> None:
     assert result.changes == {}
     assert [(j.name, j.status, j.reason) for j in result.jobs] == [
         ("base", "already-daemonless", "already builds with buildah")]
+
+
+def test_podman_jobs_stay_already_daemonless(tmp_path: Path) -> None:
+    """A job that builds with podman by hand is daemonless already: reported, not adopted."""
+    ci = ("podman-image:\n  stage: build\n  image: quay.io/podman/stable:v5\n  script:\n"
+          "    - podman build -t $CI_REGISTRY_IMAGE:1 .\n    - podman push $CI_REGISTRY_IMAGE:1\n")
+    result = _migrate(_project(tmp_path, ci))
+    assert result.changes == {}
+    assert [(j.name, j.status, j.reason) for j in result.jobs] == [
+        ("podman-image", "already-daemonless", "already builds with podman")]
