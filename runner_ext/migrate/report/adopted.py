@@ -5,6 +5,7 @@ from __future__ import annotations
 from runner_ext.migrate.analyse import kaniko
 from runner_ext.migrate.analyse.decision import Refused
 from runner_ext.migrate.analyse.facts import JobFacts
+from runner_ext.migrate.analyse.kaniko_auth import CONFIG_FILE, own_text
 
 
 def moved(note: str) -> str:
@@ -33,8 +34,8 @@ def adopted_changes(note: str, facts: JobFacts) -> list[str]:
         changes.append("dropped " + ", ".join(dict.fromkeys(dropped)) + ": the template owns "
                        "caching (registry layer cache, snapshot mode and run mode from the org "
                        "config)")
-    if any(kaniko.CONFIG_FILE in kaniko.own_text(c) for c in facts.commands):
-        changes.append(f"dropped the line writing {kaniko.CONFIG_FILE} ($CI_REGISTRY with the "
+    if any(CONFIG_FILE in own_text(c) for c in facts.commands):
+        changes.append(f"dropped the line writing {CONFIG_FILE} ($CI_REGISTRY with the "
                        "job's own credentials): the template logs in to $CI_REGISTRY itself "
                        "with CI_REGISTRY_USER/CI_REGISTRY_PASSWORD")
     return changes
