@@ -74,6 +74,9 @@ _UNSUPPORTED = {
     "--reproducible": "the template has no reproducible-build switch that every engine "
                       "honours (timestamps would differ)",
 }
+# Flags whose setting the org config holds for every build instead.
+_ORG_CONFIG = {"--registry-mirror": "registry.mirrors",
+               "--registry-certificate": "registry.ca_file and registry.ca_hosts"}
 _REMOTE_CONTEXT = re.compile(r"^(tar|git|s3|gs|az|https?)://")
 
 
@@ -210,6 +213,11 @@ def _apply(flags: ExecutorFlags, name: str, value: str | None) -> None:
                       "give the registry a certificate the org config's CA bundle trusts "
                       "(or list it under registry.insecure in the org config if it is "
                       "plain HTTP), drop the flag, then run migrate-project again")
+    elif name in _ORG_CONFIG:
+        raise Refused(f"the executor runs with {name}; the runner-ext template takes that "
+                      f"from the org config ({_ORG_CONFIG[name]}) for every build, not from a "
+                      "job", f"set {_ORG_CONFIG[name]} in the org config, drop the flag, then "
+                      "run migrate-project again")
     elif name in _UNSUPPORTED:
         raise Refused(f"the executor runs with {name}: {_UNSUPPORTED[name]}", _FLAG_HINT)
     elif name not in _HARMLESS:
