@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import REPO
 from test_migrate_support import PROJECTS
 
 from runner_ext.cli import migrate as migrate_cli
@@ -23,6 +25,7 @@ from runner_ext.config import load_config
 from runner_ext.migrate import LocalSource, MigrationResult, migrate_project
 from runner_ext.migrate.corpus.reasons import reason_code
 from runner_ext.migrate.parse.cifiles import parse_ci_file
+from runner_ext.migrate.rewrite.write import write_changes
 
 IMAGE = "  image:\n    name: gcr.io/kaniko-project/executor:debug\n    entrypoint: [\"\"]\n"
 DOCKERFILES = {"Dockerfile": "FROM busybox:1.36\nCOPY a.txt /a\n", "a.txt": "a\n",
@@ -250,3 +253,18 @@ def test_podman_jobs_stay_already_daemonless(tmp_path: Path) -> None:
     assert result.changes == {}
     assert [(j.name, j.status, j.reason) for j in result.jobs] == [
         ("podman-image", "already-daemonless", "already builds with podman")]
+
+
+def test_migrating_a_corpus_kaniko_project_twice_changes_nothing(tmp_path: Path) -> None:
+    """gitlab-auto-deploy-image (tests/corpus): its build moves once; the second run finds a
+    runner-ext job and the same left job, and changes nothing."""
+    root = tmp_path / "gitlab-auto-deploy-image"
+    shutil.copytree(REPO / "tests" / "corpus" / "gitlab-auto-deploy-image", root)
+    first = _migrate(root)
+    assert {(j.name, j.status) for j in first.jobs} == {("build", "migrated"),
+                                                        ("release-tag", "left")}
+    write_changes(root, first.changes)
+    again = _migrate(root)
+    assert again.changes == {}
+    assert {(j.name, j.status) for j in again.jobs} == {("build", "already-daemonless"),
+                                                        ("release-tag", "left")}
