@@ -103,7 +103,8 @@ def _after(facts: JobFacts, state: ScriptState, command: Command) -> None:
 
 def _command(facts: JobFacts, state: ScriptState, command: Command) -> None:
     call = classify(command)
-    if call is None and (kaniko.is_executor(facts, command) or kaniko.touches_kaniko(command)):
+    if call is None and kaniko.hand_written(facts) and (
+            kaniko.is_executor(facts, command) or kaniko.touches_kaniko(command)):
         call = kaniko.as_build(facts, state.cwd, command,
                                _spread(facts, state, command.words[1:]))
         if call is None:  # the executor's registry auth: the template writes its own
