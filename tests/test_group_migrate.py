@@ -184,3 +184,23 @@ def test_progress_hears_of_every_selected_project_once(fake: FakeGitLab) -> None
 def test_progress_bar_on_request(fake: FakeGitLab, capsys: pytest.CaptureFixture[str]) -> None:
     code, out = migrate_group(fake, capsys, "acme", "--dry-run", "--progress")
     assert code == 0 and "7 of 7 project(s) selected" in out
+
+
+def test_kaniko_projects_are_adopted_unless_kept(fake: FakeGitLab,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """A hand-written Kaniko build gets its merge request; --keep-daemonless skips it."""
+    fake.add_project("acme/kaniko", {
+        ".gitlab-ci.yml": ("build:\n  image: gcr.io/kaniko-project/executor:debug\n"
+                           "  script: [/kaniko/executor --context . --destination "
+                           "$CI_REGISTRY_IMAGE]\n"),
+        "Dockerfile": "FROM busybox:1.36\n"})
+    found = {}
+    for flag in ([], ["--keep-daemonless"]):
+        code, out = migrate_group(fake, capsys, "acme", "--class", "kaniko", *flag,
+                                  "--dry-run", "--output", "json")
+        assert code == 0, out
+        found[bool(flag)] = rows(out)["acme/kaniko"]
+    assert found[False]["status"] == "would-open"
+    assert found[True]["status"] == "skipped"
+    assert "already build daemonless" in found[True]["reason"]
+    assert fake.writes() == []

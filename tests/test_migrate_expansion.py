@@ -44,7 +44,8 @@ CHOSEN = ["example-dotnet", "example-node", "example-python", "case-keep-anchors
           "case-duplicate-keys", "case-promote-login-tags", "case-promote-guarded-classic",
           "case-classic-job-template", "case-shim-package-installs",
           "case-shim-build-options-variable", "case-shim-save-load",
-          "case-shim-merged-extends", "case-refuse-rewrite-forms"]
+          "case-shim-merged-extends", "case-refuse-rewrite-forms", "case-kaniko-adopt",
+          "case-kaniko-adopt-classic"]
 # Keys a rewritten job must expand to exactly as before (variables and artifacts gain the
 # template's entries; inherit: is what keeps default: services and scripts away).
 COMPARED = sorted(KEEP - {"variables", "artifacts", "inherit"})
@@ -243,12 +244,38 @@ docker() {
 '''
 
 
+# A recording Kaniko executor: what it would push (every --destination, unless --no-push).
+# The job's /kaniko/ paths point into the test's folder, so nothing is written outside it.
+_FAKE_EXECUTOR = r'''#!/bin/sh
+push=1; dests=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-push|--no-push=true) push= ;;
+    -d|--destination) dests="$dests $2"; shift ;;
+    --destination=*) dests="$dests ${1#--destination=}" ;;
+  esac
+  shift
+done
+[ -n "$push" ] && for d in $dests; do echo "$d" >> "$PUSHES"; done
+exit 0
+'''
+
+
+def _kaniko(lines: list[str], tmp: Path) -> list[str]:
+    """The job's lines with ``/kaniko/`` moved into ``tmp`` and a recording executor there."""
+    executor = tmp / "kaniko" / "executor"
+    (tmp / "kaniko" / ".docker").mkdir(parents=True, exist_ok=True)
+    executor.write_text(_FAKE_EXECUTOR)
+    executor.chmod(0o755)
+    return [line.replace("/kaniko/", f"{tmp}/kaniko/") for line in lines]
+
+
 def _run(lines: list[str], variables: dict[str, Any], env: dict[str, str], tail: str,
          tmp: Path, *, must_pass: bool = True) -> set[str]:
     pushes = tmp / "pushes"
     pushes.write_text("")
     exports = "".join(f"export {k}={shlex.quote(str(v))}\n" for k, v in variables.items())
-    script = _FAKE_DOCKER + exports + "\n".join(lines) + "\n" + tail
+    script = _FAKE_DOCKER + exports + "\n".join(_kaniko(lines, tmp)) + "\n" + tail
     done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, cwd=tmp,
                           env={"PATH": "/usr/bin:/bin", "PUSHES": str(pushes), **env})
     assert done.returncode == 0 or not must_pass, done.stderr

@@ -57,7 +57,7 @@ def test_idempotent(name: str, tmp_path: Path) -> None:
     shutil.copytree(project.input, root)
     write_changes(root, project.migrate().changes)
     again = migrate_project(LocalSource(root), config=project.config(),
-                            strategy=project.strategy)
+                            strategy=project.strategy, keep_daemonless=project.keep_daemonless)
     assert again.changes == {}
     first = {(j.name, j.status) for j in project.migrate().jobs}
     for job in again.jobs:

@@ -26,6 +26,7 @@ class Project:
     expected: Path
     config_file: Path | None
     strategy: Strategy = "auto"
+    keep_daemonless: bool = False  # migrate-project --keep-daemonless
 
     def config(self) -> OrgConfig:
         """The org config the project is migrated with."""
@@ -34,7 +35,7 @@ class Project:
     def migrate(self) -> MigrationResult:
         """Migrate the project as it is checked in."""
         return migrate_project(LocalSource(self.input), config=self.config(),
-                               strategy=self.strategy)
+                               strategy=self.strategy, keep_daemonless=self.keep_daemonless)
 
 
 def _case(path: Path) -> Project:
@@ -42,7 +43,8 @@ def _case(path: Path) -> Project:
     strategy = path / "strategy"  # the --strategy the case is migrated with (default auto)
     return Project(f"case-{path.name}", path / "input", path / "expected",
                    config if config.is_file() else None,
-                   strategy.read_text().strip() if strategy.is_file() else "auto")  # type: ignore[arg-type]
+                   strategy.read_text().strip() if strategy.is_file() else "auto",  # type: ignore[arg-type]
+                   (path / "keep-daemonless").is_file())  # the case runs with --keep-daemonless
 
 
 def _example(name: str) -> Project:

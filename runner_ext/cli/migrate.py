@@ -66,6 +66,10 @@ def migrate_command(
              "script and runs in the shim executor; auto: declarative where exact, shim where "
              "a script, Makefile or compose file drives the build.")
     ] = StrategyChoice.auto,
+    keep_daemonless: Annotated[bool, typer.Option(
+        "--keep-daemonless",
+        help="Leave hand-written Kaniko jobs (/kaniko/executor) as they are; by default they "
+             "move onto the runner-ext template when their flags map exactly.")] = False,
     gitlab_url: Annotated[str | None, typer.Option(
         help="GitLab mode: the server (token from GITLAB_TOKEN or the python-gitlab config).",
         show_default=False)] = None,
@@ -99,9 +103,10 @@ def migrate_command(
                        fixes=dockerfile_fixes.value, branch=branch, target=target_branch,
                        dry_run=dry_run or check, check=check, output=output,
                        section=gitlab_config_section, allow_insecure=allow_insecure,
-                       strategy=strategy.value)
+                       strategy=strategy.value, keep_daemonless=keep_daemonless)
     result = migrate_project(LocalSource(path), config=org, engine=engine,
-                             dockerfile_fixes=dockerfile_fixes.value, strategy=strategy.value)
+                             dockerfile_fixes=dockerfile_fixes.value, strategy=strategy.value,
+                             keep_daemonless=keep_daemonless)
     written = [] if dry_run or check else write_changes(path, result.changes)
     _print_local(result, output, dry_run=dry_run or check, written=[str(p) for p in written])
     return ExitCode.FINDINGS if check and result.has_changes else ExitCode.OK
@@ -130,7 +135,7 @@ def _print_local(result: MigrationResult, output: ReportFormat, *, dry_run: bool
 def _gitlab(url: str | None, project: str | None, path: Path, *, org_config: Any,
             engine: Engine | None, fixes: str, branch: str, target: str | None, dry_run: bool,
             check: bool, output: ReportFormat, section: str | None,
-            allow_insecure: bool, strategy: Strategy) -> int:
+            allow_insecure: bool, strategy: Strategy, keep_daemonless: bool = False) -> int:
     if not url or not project:
         raise RunnerExtError(Category.USAGE, Problem(
             "GitLab mode needs both --gitlab-url and --project",
@@ -144,7 +149,7 @@ def _gitlab(url: str | None, project: str | None, path: Path, *, org_config: Any
                              engine=engine, dockerfile_fixes=fixes, branch=branch,
                              target_branch=target, dry_run=dry_run,
                              gitlab_config_section=section, allow_insecure=allow_insecure,
-                             strategy=strategy)
+                             strategy=strategy, keep_daemonless=keep_daemonless)
     if output is ReportFormat.json:
         echo_json(outcome.to_dict())
     elif output is ReportFormat.markdown:

@@ -51,6 +51,9 @@ def migrate_group_command(
                     "listing's order, that are not skipped).", show_default=False)] = None,
     strategy: Annotated[StrategyChoice, typer.Option(
         help="As for migrate-project: auto, declarative or shim.")] = StrategyChoice.auto,
+    keep_daemonless: Annotated[bool, typer.Option(
+        "--keep-daemonless",
+        help="As for migrate-project: leave hand-written Kaniko jobs as they are.")] = False,
     engine: EngineOption = None,
     dockerfile_fixes: DockerfileFixesOption = FixLevel.safe,
     branch: Annotated[str, typer.Option(
@@ -89,7 +92,8 @@ def migrate_group_command(
                                       allow_insecure=allow_insecure)
     request = GroupMigration(
         credentials=credentials, group=group, config=config_from(config), engine=engine,
-        strategy=strategy.value, dockerfile_fixes=dockerfile_fixes.value, branch=branch,
+        strategy=strategy.value, keep_daemonless=keep_daemonless,
+        dockerfile_fixes=dockerfile_fixes.value, branch=branch,
         include=tuple(include or ()), exclude=tuple(exclude or ()), classes=tuple(kind or ()),
         limit=limit, dry_run=dry_run, workers=workers)
     result = _run(request, show_progress(progress))

@@ -15,10 +15,10 @@ JOB_CLASSES = (
     "shell-docker",    # docker on a shell runner (the runner's user is in the docker group)
     "dind",            # a privileged docker:dind service
     "remote-daemon",   # DOCKER_HOST=tcp://… to a daemon elsewhere
-    "kaniko", "buildkit", "buildah", "runner-ext",  # daemonless already
+    "kaniko", "buildkit", "buildah", "podman", "runner-ext",  # daemonless already
     "no-image-build",
 )
-DAEMONLESS = frozenset({"kaniko", "buildkit", "buildah", "runner-ext"})
+DAEMONLESS = frozenset({"kaniko", "buildkit", "buildah", "podman", "runner-ext"})
 # Projects whose CI was not (or could not be) read.
 STATUS_CLASSES = ("archived", "empty", "no-access", "no-ci", "error")
 CLASSES = JOB_CLASSES + STATUS_CLASSES

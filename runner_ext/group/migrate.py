@@ -59,6 +59,7 @@ class GroupMigration:
     config: OrgConfig
     engine: Engine | None = None
     strategy: Strategy = "auto"
+    keep_daemonless: bool = False  # leave hand-written Kaniko jobs as they are
     dockerfile_fixes: str = "safe"
     branch: str = DEFAULT_BRANCH
     include: tuple[str, ...] = ()
@@ -241,7 +242,7 @@ def _migrate(remote: RestProject, request: GroupMigration) -> ProjectOutcome:
             remote, gitlab_url=request.credentials.url, config=request.config,
             engine=request.engine, dockerfile_fixes=request.dockerfile_fixes,
             branch=request.branch, target_branch=None, dry_run=request.dry_run,
-            strategy=request.strategy)
+            strategy=request.strategy, keep_daemonless=request.keep_daemonless)
     except GitLabApiError as exc:
         row.reason = _reason(exc)
         if exc.status == 403 and exc.method == "GET":

@@ -7,6 +7,8 @@ from typing import Any
 from runner_ext.config.model import OrgConfig
 from runner_ext.engines import Engine
 from runner_ext.errors import Category, Problem, RunnerExtError
+from runner_ext.migrate.analyse import kaniko
+from runner_ext.migrate.analyse.adopt import check_pushes
 from runner_ext.migrate.analyse.decision import Refusal, Refused
 from runner_ext.migrate.analyse.facts import IMAGE_TEMPLATE_NAME, job_facts
 from runner_ext.migrate.analyse.interpret import interpret
@@ -72,12 +74,15 @@ class _Reader:
 
 def migrate_project(source: ProjectSource, *, config: OrgConfig, engine: Engine | None = None,
                     dockerfile_fixes: str = "safe", strategy: Strategy = "auto",
-                    ci_config_path: str = ROOT_CI_FILE) -> MigrationResult:
+                    ci_config_path: str = ROOT_CI_FILE,
+                    keep_daemonless: bool = False) -> MigrationResult:
     """Analyse and rewrite a project; returns the result without writing anything.
 
     ``dockerfile_fixes`` is ``"safe"`` (apply the Dockerfile fixes marked safe) or
     ``"none"`` (report only); ``strategy`` is ``"auto"``, ``"declarative"`` or ``"shim"``
     (docs/migrate.md, Strategies); ``ci_config_path`` is the project's root CI file.
+    Hand-written Kaniko jobs are adopted onto the template unless ``keep_daemonless``
+    (docs/migrate.md, Hand-written Kaniko jobs).
     """
     if strategy not in STRATEGIES:
         raise RunnerExtError(Category.USAGE, Problem(
@@ -92,7 +97,8 @@ def migrate_project(source: ProjectSource, *, config: OrgConfig, engine: Engine 
     pipeline = Pipeline(ci_files)
     files = source.list_files()
     reader = _Reader(source)
-    work = [w for w in (_analyze(j, pipeline, reader, config, chosen, set(files))
+    adopt = not keep_daemonless
+    work = [w for w in (_analyze(j, pipeline, reader, config, chosen, set(files), adopt)
                         for j in pipeline.jobs.values()) if w is not None]
     choose_strategies(work, strategy, config)
     ours = (f"component: {config.include.component}/build@",
@@ -136,7 +142,7 @@ def _try(item: JobWork, step: Any) -> None:
 
 
 def _analyze(job: CiJob, pipeline: Pipeline, reader: _Reader, config: OrgConfig,
-             engine: Engine, files: set[str]) -> JobWork | None:
+             engine: Engine, files: set[str], adopt: bool = True) -> JobWork | None:
     if job.hidden:
         return None
     facts = job_facts(job, pipeline, reader.text)
@@ -154,6 +160,10 @@ def _analyze(job: CiJob, pipeline: Pipeline, reader: _Reader, config: OrgConfig,
         return item
     if not item.findings and not item.daemonless:
         return None
+    if item.daemonless == "kaniko" and adopt and kaniko.hand_written(facts):
+        item.daemonless, item.adopted = None, kaniko.archived_note(facts)
+        _try(item, lambda: _adopt(item, config, engine, files))
+        return item
     if item.daemonless:
         return item
     if not facts.calls_of(*_BUILDISH) and not any(f.rule_id == "RXC111" for f in item.findings):
@@ -188,6 +198,14 @@ def _request(item: JobWork, config: OrgConfig, engine: Engine, files: set[str]) 
         item.request = promote_request(item.facts, state, config)
         return
     item.request = build_request(item.facts, state, config=config, engine=engine, files=files)
+
+
+def _adopt(item: JobWork, config: OrgConfig, engine: Engine, files: set[str]) -> None:
+    """A hand-written Kaniko job read as a build (docs/migrate.md, Hand-written Kaniko
+    jobs)."""
+    _request(item, config, engine, files)
+    if item.request is not None:
+        check_pushes(item.facts, item.request)
 
 
 def _sorted(findings: list[Finding]) -> list[Finding]:

@@ -78,7 +78,8 @@ def migrate_remote(*, gitlab_url: str, project: str, token: str | None, config: 
                    target_branch: str | None = None, dry_run: bool = False,
                    gitlab_config_section: str | None = None,
                    max_retries: int = MAX_RETRIES, allow_insecure: bool = False,
-                   strategy: Strategy = "auto") -> RemoteOutcome:
+                   strategy: Strategy = "auto", keep_daemonless: bool = False
+                   ) -> RemoteOutcome:
     """Migrate ``project`` on ``gitlab_url``; propose the change as one commit in one MR.
 
     The token is ``token``, else the python-gitlab config section named, else
@@ -91,13 +92,14 @@ def migrate_remote(*, gitlab_url: str, project: str, token: str | None, config: 
     return migrate_gitlab_project(
         remote, gitlab_url=credentials.url, config=config, engine=engine,
         dockerfile_fixes=dockerfile_fixes, branch=branch, target_branch=target_branch,
-        dry_run=dry_run, strategy=strategy)
+        dry_run=dry_run, strategy=strategy, keep_daemonless=keep_daemonless)
 
 
 def migrate_gitlab_project(remote: GitLabProject, *, gitlab_url: str, config: OrgConfig,
                            engine: Engine | None, dockerfile_fixes: str, branch: str,
                            target_branch: str | None, dry_run: bool,
-                           strategy: Strategy = "auto") -> RemoteOutcome:
+                           strategy: Strategy = "auto", keep_daemonless: bool = False
+                           ) -> RemoteOutcome:
     """The GitLab-mode flow on an opened project."""
     target = _target_branch(remote, target_branch)
     check_branch_names(branch, target)
@@ -111,7 +113,8 @@ def migrate_gitlab_project(remote: GitLabProject, *, gitlab_url: str, config: Or
 
     result = migrate_project(source, config=config, engine=engine,
                              dockerfile_fixes=dockerfile_fixes, strategy=strategy,
-                             ci_config_path=ci_file_in_project(remote))
+                             ci_config_path=ci_file_in_project(remote),
+                             keep_daemonless=keep_daemonless)
     outcome = RemoteOutcome(result=result, gitlab_url=gitlab_url, project=remote.path,
                             target_branch=target, target_sha=target_sha, branch=branch,
                             dry_run=dry_run)

@@ -15,7 +15,7 @@ from runner_ext.migrate.analyse.shell import Command, parse_script
 ReadText = Callable[[str], "str | None"]
 _DAEMONLESS_COMMANDS = {
     "/kaniko/executor": "kaniko", "executor": "kaniko", "buildah": "buildah",
-    "buildctl": "buildkit", "buildctl-daemonless.sh": "buildkit",
+    "buildctl": "buildkit", "buildctl-daemonless.sh": "buildkit", "podman": "podman",
 }
 _DAEMONLESS_IMAGES = (("kaniko", "kaniko"), ("buildah", "buildah"), ("buildkit", "buildkit"))
 # docker:dind, docker:27-dind-rootless, …/docker/dind, a mirror's …/docker:24-dind.

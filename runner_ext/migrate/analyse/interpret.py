@@ -11,6 +11,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, field, replace
 
+from runner_ext.migrate.analyse import kaniko
 from runner_ext.migrate.analyse.decision import MANUAL, Refused
 from runner_ext.migrate.analyse.docker import (
     BuildFlags,
@@ -102,6 +103,13 @@ def _after(facts: JobFacts, state: ScriptState, command: Command) -> None:
 
 def _command(facts: JobFacts, state: ScriptState, command: Command) -> None:
     call = classify(command)
+    if call is None and kaniko.hand_written(facts) and (
+            kaniko.is_executor(facts, command) or kaniko.touches_kaniko(command)):
+        call = kaniko.as_build(facts, state.cwd, command,
+                               _spread(facts, state, command.words[1:]))
+        if call is None:  # the executor's registry auth: the template writes its own
+            state.roles.append((command, carry.DOCKER))
+            return
     if is_login_pipe(command, call):
         command = replace(command, construct=None)
         if call is None:  # the echo feeding the password in

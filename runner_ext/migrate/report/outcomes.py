@@ -10,6 +10,7 @@ from runner_ext.engines import ENGINES, Engine
 from runner_ext.migrate.analyse.decision import BuildRequest, Refusal
 from runner_ext.migrate.analyse.facts import JobFacts
 from runner_ext.migrate.analyse.jobs import CiJob
+from runner_ext.migrate.report.adopted import adopted_changes, stays
 from runner_ext.migrate.report.result import DockerfileOutcome, JobOutcome
 from runner_ext.migrate.rewrite.rewrite import JobRewrite
 from runner_ext.migrate.rules import plaintext_password
@@ -33,6 +34,8 @@ class JobWork:
     via_template: str | None = None
     # A hidden template rewritten once for the jobs that run its build.
     template_for: tuple[str, ...] = ()
+    # A hand-written Kaniko job taken onto the template: its image, for the report.
+    adopted: str = ""
 
 
 def engine_of(request: BuildRequest | None, chosen: Engine) -> Engine:
@@ -78,7 +81,7 @@ def not_a_build(findings: list[Finding], config: OrgConfig,
 def _changes(item: JobWork, runner_tags: list[str]) -> tuple[str, ...]:
     facts, own = item.facts, item.job.own
     assert item.request is not None and item.rewrite is not None
-    changes = list(item.request.changes)
+    changes = [*adopted_changes(item.adopted, facts), *item.request.changes]
     if "image" in own and facts.image:
         changes.append(f"image {facts.image} replaced by the runner-ext executor image")
     changes.extend(f"removed service {s}" for s in facts.dind_services() if "services" in own)
@@ -116,5 +119,5 @@ def outcome(item: JobWork, runner_tags: list[str], errors: dict[str, list[str]]
                           attention=tuple(attention),
                           dockerfile=item.request.dockerfile, **base)
     refusal = item.refusal or Refusal("not migrated", "")
-    return JobOutcome(status="left", reason=refusal.reason, suggestion=refusal.suggestion,
-                      **base)
+    reason = f"{stays(item.adopted)}{refusal.reason}" if item.adopted else refusal.reason
+    return JobOutcome(status="left", reason=reason, suggestion=refusal.suggestion, **base)

@@ -1,0 +1,2 @@
+FROM busybox:1.36
+COPY main.txt /main.txt
