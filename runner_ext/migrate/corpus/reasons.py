@@ -12,6 +12,7 @@ import re
 # First match wins; order from the most specific to the most general.
 _CODES: tuple[tuple[str, str], ...] = (
     ("not-a-build", r"^not an image build|builds no image"),
+    ("shared-daemon", r"shared Docker daemon"),
     ("opaque-command", r"finds no image build it can follow|builds an image out of sight"),
     ("file-already-daemonless", r"already builds with .*leaves such files alone"),
     ("shell-logic", r"runs under shell logic|changes to a folder"),
