@@ -230,11 +230,14 @@ def _settle_anchors(items: list[JobWork]) -> list[JobWork]:
     """Check anchors against what all rewrites of a file remove together, until stable."""
     while True:
         removed = [span for i in items if i.rewrite for span in i.rewrite.deleted]
+        # Shim jobs all get the same image, services and tags, each as keys of its own.
+        shim = [(i.job.node.start, i.job.node.end) for i in items if i.strategy == "shim"]
         refused = []
         for item in items:
             assert item.rewrite is not None
             try:
-                check_anchors(item.job, item.rewrite.deleted, removed)
+                check_anchors(item.job, item.rewrite.deleted, removed,
+                              shim if item.strategy == "shim" else [])
             except Refused as refusal:
                 item.request, item.rewrite, item.refusal = None, None, refusal.refusal
                 refused.append(item)
