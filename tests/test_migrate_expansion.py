@@ -45,7 +45,8 @@ CHOSEN = ["example-dotnet", "example-node", "example-python", "case-keep-anchors
           "case-classic-job-template", "case-shim-package-installs",
           "case-shim-build-options-variable", "case-shim-save-load",
           "case-shim-merged-extends", "case-refuse-rewrite-forms",
-          "case-build-check-split-push", "case-shim-copy-several-images"]
+          "case-build-check-split-push", "case-shim-copy-several-images",
+          "case-shim-several-platforms"]
 # Keys a rewritten job must expand to exactly as before (variables and artifacts gain the
 # template's entries; inherit: is what keeps default: services and scripts away).
 COMPARED = sorted(KEEP - {"variables", "artifacts", "inherit"})

@@ -14,12 +14,13 @@ import re
 from dataclasses import dataclass, field
 
 from runner_ext.migrate.analyse.decision import Refused
-from runner_ext.migrate.analyse.docker import classify
-from runner_ext.migrate.analyse.expand import normalize_ref, references
+from runner_ext.migrate.analyse.docker import DockerCall, classify, parse_build
+from runner_ext.migrate.analyse.expand import normalize_ref, references, substitute
 from runner_ext.migrate.analyse.facts import JobFacts
 from runner_ext.migrate.analyse.shell import Command
 from runner_ext.migrate.rewrite.carry import PACKAGE_MANAGERS
 from runner_ext.migrate.rules import docker_run, script_logic
+from runner_ext.migrate.rules._common import shown
 from runner_ext.migrate.shim.compose import check_compose
 from runner_ext.migrate.shim.reach import Reached, cwd_after, reach
 from runner_ext.migrate.shim.verbs import (
@@ -284,8 +285,23 @@ def _builds(facts: JobFacts, cwd: str, item: Reached, result: ShimAnalysis) -> b
         result.compose_services.extend(check_compose(facts, cwd, words, shown))
         return True
     call = classify(item.command)
-    return (call is not None and call.kind == "build") or archive_verb(item.command.words) in (
-        "docker load", "docker image load")
+    if call is not None and call.kind == "build":
+        _check_platforms(facts, item, call)
+        return True
+    return archive_verb(item.command.words) in ("docker load", "docker image load")
+
+
+def _check_platforms(facts: JobFacts, item: Reached, call: DockerCall) -> None:
+    """Several platforms in one build: podman 4.3 builds each but tags (and so pushes) only
+    one of them unless given --manifest, which the wrapper does not add."""
+    platform = substitute(parse_build(call).platform, facts.variables)
+    if "," in platform:
+        raise Refused(f"'{shown(item.command.text)}'{_at(item)} builds --platform {platform} "
+                      "in one job: the shim executor's podman builds each platform but tags and "
+                      "pushes only one of them, so the image would lose platforms",
+                      "build each platform in a job of its own and join them with docker "
+                      "manifest, or write the tags as CI variables so the declarative "
+                      "BuildKit job can build them, then run migrate-project again")
 
 
 def _names(text: str) -> set[str]:

@@ -65,7 +65,8 @@ def _script_driven(item: JobWork) -> bool:
     if item.request is not None or item.refusal is None:
         return False
     return item.refusal.rule in SCRIPT_DRIVEN or any(
-        f.rule_id in (hidden_build.ID, compose_build.ID) for f in item.findings) or any(
+        f.rule_id in (hidden_build.ID, compose_build.ID, computed_name.ID)
+        for f in item.findings) or any(
         is_bake(c) for c in item.facts.commands) or (
         not item.facts.calls_of("build") and reaches_build(item.facts)) or any(
         archive_verb(c.words) for c in item.facts.commands) or (
