@@ -12,7 +12,7 @@
 # touches /tmp, and every file lives in $RUNNER_EXT_WORK_DIR or the project directory.
 #
 # Inputs (job variables): RUNNER_EXT_IMAGE, RUNNER_EXT_DESTINATIONS, RUNNER_EXT_EXTRA_TAGS,
-# RUNNER_EXT_CACHE, RUNNER_EXT_CACHE_REPO, RUNNER_EXT_WORK_DIR, RUNNER_EXT_DOTENV,
+# RUNNER_EXT_CACHE, RUNNER_EXT_CACHE_REPO, RUNNER_EXT_PUSH, RUNNER_EXT_WORK_DIR, RUNNER_EXT_DOTENV,
 # CI_REGISTRY, CI_REGISTRY_USER, CI_REGISTRY_PASSWORD, RUNNER_EXT_REGISTRY_AUTH and GitLab's
 # CI_COMMIT_* variables. See docs/how-builds-run.md.
 
@@ -77,6 +77,18 @@ runner_ext_check_cache() {
   case "${RUNNER_EXT_CACHE_REPO:-}" in
     "" | /*)
       runner_ext_say "the layer cache is on but the cache repo '${RUNNER_EXT_CACHE_REPO:-}' is not a repository; set the 'cache_repo' input, or 'image' (the default cache repo is <image>/cache), or turn 'cache' off"
+      return 2 ;;
+  esac
+}
+
+# RUNNER_EXT_PUSH=false makes the job a build check: the plan pushes neither the image nor
+# cache layers. Unset means true (jobs of templates rendered before the variable existed).
+runner_ext_check_push() {
+  RUNNER_EXT_PUSH=${RUNNER_EXT_PUSH:-true}
+  case "$RUNNER_EXT_PUSH" in
+    true | false) export RUNNER_EXT_PUSH ;;
+    *)
+      runner_ext_say "RUNNER_EXT_PUSH must be true or false (the 'push' input); the value is not shown"
       return 2 ;;
   esac
 }
@@ -223,6 +235,11 @@ runner_ext_repository() {
 
 # The dotenv report (artifacts:reports:dotenv) later jobs receive as variables.
 runner_ext_report() {
+  if [ "$RUNNER_EXT_PUSH" = false ]; then
+    : > "${RUNNER_EXT_DOTENV:-runner-ext.env}"
+    runner_ext_say "built, and pushed nothing (push is off: a build check): $(printf '%s\n' "$RUNNER_EXT_DESTINATIONS" | tr '\n' ' ' | sed 's/ *$//')"
+    return 0
+  fi
   runner_ext_digest=$(runner_ext_digest)
   runner_ext_first=$(printf '%s\n' "$RUNNER_EXT_DESTINATIONS" | head -n 1)
   runner_ext_repo=$(runner_ext_repository "$runner_ext_first")
@@ -293,6 +310,7 @@ runner_ext_main() {
   fi
   runner_ext_destinations || return $?
   runner_ext_check_cache || return $?
+  runner_ext_check_push || return $?
   runner_ext_prepare || return $?
   mkdir -p -- "$RUNNER_EXT_WORK_DIR" || return $?
   RUNNER_EXT_LOG="$RUNNER_EXT_WORK_DIR/build.log"

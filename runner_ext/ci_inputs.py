@@ -53,6 +53,8 @@ INPUTS: tuple[CiInput, ...] = (
     CiInput("platform", "string", "Target platform, e.g. linux/arm64.", VARIABLES["platform"]),
     CiInput("cache", "boolean", "Use the registry layer cache.", VARIABLES["cache"]),
     CiInput("cache_repo", "string", "Repository holding cache layers.", VARIABLES["cache_repo"]),
+    CiInput("push", "boolean", "Push the image; false only checks that it builds (the layer "
+            "cache is read, not written).", VARIABLES["push"]),
     CiInput("extra_args", "string", "Extra engine arguments, one per line.",
             VARIABLES["extra_args"]),
 )
@@ -77,6 +79,7 @@ def input_defaults(config: OrgConfig) -> dict[str, str | bool | list[str]]:
         "platform": "",
         "cache": config.cache.enabled,
         "cache_repo": cache_repo,
+        "push": True,
         "extra_args": "",
     }
 

@@ -226,3 +226,28 @@ def test_tls_registry_with_the_org_ca(tmp_path: Path) -> None:
         digest = project.dotenv()["RUNNER_EXT_BUILT_DIGEST"]
         assert registry.manifest(NAME, "latest")[0] == digest
         assert registry.tags(f"{NAME}/cache")
+
+
+def test_build_check_reads_the_cache_and_pushes_nothing(sample: Sample) -> None:
+    """``push: false`` (a migrated build check) after a source change: the unchanged steps
+    come from the registry cache, the changed ones are built, and neither the image nor
+    cache layers are pushed. Runs last: it commits to the sample project."""
+    project, registry, folder = sample.project, sample.registry, sample.folder
+    main_sh = project.root / "src" / "main.sh"
+    main_sh.write_text(main_sh.read_text().replace("version 2", "version 3"))
+    project.commit("a change only a build check builds")
+    tags, cache = sorted(registry.tags(NAME)), sorted(registry.tags(f"{NAME}/cache"))
+    variables = {**sample_variables(registry, folder, "check", USER, PASSWORD),
+                 "RUNNER_EXT_PUSH": "false"}
+    run = project.run_job(["build-image"], variables)
+    Storage(folder / "storage-check").remove()
+    assert run.returncode == 0, run.output[-4000:]
+    steps = _steps(run.log)
+    for step in (2, 3, 4):
+        assert "Cache pulled from remote" in steps[step], steps[step]
+    for step in (5, 6):
+        assert "Cache pulled" not in steps[step] and "Pushing cache" not in steps[step]
+    assert "pushed nothing (push is off" in run.log
+    assert sorted(registry.tags(NAME)) == tags
+    assert project.commit_sha() not in tags
+    assert sorted(registry.tags(f"{NAME}/cache")) == cache

@@ -316,3 +316,38 @@ def test_without_the_plan_functions(tmp_path: Path) -> None:
                           env={"PATH": os.environ["PATH"], "RUNNER_EXT_WORK_DIR": str(tmp_path)})
     assert done.returncode == 3
     assert "source this file after the plan functions" in done.stderr
+
+
+# --- build checks (push off) ----------------------------------------------------------
+
+@pytest.mark.parametrize("shell", ["busybox", "dash"])
+def test_push_off_builds_reads_the_cache_and_pushes_nothing(job: Job, shell: str) -> None:
+    done = job.run(shell, RUNNER_EXT_PUSH="false")
+    assert done.returncode == 0, done.stderr
+    assert _pushed(job) == []
+    (build,) = [c["argv"] for c in job.calls()]
+    assert "--cache-from" in build and "--cache-to" not in build
+    assert (job.project / "runner-ext.env").read_text() == ""
+    assert "pushed nothing (push is off" in done.stderr
+
+
+def test_push_off_in_buildkit_exports_nothing(tmp_path: Path) -> None:
+    job = Job(tmp_path, "buildkit")
+    done = job.run(RUNNER_EXT_PUSH="false")
+    assert done.returncode == 0, done.stderr
+    (argv,) = [c["argv"] for c in job.calls()]
+    assert "--output" not in argv and "--export-cache" not in argv
+    assert argv[argv.index("--import-cache") + 1] == f"type=registry,ref={IMAGE}/cache"
+
+
+def test_push_unset_means_push(job: Job) -> None:
+    done = job.run()
+    assert done.returncode == 0, done.stderr
+    assert _pushed(job) == [f"{IMAGE}:{SHA}", f"{IMAGE}:feature-x"]
+
+
+def test_push_neither_true_nor_false_is_a_usage_error(job: Job) -> None:
+    done = job.run(RUNNER_EXT_PUSH="no")
+    assert done.returncode == 2
+    assert "RUNNER_EXT_PUSH must be true or false" in done.stderr
+    assert job.calls() == []

@@ -32,6 +32,7 @@ CASES: dict[str, dict[str, Any]] = {
         "dockerfile": "docker/app.Dockerfile", "context": "src"}},
     "several-destinations": {"spec": {"destinations": [
         f"{IMAGE}:1.0", f"{IMAGE}:latest", "mirror.example.com:5000/team/app:1.0"]}},
+    "build-check": {"spec": {"destinations": [f"{IMAGE}:1.0"], "push": False}},
     "explicit-cache-repo": {"spec": {"destinations": [f"{IMAGE}:1.0"],
                                      "cache_repo": "cache.example.com/shared/app"}},
     "mirrors-insecure-ca": {

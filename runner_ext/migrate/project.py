@@ -52,6 +52,7 @@ from runner_ext.migrate.shim.strategy import (
     choose_strategies,
     shim_instead,
 )
+from runner_ext.migrate.split_push import DEFAULT_STAGES, keep_shared_images, pair_split_pushes
 from runner_ext.rules.base import Finding, Splice, apply_splices
 
 _BUILDISH = ("build", "bake", "compose-build", "run", "tag", "push", "manifest", "pull")
@@ -100,6 +101,7 @@ def migrate_project(source: ProjectSource, *, config: OrgConfig, engine: Engine 
     adopt = not keep_daemonless
     work = [w for w in (_analyze(j, pipeline, reader, config, chosen, set(files), adopt)
                         for j in pipeline.jobs.values()) if w is not None]
+    pair_split_pushes(work, _stages(pipeline), config)
     choose_strategies(work, strategy, config)
     ours = (f"component: {config.include.component}/build@",
             f"component: {config.include.component}/promote@",
@@ -116,6 +118,7 @@ def migrate_project(source: ProjectSource, *, config: OrgConfig, engine: Engine 
             _try(item, lambda i=item: _rewrite(i, pipeline, config, chosen))
             if item.refusal is not None and strategy != "declarative":
                 shim_instead(item, config)  # the YAML form stopped the declarative rewrite
+    keep_shared_images(work, rewritten=True)
     analyses = _check_dockerfiles(work, source, files, chosen)
     result.secrets = frozenset(ci_secrets([c.data for c in ci_files], [w.facts for w in work])
                                .union(*(dockerfile_secrets(a.text) for a in analyses.values())))
@@ -128,6 +131,13 @@ def migrate_project(source: ProjectSource, *, config: OrgConfig, engine: Engine 
     work.sort(key=lambda w: (order.get(w.job.file.path, len(order)), w.job.line))
     result.jobs = [outcome(w, list(config.runner.tags), errors) for w in work]
     return result
+
+
+def _stages(pipeline: Pipeline) -> list[str]:
+    stages = pipeline.top.get("stages")
+    if isinstance(stages, list):
+        return [str(s) for s in stages]
+    return list(DEFAULT_STAGES)
 
 
 def _try(item: JobWork, step: Any) -> None:
@@ -238,11 +248,14 @@ def _settle_anchors(items: list[JobWork]) -> list[JobWork]:
     """Check anchors against what all rewrites of a file remove together, until stable."""
     while True:
         removed = [span for i in items if i.rewrite for span in i.rewrite.deleted]
+        # Shim jobs all get the same image, services and tags, each as keys of its own.
+        shim = [(i.job.node.start, i.job.node.end) for i in items if i.strategy == "shim"]
         refused = []
         for item in items:
             assert item.rewrite is not None
             try:
-                check_anchors(item.job, item.rewrite.deleted, removed)
+                check_anchors(item.job, item.rewrite.deleted, removed,
+                              shim if item.strategy == "shim" else [])
             except Refused as refusal:
                 item.request, item.rewrite, item.refusal = None, None, refusal.refusal
                 refused.append(item)

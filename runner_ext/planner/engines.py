@@ -17,6 +17,7 @@ from runner_ext.planner.words import (
     dirname,
     each,
     joined,
+    unless,
     when,
     when_set,
     word,
@@ -43,6 +44,8 @@ def plan_kaniko(spec: BuildSpec) -> BuildPlan:
         word("--context=", spec.context),
         word("--dockerfile=", spec.dockerfile),
         *each(spec.destinations, lambda d: [word("--destination=", d)]),
+        # A build check: neither the image nor cache layers are pushed (the cache is read).
+        *unless(spec.push, lambda: words("--no-push", "--no-push-cache")),
         *_build_args(spec, lambda a: [word("--build-arg=", a)]),
         *when_set(spec.target, lambda t: [word("--target=", t)]),
         *each(spec.labels, lambda label: [word("--label=", label)]),
@@ -104,9 +107,13 @@ def plan_buildkit(spec: BuildSpec) -> BuildPlan:
         *when_set(spec.target, lambda t: [word("--opt"), word("target=", t)]),
         *each(spec.labels, lambda label: [word("--opt"), word("label:", label)]),
         *when_set(spec.platform, lambda p: [word("--opt"), word("platform=", p)]),
-        *words("--output"), joined('type=image,"name=', spec.destinations, ",", '",push=true'),
+        *when(spec.push, lambda: [
+            *words("--output"),
+            joined('type=image,"name=', spec.destinations, ",", '",push=true')]),
         *when(spec.cache, lambda: [
-            *words("--export-cache"), word("type=registry,ref=", spec.cache_repo, ",mode=max"),
+            *when(spec.push, lambda: [
+                *words("--export-cache"),
+                word("type=registry,ref=", spec.cache_repo, ",mode=max")]),
             *words("--import-cache"), word("type=registry,ref=", spec.cache_repo),
         ]),
         *when_set(spec.digest_file, lambda f: [word("--metadata-file"), word(f)]),
@@ -125,7 +132,8 @@ def plan_buildkit(spec: BuildSpec) -> BuildPlan:
 
 
 def plan_buildah(spec: BuildSpec) -> BuildPlan:
-    """``buildah build --layers`` with a registry cache, then one push per destination."""
+    """``buildah build --layers`` with a registry cache, then one push per destination
+    (none for a build check)."""
     storage = words("buildah", "--storage-driver", spec.buildah.storage_driver)
     certs = [word("--cert-dir"), word(spec.work_dir, "/certs")] if spec.registry.ca_file else []
     build: list[Arg] = [
@@ -137,7 +145,7 @@ def plan_buildah(spec: BuildSpec) -> BuildPlan:
         *each(spec.labels, lambda label: [word("--label"), word(label)]),
         *when_set(spec.platform, lambda p: [word("--platform"), word(p)]),
         *when(spec.cache, lambda: [
-            *words("--cache-to"), word(spec.cache_repo),
+            *when(spec.push, lambda: [*words("--cache-to"), word(spec.cache_repo)]),
             *words("--cache-from"), word(spec.cache_repo),
             *words("--cache-ttl"), word(spec.cache_ttl),
         ]),
@@ -149,7 +157,7 @@ def plan_buildah(spec: BuildSpec) -> BuildPlan:
         *storage, *words("push"), *certs,
         *when_set(spec.digest_file, lambda f: [word("--digestfile"), word(f)]),
         word(d), word("docker://", d),
-    ])
+    ], only=spec.push)
     return BuildPlan("buildah", (Step(tuple(build)), *push), *_buildah_setup(spec),
                      word(spec.work_dir, "/config.json"), _digest(spec, "plain"))
 

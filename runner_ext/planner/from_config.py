@@ -34,6 +34,7 @@ VARIABLES: dict[str, str] = {
     "labels": "RUNNER_EXT_LABELS",
     "platform": "RUNNER_EXT_PLATFORM",
     "cache": "RUNNER_EXT_CACHE",
+    "push": "RUNNER_EXT_PUSH",
     "cache_repo": "RUNNER_EXT_CACHE_REPO",
     "digest_file": "RUNNER_EXT_DIGEST_FILE",
     "work_dir": "RUNNER_EXT_WORK_DIR",
@@ -74,7 +75,7 @@ def spec_from_config(
     config: OrgConfig, engine: Engine, *, context: str, destinations: Sequence[str],
     dockerfile: str = "Dockerfile", build_args: Sequence[str] = (), target: str = "",
     labels: Sequence[str] = (), platform: str = "", cache: bool | None = None,
-    cache_repo: str = "", digest_file: str = "", work_dir: str = "",
+    cache_repo: str = "", digest_file: str = "", work_dir: str = "", push: bool = True,
 ) -> BuildSpec:
     """A concrete spec: per-build values plus the org's defaults."""
     if not cache_repo and destinations:
@@ -83,7 +84,7 @@ def spec_from_config(
         context=context, destinations=tuple(destinations), dockerfile=dockerfile,
         build_args=tuple(build_args), target=target, labels=tuple(labels), platform=platform,
         cache=config.cache.enabled if cache is None else cache, cache_repo=cache_repo,
-        digest_file=digest_file, work_dir=work_dir or WORK_DIRS[engine],
+        push=push, digest_file=digest_file, work_dir=work_dir or WORK_DIRS[engine],
         **_shared(config, engine),  # type: ignore[arg-type]
     )
 
@@ -94,7 +95,7 @@ def template_spec(config: OrgConfig, engine: Engine) -> BuildSpec:
     return BuildSpec(
         context=v["context"], destinations=v["destinations"], dockerfile=v["dockerfile"],
         build_args=v["build_args"], target=v["target"], labels=v["labels"],
-        platform=v["platform"], cache=v["cache"], cache_repo=v["cache_repo"],
+        platform=v["platform"], cache=v["cache"], cache_repo=v["cache_repo"], push=v["push"],
         digest_file=v["digest_file"], work_dir=v["work_dir"], extra_args=v["extra_args"],
         **_shared(config, engine),  # type: ignore[arg-type]
     )

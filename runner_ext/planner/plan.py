@@ -6,15 +6,29 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from runner_ext.errors import plan_error
-from runner_ext.planner.words import ITEM, Arg, Each, Items, Joined, Text, Var, When, Word, word
+from runner_ext.planner.words import (
+    ITEM,
+    Arg,
+    Each,
+    Flag,
+    Items,
+    Joined,
+    Text,
+    Var,
+    When,
+    Word,
+    word,
+)
 
 
 @dataclass(frozen=True)
 class Step:
-    """One command; with ``repeat`` it runs once per line of that variable (``ITEM``)."""
+    """One command; with ``repeat`` it runs once per line of that variable (``ITEM``);
+    with ``only`` it runs only when that variable is ``true``."""
 
     argv: tuple[Arg, ...]
     repeat: Var | None = None
+    only: Var | None = None
 
 
 @dataclass(frozen=True)
@@ -74,11 +88,16 @@ class BuildPlan:
         return {_literal(f.path): _literal(f.copy_from) for f in self.files if f.copy_from}
 
 
-def steps_for_each(items: Items, build: Callable[[Text], list[Arg]]) -> list[Step]:
-    """One step per item: expanded now for a tuple, a repeated step for a variable."""
+def steps_for_each(items: Items, build: Callable[[Text], list[Arg]],
+                   only: Flag = True) -> list[Step]:
+    """One step per item: expanded now for a tuple, a repeated step for a variable; none
+    when ``only`` is false (now), or each run only when it is ``true`` (a variable)."""
+    if only is False:
+        return []
+    guard = only if isinstance(only, Var) else None
     if isinstance(items, Var):
-        return [Step(tuple(build(ITEM)), repeat=items)]
-    return [Step(tuple(build(item))) for item in items]
+        return [Step(tuple(build(ITEM)), repeat=items, only=guard)]
+    return [Step(tuple(build(item)), only=guard) for item in items]
 
 
 def _literal(arg: Arg) -> str:

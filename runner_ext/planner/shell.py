@@ -183,7 +183,7 @@ def _args(args: tuple[Arg, ...], indent: str) -> list[str]:
 def _arg(arg: Arg, indent: str) -> list[str]:
     if isinstance(arg, When):
         test = f'[ -n "${{{arg.var.name}}}" ]' if arg.nonempty else \
-            f'[ "${{{arg.var.name}}}" = true ]'
+            f'[ "${{{arg.var.name}}}" = {quote(arg.equals)} ]'
         inner = _args(arg.words, indent + "  ")
         return [f"{indent}if {test}; then", *inner, f"{indent}fi"]
     if isinstance(arg, Each):
@@ -204,7 +204,11 @@ def _step(step: Step) -> list[str]:
     body = [f"{indent}set --"]
     body += _args(step.argv, indent)
     body.append(f'{indent}runner_ext_run "$@" || return $?')
-    return _loop(step.repeat, body, "  ") if step.repeat else body
+    lines = _loop(step.repeat, body, "  ") if step.repeat else body
+    if step.only is None:
+        return lines
+    return [f'  if [ "${{{step.only.name}}}" = true ]; then',
+            *[f"  {line}" for line in lines], "  fi"]
 
 
 def file_lines(plan_file: PlanFile) -> list[str]:

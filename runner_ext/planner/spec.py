@@ -57,6 +57,9 @@ class BuildSpec:
     platform: Text = ""
     cache: Flag = True
     cache_repo: Text = ""
+    # False: only check that the image builds; nothing is pushed, the layer cache is read
+    # but not written (a merge request's build check must not fill the shared cache).
+    push: Flag = True
     cache_ttl: str = "336h"
     digest_file: Text = ""
     work_dir: Text = "/kaniko/.docker"

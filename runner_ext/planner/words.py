@@ -65,11 +65,13 @@ class Each:
 
 @dataclass(frozen=True)
 class When:
-    """Words used only when a variable is ``true`` (``nonempty=True``: when it is not empty)."""
+    """Words used only when a variable is ``equals`` (``nonempty=True``: when it is not
+    empty)."""
 
     var: Var
     words: tuple[Arg, ...]
     nonempty: bool = False
+    equals: str = "true"
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,14 @@ def when(flag: Flag, build: Callable[[], Sequence[Arg]]) -> list[Arg]:
     if isinstance(flag, Var):
         return [When(flag, tuple(build()))]
     return list(build()) if flag else []
+
+
+def unless(flag: Flag, build: Callable[[], Sequence[Arg]]) -> list[Arg]:
+    """``build()`` if the flag is false, now (a bool) or in the job (a variable that is
+    exactly ``false``)."""
+    if isinstance(flag, Var):
+        return [When(flag, tuple(build()), equals="false")]
+    return [] if flag else list(build())
 
 
 def when_set(value: Text, build: Callable[[Text], Sequence[Arg]]) -> list[Arg]:

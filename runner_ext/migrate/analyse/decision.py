@@ -35,6 +35,11 @@ class BuildRequest:
     platform: str = ""
     cache: bool = True
     cache_repo: str = ""
+    # False: a build check (the job built without pushing): the engine job pushes nothing.
+    push: bool = True
+    # Every tag the image has when the script ends (built, tagged), as written: what a later
+    # job that pushes from the same Docker daemon may push.
+    tags: list[str] = field(default_factory=list)
     # The engine this job needs when it is not the one chosen for the project ('' if none).
     engine: str = ""
     # Lines the migrated job runs before the build (its own script's work, carried over),

@@ -32,10 +32,10 @@ def build_request(facts: JobFacts, state: ScriptState, *, config: OrgConfig, eng
     if build is None:
         raise Refused("the job builds no image", MANUAL)
     destinations = list(dict.fromkeys(state.pushed))
-    if not destinations and not state.guarded:
-        raise Refused("the image is built but never pushed (a build check)",
-                      "keep it as it is, or push a throw-away tag so the build runs through "
-                      "runner-ext too")
+    # Built but never pushed: a build check, which the engine job runs with push off.
+    check = not destinations and not state.guarded
+    if check:
+        destinations = list(dict.fromkeys(state.built))
     context, dockerfile = _paths(facts, state, build, files)
     request = BuildRequest(
         dockerfile=dockerfile, context=context, destinations=destinations,
@@ -43,8 +43,10 @@ def build_request(facts: JobFacts, state: ScriptState, *, config: OrgConfig, eng
         target=_plain(facts, state, build.target), labels=[
             _plain(facts, state, label) for label in build.labels],
         platform=_platform(facts, state, build, engine), cache=not build.no_cache,
+        push=not check, tags=list(dict.fromkeys(state.local)),
     )
-    request.cache_repo = _cache_repo((destinations or state.guarded)[0], config, facts)
+    first = (destinations or state.guarded)[:1]
+    request.cache_repo = _cache_repo(first[0], config, facts) if first else ""
     _carry(facts, state, request)
     if "," in request.platform and engine != MULTI_PLATFORM_ENGINE:
         request.engine = engine = MULTI_PLATFORM_ENGINE
@@ -235,7 +237,14 @@ def _describe(facts: JobFacts, state: ScriptState, request: BuildRequest,
     cache = request.cache_repo or config.cache.repo.replace("{image}", "$CI_REGISTRY_IMAGE")
     request.changes.append(f"builds {request.dockerfile} with {engine}" + (
         f", layer cache in {cache}" if request.cache else ""))
-    request.changes.append("pushes " + ", ".join(request.destinations))
+    if request.push:
+        request.changes.append("pushes " + ", ".join(request.destinations))
+    else:
+        request.changes.append(
+            "checks that the image builds, as before, and pushes nothing (push: false; the "
+            "layer cache is read, not written)" + (
+                f"; {', '.join(request.destinations)} only names the build"
+                if request.destinations else ""))
     if state.guarded:
         request.changes.append(", ".join(state.guarded) + ": pushed where the script's "
                                "condition or loop says, as before")
@@ -268,7 +277,7 @@ def credential_attention(facts: JobFacts, state: ScriptState, request: BuildRequ
             request.attention.append(
                 f"the job logged in to {registry or 'Docker Hub'}: put those credentials into "
                 f"the {secret_var} CI/CD variable before merging")
-    for dest in request.destinations:
+    for dest in request.destinations if request.push else []:
         if not own_registry(dest, facts) and not state.logins:
             request.attention.append(f"{dest} is outside this project's registry: make sure "
                                      f"{secret_var} holds credentials for it")

@@ -18,6 +18,7 @@ _CODES: tuple[tuple[str, str], ...] = (
                     r"from standard input)"),
     ("kaniko-image-files", r"prepares the Kaniko image's own files"),
     ("not-a-build", r"^not an image build|builds no image"),
+    ("shared-daemon", r"shared Docker daemon"),
     ("opaque-command", r"finds no image build it can follow|builds an image out of sight"),
     ("file-already-daemonless", r"already builds with .*leaves such files alone"),
     ("shell-logic", r"runs under shell logic|changes to a folder"),

@@ -11,7 +11,7 @@ classic mode's ``RUNNER_EXT_*`` variables.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -190,12 +190,14 @@ def _request_references(request: BuildRequest) -> set[str]:
             for n in references(v)}
 
 
-def check_anchors(job: CiJob, own: list[tuple[int, int]], removed: list[tuple[int, int]]
-                  ) -> None:
+def check_anchors(job: CiJob, own: list[tuple[int, int]], removed: list[tuple[int, int]],
+                  sharing: Sequence[tuple[int, int]] = ()) -> None:
     """Refuse when the rewrite would remove an anchor that an alias still uses.
 
     ``own`` are the spans this job's rewrite removes; ``removed`` those every rewrite of the
-    file removes (an alias inside one of them goes away too).
+    file removes (an alias inside one of them goes away too); an alias of the job itself
+    inside ``sharing`` (jobs rewritten the same way, which set every key the rewrite edits
+    themselves) may stay.
     """
     def inside(pos: int, spans: list[tuple[int, int]]) -> bool:
         return any(start <= pos < end for start, end in spans)
@@ -204,7 +206,7 @@ def check_anchors(job: CiJob, own: list[tuple[int, int]], removed: list[tuple[in
         if inside(alias.start, removed):
             continue
         target = target_of(alias, job.file.anchors)
-        if target is job.node:
+        if target is job.node and not inside(alias.start, list(sharing)):
             raise Refused(f"the job is reused elsewhere through its anchor &{alias.value}",
                           "give the jobs that reuse it their own keys (or migrate both by "
                           "hand), then run migrate-project again")

@@ -46,6 +46,8 @@ def input_values(request: BuildRequest) -> dict[str, Any]:
         values["cache"] = False
     if request.cache_repo:
         values["cache_repo"] = request.cache_repo
+    if not request.push:
+        values["push"] = False
     return values
 
 

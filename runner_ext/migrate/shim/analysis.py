@@ -3,7 +3,9 @@
 The job's script, the Makefile recipes and script files it reaches, and the compose files
 it builds from are read; the job stays where it is (with the reason) when any of them uses
 a verb that needs a daemon (:mod:`runner_ext.migrate.shim.verbs`, the wrapper's own list),
-a command the shim image lacks, ``buildx bake``, or something that can't be read.
+a command the shim image lacks, ``buildx bake``, or something that can't be read. A job that
+builds nothing but pulls, tags and pushes images it pulled (several sources: the promote
+rewrite copies one) keeps its script too.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ import re
 from dataclasses import dataclass, field
 
 from runner_ext.migrate.analyse.decision import Refused
-from runner_ext.migrate.analyse.docker import classify
-from runner_ext.migrate.analyse.expand import references
+from runner_ext.migrate.analyse.docker import DockerCall, classify, parse_build
+from runner_ext.migrate.analyse.expand import normalize_ref, references, substitute
 from runner_ext.migrate.analyse.facts import JobFacts
 from runner_ext.migrate.analyse.shell import Command
 from runner_ext.migrate.rewrite.carry import PACKAGE_MANAGERS
 from runner_ext.migrate.rules import docker_run, script_logic
+from runner_ext.migrate.rules._common import shown
 from runner_ext.migrate.shim.compose import check_compose
 from runner_ext.migrate.shim.reach import Reached, cwd_after, reach
 from runner_ext.migrate.shim.verbs import (
@@ -80,12 +83,36 @@ def analyse(facts: JobFacts) -> ShimAnalysis:
         builds |= _builds(facts, cwd, item, result)
         result.used_variables.update(_names(item.command.text))
     _check_install_lines(facts, result)
-    if not builds:
+    if not builds and not copies_pulled(facts.commands):
         raise Refused("the job builds no image that runner-ext can see (no docker build, "
                       "buildx build, compose build or docker load in its script, Makefile or "
                       "scripts)",
                       "migrate it by hand (docs/migrate.md)")
     return result
+
+
+def copies_pulled(commands: list[Command]) -> bool:
+    """True when a job pulls images and pushes tags of them and builds nothing: every tag
+    and push names an image the job pulled or tagged before, in its own script, so podman's
+    image store holds it as Docker's did."""
+    pulled: set[str] = set()
+    tagged: set[str] = set()  # a push of a pulled tag itself would only push it back
+    pushed = False
+    for command in commands:
+        call = classify(command)
+        refs = [] if call is None else [normalize_ref(a) for a in call.args
+                                        if not a.startswith("-")]
+        if call is None or call.kind in ("login", "logout", "info"):
+            continue
+        if call.kind == "pull" and len(refs) == 1:
+            pulled.add(refs[0])
+        elif call.kind == "tag" and len(refs) == 2 and refs[0] in pulled | tagged:
+            tagged.add(refs[1])
+        elif call.kind == "push" and len(refs) == 1 and refs[0] in tagged - pulled:
+            pushed = True
+        else:
+            return False
+    return pushed
 
 
 def reaches_build(facts: JobFacts) -> bool:
@@ -258,8 +285,23 @@ def _builds(facts: JobFacts, cwd: str, item: Reached, result: ShimAnalysis) -> b
         result.compose_services.extend(check_compose(facts, cwd, words, shown))
         return True
     call = classify(item.command)
-    return (call is not None and call.kind == "build") or archive_verb(item.command.words) in (
-        "docker load", "docker image load")
+    if call is not None and call.kind == "build":
+        _check_platforms(facts, item, call)
+        return True
+    return archive_verb(item.command.words) in ("docker load", "docker image load")
+
+
+def _check_platforms(facts: JobFacts, item: Reached, call: DockerCall) -> None:
+    """Several platforms in one build: podman 4.3 builds each but tags (and so pushes) only
+    one of them unless given --manifest, which the wrapper does not add."""
+    platform = substitute(parse_build(call).platform, facts.variables)
+    if "," in platform:
+        raise Refused(f"'{shown(item.command.text)}'{_at(item)} builds --platform {platform} "
+                      "in one job: the shim executor's podman builds each platform but tags and "
+                      "pushes only one of them, so the image would lose platforms",
+                      "build each platform in a job of its own and join them with docker "
+                      "manifest, or write the tags as CI variables so the declarative "
+                      "BuildKit job can build them, then run migrate-project again")
 
 
 def _names(text: str) -> set[str]:

@@ -2,7 +2,8 @@
 shim (the job keeps its script and runs in the shim executor), or left with a reason.
 
 ``auto`` keeps the declarative rewrite wherever it is exact and tries the shim where a
-script, Makefile or compose file drives the build; ``shim`` tries the shim on every build
+script, Makefile or compose file drives the build, or where a job copies pulled images the
+promote rewrite can't take (several sources); ``shim`` tries the shim on every build
 job; ``declarative`` never does.
 """
 
@@ -13,15 +14,17 @@ from typing import Literal
 from runner_ext.config.model import OrgConfig
 from runner_ext.migrate.analyse.decision import Refused
 from runner_ext.migrate.analyse.docker import classify
+from runner_ext.migrate.analyse.facts import JobFacts
 from runner_ext.migrate.analyse.shell import Command
 from runner_ext.migrate.report.outcomes import JobWork
 from runner_ext.migrate.rules import (
     compose_build,
     computed_name,
     hidden_build,
+    retag_only,
     script_logic,
 )
-from runner_ext.migrate.shim.analysis import analyse, is_bake, reaches_build
+from runner_ext.migrate.shim.analysis import analyse, copies_pulled, is_bake, reaches_build
 from runner_ext.migrate.shim.rewrite import shim_rewrite
 from runner_ext.migrate.shim.verbs import archive_verb
 
@@ -46,7 +49,7 @@ def _builds(item: JobWork) -> bool:
     facts = item.facts
     return bool(facts.calls_of("build", "compose-build", "compose")) or any(
         f.rule_id == hidden_build.ID for f in item.findings) or reaches_build(facts) or (
-        _loads_and_pushes(facts.commands))
+        _loads_and_pushes(facts.commands)) or copies_pulled(facts.commands)
 
 
 def _loads_and_pushes(commands: list[Command]) -> bool:
@@ -62,10 +65,12 @@ def _script_driven(item: JobWork) -> bool:
     if item.request is not None or item.refusal is None:
         return False
     return item.refusal.rule in SCRIPT_DRIVEN or any(
-        f.rule_id in (hidden_build.ID, compose_build.ID) for f in item.findings) or any(
+        f.rule_id in (hidden_build.ID, compose_build.ID, computed_name.ID)
+        for f in item.findings) or any(
         is_bake(c) for c in item.facts.commands) or (
         not item.facts.calls_of("build") and reaches_build(item.facts)) or any(
-        archive_verb(c.words) for c in item.facts.commands)
+        archive_verb(c.words) for c in item.facts.commands) or (
+        item.refusal.rule == retag_only.ID and copies_pulled(item.facts.commands))
 
 
 def _try_shim(item: JobWork, config: OrgConfig) -> None:
@@ -74,7 +79,16 @@ def _try_shim(item: JobWork, config: OrgConfig) -> None:
     except Refused as refused:
         item.request, item.refusal = None, refused.refusal
         return
+    if not _builds_image(item.facts) and copies_pulled(item.facts.commands):
+        rewrite.changes.append(
+            "copies the images it pulls as before (podman pull, tag and push: the platform "
+            "the runner pulls, as Docker did); the promote rewrite, which keeps digests and "
+            "every platform, takes one source image per job")
     item.request, item.refusal, item.rewrite, item.strategy = None, None, rewrite, "shim"
+
+
+def _builds_image(facts: JobFacts) -> bool:
+    return bool(facts.calls_of("build", "compose-build", "compose")) or reaches_build(facts)
 
 
 def shim_instead(item: JobWork, config: OrgConfig) -> None:

@@ -95,12 +95,13 @@ def daemon_verb(words: Sequence[str]) -> str | None:
 
 
 # Commands the shim executor image has (executor/shim/Dockerfile: Debian's essential
-# packages, bash, make, git, podman, podman-compose and its python3), plus shell builtins.
+# packages, bash, make, git, podman, podman-compose and its python3, busybox's ash), plus
+# shell builtins.
 # A job whose script runs anything else stays where it is.
 IMAGE_TOOLS: frozenset[str] = frozenset({
     # the wrapper and what it drives
     "docker", "docker-compose", "podman", "podman-compose", "make", "gmake", "git", "python3",
-    "skopeo", "curl", "jq", "envsubst", "openssl",
+    "skopeo", "curl", "jq", "envsubst", "openssl", "ash",
     # shells and builtins
     "sh", "bash", "dash", "cd", "echo", "printf", "export", "set", "unset", "true", "false",
     "test", "[", "[[", ":", ".", "source", "exit", "return", "read", "shift", "trap", "wait",
