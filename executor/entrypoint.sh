@@ -13,8 +13,8 @@
 #
 # Inputs (job variables): RUNNER_EXT_IMAGE, RUNNER_EXT_DESTINATIONS, RUNNER_EXT_EXTRA_TAGS,
 # RUNNER_EXT_CACHE, RUNNER_EXT_CACHE_REPO, RUNNER_EXT_PUSH, RUNNER_EXT_WORK_DIR, RUNNER_EXT_DOTENV,
-# CI_REGISTRY, CI_REGISTRY_USER, CI_REGISTRY_PASSWORD, RUNNER_EXT_REGISTRY_AUTH and GitLab's
-# CI_COMMIT_* variables. See docs/how-builds-run.md.
+# CI_REGISTRY, CI_REGISTRY_USER, CI_REGISTRY_PASSWORD, RUNNER_EXT_REGISTRY_AUTH,
+# CI_DEPENDENCY_PROXY_SERVER/_USER/_PASSWORD and GitLab's CI_COMMIT_* variables. See docs/how-builds-run.md.
 
 # Tracing would print the registry password: turn it off for good.
 case $- in *x*) set +x; echo "runner-ext: shell tracing (set -x) turned off: it would print registry credentials" >&2 ;; esac
@@ -170,16 +170,36 @@ runner_ext_auth_json() {
   runner_ext_hosts=${runner_ext_extra##*runner_ext_hosts}
   runner_ext_extra=${runner_ext_extra%"${runner_ext_nl}runner_ext_hosts"*}
   printf '{"auths":{%s' "$runner_ext_extra"
+  runner_ext_sep=
+  [ -n "$runner_ext_extra" ] && runner_ext_sep=,
   if [ -n "${CI_REGISTRY:-}" ] && [ -n "${CI_REGISTRY_PASSWORD:-}" ]; then
-    case "$runner_ext_hosts " in
-      *" $CI_REGISTRY "*) ;;
-      *)
-        [ -n "$runner_ext_extra" ] && printf ','
-        runner_ext_auth_member "$CI_REGISTRY" "${CI_REGISTRY_USER:-gitlab-ci-token}" \
-          "$CI_REGISTRY_PASSWORD" ;;
-    esac
+    runner_ext_job_member "$CI_REGISTRY" "${CI_REGISTRY_USER:-gitlab-ci-token}" \
+      "$CI_REGISTRY_PASSWORD"
+  fi
+  # GitLab's dependency proxy (base images through $CI_DEPENDENCY_PROXY_GROUP_IMAGE_PREFIX):
+  # its server variable carries the port (host:443); references written without it
+  # (host/group/dependency_proxy/…) are keyed by the bare host, so both get the entry.
+  if [ -n "${CI_DEPENDENCY_PROXY_SERVER:-}" ] && [ -n "${CI_DEPENDENCY_PROXY_PASSWORD:-}" ]; then
+    if ! runner_ext_matches host "$CI_DEPENDENCY_PROXY_SERVER"; then
+      runner_ext_say "CI_DEPENDENCY_PROXY_SERVER is not a registry host[:port] (the value is not shown); it is set by GitLab: check the project's or group's CI/CD variables for one that overrides it"
+      return 2
+    fi
+    for runner_ext_proxy in "$CI_DEPENDENCY_PROXY_SERVER" "${CI_DEPENDENCY_PROXY_SERVER%:443}"; do
+      runner_ext_job_member "$runner_ext_proxy" "${CI_DEPENDENCY_PROXY_USER:-gitlab-ci-token}" \
+        "$CI_DEPENDENCY_PROXY_PASSWORD"
+    done
   fi
   printf '}}\n'
+}
+
+# One member with the job's own credentials, unless RUNNER_EXT_REGISTRY_AUTH or an earlier
+# member already has that host (an extra entry wins over the job token).
+runner_ext_job_member() {
+  case "$runner_ext_hosts " in *" $1 "*) return 0 ;; esac
+  runner_ext_hosts="$runner_ext_hosts $1"
+  printf '%s' "$runner_ext_sep"
+  runner_ext_auth_member "$1" "$2" "$3"
+  runner_ext_sep=,
 }
 
 runner_ext_write_auth() {

@@ -50,3 +50,24 @@ def escape(literal: str) -> str:
 def unescape(value: str) -> str:
     """A value without references as the literal text GitLab makes of it (``$$`` → ``$``)."""
     return value.replace("$$", "$")
+
+
+def spellings(name: str) -> tuple[str, str]:
+    """The two ways a CI file names a variable: ``$NAME`` and ``${NAME}``."""
+    return f"${name}", f"${{{name}}}"
+
+
+# The registries the executor entrypoint logs in to by itself (executor/entrypoint.sh,
+# runner_ext_auth_json), each named by GitLab's predefined host variable, with the
+# credential variables a job may have used for it: GitLab's container registry and its
+# dependency proxy. Logins to anything else need RUNNER_EXT_REGISTRY_AUTH.
+JOB_LOGINS: dict[str, tuple[frozenset[str], ...]] = {
+    "CI_REGISTRY": (frozenset({"CI_REGISTRY_USER", "CI_REGISTRY_PASSWORD"}),
+                    frozenset({"CI_JOB_TOKEN"})),
+    "CI_DEPENDENCY_PROXY_SERVER": (
+        frozenset({"CI_DEPENDENCY_PROXY_USER", "CI_DEPENDENCY_PROXY_PASSWORD"}),
+        frozenset({"CI_JOB_TOKEN"})),
+}
+JOB_LOGIN_HOSTS: frozenset[str] = frozenset(
+    spelled for name in JOB_LOGINS for spelled in spellings(name))
+

@@ -177,6 +177,43 @@ def test_more_registries_from_a_variable_or_a_file(job: Job, tmp_path: Path) -> 
     assert job.calls()[0]["auth"]["content"] == expected
 
 
+@pytest.mark.parametrize("shell", ["busybox", "dash"])
+def test_the_dependency_proxy_gets_the_jobs_own_entry(job: Job, shell: str) -> None:
+    """GitLab gives every job CI_DEPENDENCY_PROXY_*; base images pulled through the group's
+    proxy prefix (host:443/…) or written without the port (host/…) both authenticate."""
+    proxy_pw = "canary-proxy-3b9d"
+    done = job.run(shell, CI_DEPENDENCY_PROXY_SERVER="gitlab.example.com:443",
+                   CI_DEPENDENCY_PROXY_USER="gitlab-ci-token",
+                   CI_DEPENDENCY_PROXY_PASSWORD=proxy_pw)
+    assert done.returncode == 0, done.stderr
+    assert job.calls()[0]["auth"]["content"] == {"auths": {
+        "registry.example.com": {"auth": _b64(f"gitlab-ci-token:{CANARY}")},
+        "gitlab.example.com:443": {"auth": _b64(f"gitlab-ci-token:{proxy_pw}")},
+        "gitlab.example.com": {"auth": _b64(f"gitlab-ci-token:{proxy_pw}")},
+    }}
+    assert proxy_pw not in done.stdout + done.stderr
+
+
+def test_the_dependency_proxy_on_another_port_and_an_extra_entry_winning(job: Job) -> None:
+    done = job.run(CI_DEPENDENCY_PROXY_SERVER="gitlab.example.com:8443",
+                   CI_DEPENDENCY_PROXY_USER="gitlab-ci-token",
+                   CI_DEPENDENCY_PROXY_PASSWORD="proxy-pw",
+                   RUNNER_EXT_REGISTRY_AUTH="gitlab.example.com:8443 robot robot-pw")
+    assert done.returncode == 0, done.stderr
+    assert job.calls()[0]["auth"]["content"] == {"auths": {
+        "gitlab.example.com:8443": {"auth": _b64("robot:robot-pw")},
+        "registry.example.com": {"auth": _b64(f"gitlab-ci-token:{CANARY}")},
+    }}
+
+
+def test_a_bad_dependency_proxy_server_is_named_not_shown(job: Job) -> None:
+    done = job.run(CI_DEPENDENCY_PROXY_SERVER='evil"host', CI_DEPENDENCY_PROXY_PASSWORD="x")
+    assert done.returncode == 2
+    assert "CI_DEPENDENCY_PROXY_SERVER is not a registry host" in done.stderr
+    assert 'evil"host' not in done.stderr
+    assert not job.calls()
+
+
 def test_a_bad_registry_line_is_named_not_shown(job: Job) -> None:
     done = job.run(RUNNER_EXT_REGISTRY_AUTH="ghcr.io user pw\nonly-a-host-and-canary-pw-7f3e9a1c")
     assert done.returncode == 2

@@ -1,10 +1,11 @@
 """The line a hand-written Kaniko job writes ``/kaniko/.docker/config.json`` with.
 
-It is dropped when it only holds credentials for ``$CI_REGISTRY`` from ``CI_REGISTRY_USER``/
-``CI_REGISTRY_PASSWORD`` or ``CI_JOB_TOKEN`` (``CI_REGISTRY_PASSWORD`` is the job token): the
-template's entrypoint writes that same entry itself. Any other registry, a credential helper,
-the dependency proxy or credentials from other variables leave the job, with the registry
-named. Messages never quote the line: it may hold a credential.
+It is dropped when it only holds the entries the template's entrypoint writes itself:
+``$CI_REGISTRY`` with ``CI_REGISTRY_USER``/``CI_REGISTRY_PASSWORD`` or ``CI_JOB_TOKEN``, and
+GitLab's dependency proxy (``$CI_DEPENDENCY_PROXY_SERVER``, with or without its port) with
+``CI_DEPENDENCY_PROXY_USER``/``CI_DEPENDENCY_PROXY_PASSWORD`` (see ``JOB_LOGINS``). Any other
+registry, a credential helper or credentials from other variables leave the job, with the
+registry named. Messages never quote the line: it may hold a credential.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 from runner_ext.migrate.analyse.decision import Refused
 from runner_ext.migrate.analyse.facts import JobFacts
 from runner_ext.migrate.analyse.shell import Command
-from runner_ext.variables import references
+from runner_ext.variables import JOB_LOGIN_HOSTS, JOB_LOGINS, references, spellings
 
 CONFIG_DIR = "/kaniko/.docker"
 CONFIG_FILE = "/kaniko/.docker/config.json"
@@ -26,8 +27,10 @@ def own_text(command: Command) -> str:
     return command.source[start:end] if end > start else command.text
 
 
-_OWN_REGISTRY_KEYS = ("$CI_REGISTRY", "${CI_REGISTRY}")
-_OWN_CREDENTIALS = ({"CI_REGISTRY_USER", "CI_REGISTRY_PASSWORD"}, {"CI_JOB_TOKEN"})
+_OWN_REGISTRY_KEYS = spellings("CI_REGISTRY")
+_PROXY = "CI_DEPENDENCY_PROXY_SERVER"
+_OWN_CREDENTIALS = JOB_LOGINS["CI_REGISTRY"]
+_PROXY_NAMES = frozenset({_PROXY}.union(*JOB_LOGINS[_PROXY]))
 _HELPERS = {"ecr-login": "Amazon ECR", "gcr": "Google Container Registry",
             "gcloud": "Google Artifact Registry", "acr-env": "Azure Container Registry",
             "acr": "Azure Container Registry"}
@@ -54,14 +57,17 @@ def check_auth_line(facts: JobFacts, command: Command) -> None:
                       "instead, drop the line, then run migrate-project again")
     text = _with_values(facts, own_text(command))
     registries = _registries(text)
-    other = [r for r in registries if r not in _OWN_REGISTRY_KEYS]
-    if "CI_DEPENDENCY_PROXY" in text:
-        raise Refused(f"{CONFIG_FILE} also holds credentials for GitLab's dependency proxy "
-                      "($CI_DEPENDENCY_PROXY_SERVER); the runner-ext template logs in to "
-                      "$CI_REGISTRY and the RUNNER_EXT_REGISTRY_AUTH registries only, and the "
-                      "dependency proxy's password is a per-job token no CI/CD variable can "
-                      "hold", "keep the job as it is, or pull the base images from a registry "
-                      "the template logs in to, then run migrate-project again")
+    # the dependency proxy's key is often computed (`$(echo $CI_DEPENDENCY_PROXY_SERVER |
+    # awk …)` to drop the port): the entrypoint writes both forms, so any key naming it is ours
+    registries = [r for r in registries if _PROXY not in r]
+    other = [r for r in registries if r not in JOB_LOGIN_HOSTS]
+    proxy = {n for n in references(text) if n.startswith("CI_DEPENDENCY_PROXY")}
+    if proxy - _PROXY_NAMES:
+        names = ", ".join(f"${n}" for n in sorted(proxy - _PROXY_NAMES))
+        raise Refused(f"{CONFIG_FILE} uses {names} for GitLab's dependency proxy; the "
+                      "runner-ext template logs in to $CI_DEPENDENCY_PROXY_SERVER with "
+                      "CI_DEPENDENCY_PROXY_USER/_PASSWORD",
+                      _AUTH_HINT)
     helper = _HELPER.search(text)
     if helper:
         name = helper.group(2) or helper.group(4) or ""
@@ -74,17 +80,21 @@ def check_auth_line(facts: JobFacts, command: Command) -> None:
         raise Refused(f"{CONFIG_FILE} holds credentials for {_registry_name(other[0])}; the "
                       "runner-ext template logs in to $CI_REGISTRY itself, other registries "
                       "only through RUNNER_EXT_REGISTRY_AUTH", _AUTH_HINT)
+    if not registries and proxy:
+        registries = [f"${_PROXY}"]
     if not registries:
         names = ", ".join(f"${n}" for n in sorted(set(references(own_text(command)))))
         raise Refused(f"{CONFIG_FILE} is written from {names or 'text'} runner-ext can't "
                       "read a registry from", _AUTH_HINT)
-    used = set(references(text)) - {"CI_REGISTRY"}
-    if not any(c <= used for c in _OWN_CREDENTIALS) or used - set().union(*_OWN_CREDENTIALS):
-        foreign = sorted(used - set().union(*_OWN_CREDENTIALS)) or ["a literal value"]
-        raise Refused(f"{CONFIG_FILE} logs in to $CI_REGISTRY with "
-                      f"{', '.join('$' + n if n != 'a literal value' else n for n in foreign)}"
-                      ", not the job's own CI_REGISTRY_USER/CI_REGISTRY_PASSWORD or "
-                      "CI_JOB_TOKEN that the runner-ext template uses", _AUTH_HINT)
+    used = set(references(text)) - {"CI_REGISTRY"} - _PROXY_NAMES
+    foreign = sorted(used - set().union(*_OWN_CREDENTIALS))
+    own = any(r in _OWN_REGISTRY_KEYS for r in registries)
+    if foreign or (own and not any(c <= used for c in _OWN_CREDENTIALS)):
+        shown = ", ".join(f"${n}" for n in foreign) or "a literal value"
+        raise Refused(f"{CONFIG_FILE} logs in with {shown}, not the job's own "
+                      "CI_REGISTRY_USER/CI_REGISTRY_PASSWORD (or CI_DEPENDENCY_PROXY_USER/"
+                      "_PASSWORD, or CI_JOB_TOKEN) that the runner-ext template uses",
+                      _AUTH_HINT)
 
 
 def _with_values(facts: JobFacts, text: str) -> str:

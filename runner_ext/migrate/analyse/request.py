@@ -17,6 +17,7 @@ from runner_ext.migrate.rewrite import carry
 from runner_ext.migrate.rules import computed_name
 from runner_ext.planner.cache import repository_of
 from runner_ext.planner.secrets import secret_refused
+from runner_ext.variables import JOB_LOGIN_HOSTS
 
 _PROJECT_DIR = ("$CI_PROJECT_DIR", "${CI_PROJECT_DIR}")
 # The one engine that builds several platforms in one run.
@@ -273,7 +274,7 @@ def credential_attention(facts: JobFacts, state: ScriptState, request: BuildRequ
     file does not define."""
     secret_var = config.build.registries_variable
     for registry in dict.fromkeys(state.logins):
-        if registry not in ("$CI_REGISTRY", "${CI_REGISTRY}"):
+        if registry not in JOB_LOGIN_HOSTS:
             request.attention.append(
                 f"the job logged in to {registry or 'Docker Hub'}: put those credentials into "
                 f"the {secret_var} CI/CD variable before merging")

@@ -34,7 +34,13 @@ def adopted_changes(note: str, facts: JobFacts) -> list[str]:
         changes.append("dropped " + ", ".join(dict.fromkeys(dropped)) + ": the template owns "
                        "caching (registry layer cache, snapshot mode and run mode from the org "
                        "config)")
-    if any(CONFIG_FILE in own_text(c) for c in facts.commands):
+    lines = [own_text(c) for c in facts.commands if CONFIG_FILE in own_text(c)]
+    if any("CI_DEPENDENCY_PROXY_SERVER" in line for line in lines):
+        changes.append(f"dropped the line writing {CONFIG_FILE} ($CI_REGISTRY and the "
+                       "dependency proxy with the job's own credentials): the template logs "
+                       "in to both itself, with CI_REGISTRY_USER/CI_REGISTRY_PASSWORD and "
+                       "CI_DEPENDENCY_PROXY_USER/CI_DEPENDENCY_PROXY_PASSWORD")
+    elif lines:
         changes.append(f"dropped the line writing {CONFIG_FILE} ($CI_REGISTRY with the "
                        "job's own credentials): the template logs in to $CI_REGISTRY itself "
                        "with CI_REGISTRY_USER/CI_REGISTRY_PASSWORD")
