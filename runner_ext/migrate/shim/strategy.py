@@ -2,7 +2,8 @@
 shim (the job keeps its script and runs in the shim executor), or left with a reason.
 
 ``auto`` keeps the declarative rewrite wherever it is exact and tries the shim where a
-script, Makefile or compose file drives the build; ``shim`` tries the shim on every build
+script, Makefile or compose file drives the build, or where the job runs the image it built
+with a foreground, one-shot ``docker run``; ``shim`` tries the shim on every build
 job; ``declarative`` never does.
 """
 
@@ -18,6 +19,7 @@ from runner_ext.migrate.report.outcomes import JobWork
 from runner_ext.migrate.rules import (
     compose_build,
     computed_name,
+    docker_run,
     hidden_build,
     script_logic,
 )
@@ -28,7 +30,10 @@ from runner_ext.migrate.shim.verbs import archive_verb
 Strategy = Literal["auto", "declarative", "shim"]
 STRATEGIES: tuple[Strategy, ...] = ("auto", "declarative", "shim")
 # Declarative refusals that mean "a script drives the build": auto tries the shim there.
-SCRIPT_DRIVEN = frozenset({hidden_build.ID, compose_build.ID, computed_name.ID, script_logic.ID})
+# A job that runs a container: the shim runs a foreground, one-shot `docker run` itself, and
+# names the option or verb that needs a daemon otherwise.
+SCRIPT_DRIVEN = frozenset({hidden_build.ID, compose_build.ID, computed_name.ID, script_logic.ID,
+                           docker_run.ID})
 SHIM_DAEMONLESS = "runner-ext (shim executor)"
 
 
