@@ -10,9 +10,11 @@ the runs: the steps above ``COPY src/`` must come from the cache.
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,20 +118,35 @@ class Lab:
     examples: dict[str, Example]
 
 
+@dataclass
+class Site:
+    """The local registry (htpasswd auth) holding the busybox base, and the wrapper's bin."""
+
+    registry: Registry
+    folder: Path
+    bin_dir: Path
+
+
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    for tool in ("podman", "podman-compose", "make"):
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    for tool in ("podman", "buildah"):
         require_tool(tool)
     folder = tmp_path_factory.mktemp("e2e-shim")
     with running_registry(folder / "registry", user=USER, password=PASSWORD) as registry:
         push_base_image(registry, f"{registry.host}/{BASE}", folder / "base")
-        bin_dir = _wrapper_bin(folder)
-        examples = {name: _run_twice(name, folder / name, registry, bin_dir)
-                    for name in EXAMPLES}
-        for name, example in examples.items():
-            print(f"\n{name}: first run {example.runs[0].seconds:.1f} s, second run after a "
-                  f"one-file change {example.runs[1].seconds:.1f} s (whole gitlab-ci-local runs)")
-        yield Lab(registry, examples)
+        yield Site(registry, folder, _wrapper_bin(folder))
+
+
+@pytest.fixture(scope="module")
+def lab(site: Site) -> Lab:
+    for tool in ("podman-compose", "make"):
+        require_tool(tool)
+    examples = {name: _run_twice(name, site.folder / name, site.registry, site.bin_dir)
+                for name in EXAMPLES}
+    for name, example in examples.items():
+        print(f"\n{name}: first run {example.runs[0].seconds:.1f} s, second run after a "
+              f"one-file change {example.runs[1].seconds:.1f} s (whole gitlab-ci-local runs)")
+    return Lab(site.registry, examples)
 
 
 def _expected(lab: Lab, name: str, run: int) -> list[tuple[str, str]]:
@@ -206,3 +223,97 @@ def test_password_never_leaks(lab: Lab) -> None:
             assert PASSWORD not in run.output and PASSWORD not in run.log
         files = example.project.files_text()
         assert files and not [p for p, data in files.items() if PASSWORD.encode() in data]
+
+
+# --- docker run in the shim: the job smoke-tests the image it has just built ------------
+
+IMAGE = "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHORT_SHA"
+SMOKE_SCRIPT = [
+    f"docker build --build-arg BASE_IMAGE=$CI_REGISTRY/{BASE} -t {IMAGE} .",
+    f"docker run --rm {IMAGE} cat /etc/os-release",
+    f"docker run -t --rm -v $(pwd):/var/www/html -e SMOKE_GREETING {IMAGE} "
+    "sh -c 'cat input.txt; echo \"$SMOKE_GREETING in $(pwd) as $(id -u)\" > smoke-out.txt'",
+    f"docker run --rm {IMAGE}",
+    f"code=0; docker run --rm {IMAGE} sh -c 'exit 3' || code=$?; echo \"smoke exit code $code\"",
+    f"docker push {IMAGE}",
+]
+SMOKE_FILES = {
+    ".gitlab-ci.yml": "smoke:\n  image: docker:27\n  services: [docker:27-dind]\n"
+                      "  variables:\n    DOCKER_HOST: tcp://docker:2375\n  script:\n"
+                      + "".join(f"    - {line}\n" for line in SMOKE_SCRIPT),
+    "Dockerfile": "ARG BASE_IMAGE=busybox:1.36\nFROM ${BASE_IMAGE}\n"
+                  "RUN mkdir -p /etc /var/www/html && echo ID=runner-ext-smoke > /etc/os-release\n"
+                  "ENV SMOKE_GREETING=from-the-image\nWORKDIR /var/www/html\n"
+                  "COPY entry.sh /entry.sh\nENTRYPOINT [\"sh\", \"/entry.sh\"]\n"
+                  "CMD [\"echo\", \"the image's own command\"]\n",
+    "entry.sh": 'echo "entrypoint: $*"\nexec "$@"\n',
+    "input.txt": "a file of the job's checkout\n",
+}
+
+
+@dataclass
+class Smoke:
+    """The smoke-testing job, migrated with the default strategy and run once."""
+
+    project: Project
+    strategy: str
+    changes: tuple[str, ...]
+    run: JobRun
+    containers: str
+
+
+@pytest.fixture(scope="module")
+def smoke(site: Site) -> Smoke:
+    folder = site.folder / "smoke"
+    root = folder / "project"
+    root.mkdir(parents=True)
+    for name, text in SMOKE_FILES.items():
+        (root / name).write_text(text)
+    result = migrate_project(LocalSource(root), config=OrgConfig())
+    write_changes(root, result.changes)
+    (job,) = result.jobs
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "remote", "add", "origin", "https://gitlab.example.com/group/shim-smoke.git")
+    project = Project(root, folder / "gcl-home")
+    project.home.mkdir()
+    project.commit("migrated smoke test")
+    variables = {**_variables(folder, site.registry, "run"), "SMOKE_GREETING": "hello-from-job"}
+    run = project.run_job(["smoke"], variables, path_prefix=[site.bin_dir])
+    storage = Storage(folder / "storage-run")
+    containers = subprocess.run(
+        [require_tool("buildah"), "--storage-driver", "vfs", "containers", "--quiet"],
+        env={**os.environ, **storage.env()}, capture_output=True, text=True, check=True).stdout
+    storage.remove()
+    print(f"\nshim-smoke: {run.seconds:.1f} s (whole gitlab-ci-local run)")
+    return Smoke(project, job.strategy, job.changes, run, containers)
+
+
+def test_smoke_testing_job_goes_to_the_shim(smoke: Smoke) -> None:
+    assert smoke.strategy == "shim"
+    (line,) = [c for c in smoke.changes if c.startswith("docker run executed once")]
+    assert "chroot isolation" in line
+    for run in (s for s in SMOKE_SCRIPT if "docker run" in s):
+        assert run in line
+
+
+def test_smoke_runs_see_the_image_and_the_job_directory(smoke: Smoke) -> None:
+    run = smoke.run
+    assert run.returncode == 0, run.output[-4000:]
+    assert "entrypoint: cat /etc/os-release" in run.log and "ID=runner-ext-smoke" in run.log
+    assert "entrypoint: echo the image's own command" in run.log
+    assert "a file of the job's checkout" in run.log  # read through the bind mount
+    # written through the bind mount, with the job's -e value over the image's ENV
+    out = smoke.project.root / "smoke-out.txt"
+    assert out.read_text() == "hello-from-job in /var/www/html as 0\n"
+    assert run.log.count("runner-ext shim: docker run ") == 4
+
+
+def test_smoke_exit_code_propagates_and_no_container_is_left(smoke: Smoke) -> None:
+    assert "smoke exit code 3" in smoke.run.log
+    assert smoke.containers.strip() == ""
+
+
+def test_smoke_tested_image_is_pushed(site: Site, smoke: Smoke) -> None:
+    sha = smoke.project.commit_sha()
+    assert site.registry.has_manifest("group/shim-smoke", sha[:8])
+    assert PASSWORD not in smoke.run.output and PASSWORD not in smoke.run.log

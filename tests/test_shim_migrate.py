@@ -84,8 +84,9 @@ def test_auto_keeps_declarative_where_exact_and_shim_takes_the_rest(tmp_path: Pa
     ({"Makefile": "image:\n\tdocker build -t r/x .\n\t@docker exec other true\n"},
      "'docker exec other true' (Makefile:3, target image) needs a Docker daemon (docker exec)"),
     ({"Makefile": "image:\n\t$(MAKE) -C sub push\n",
-      "sub/Makefile": "push:\n\tdocker build -t r/x . \\\n\t  && docker container run r/x\n"},
-     "needs a Docker daemon (docker container run)"),
+      "sub/Makefile": "push:\n\tdocker build -t r/x . \\\n\t  && docker container run -d r/x\n"},
+     "docker container run -d r/x' (sub/Makefile:2, target push) runs a container (-d: needs "
+     "a container a Docker daemon keeps"),
     ({"Makefile": "image:\n\tdocker build -t r/x:$$(yq -r .v chart.yaml) .\n"},
      "runs yq, which the shim executor image does not have"),
     ({"Makefile": "image:\n\tdocker compose -f ci/compose.yaml build\n"},
@@ -141,3 +142,92 @@ def test_shim_leaves_a_job_whose_template_it_cannot_read(tmp_path: Path) -> None
     result = migrate_project(LocalSource(root), config=OrgConfig(), strategy="shim")
     (status, _, why), = _jobs(result).values()
     assert status == "left" and "extends '.docker-in-docker'" in why
+
+
+# --- docker run: once, in the foreground --------------------------------------------------
+
+SMOKE = ["docker build -t $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA .",
+         "docker run --rm $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA cat /etc/os-release",
+         "docker push $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA"]
+
+
+def _smoke(tmp_path: Path, run: str, strategy: str = "auto") -> tuple[MigrationResult, str]:
+    script = [SMOKE[0], f"docker run {run} $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA ./selftest",
+              SMOKE[2]]
+    root = _project(tmp_path, {".gitlab-ci.yml": _ci(smoke=script),
+                               "Dockerfile": "FROM busybox:1.36\n"})
+    result = migrate_project(LocalSource(root), config=OrgConfig(),
+                             strategy=strategy)  # type: ignore[arg-type]
+    return result, result.jobs[0].reason
+
+
+@pytest.mark.parametrize("run", [
+    "--rm", "-t --rm", "-it --rm", "-ti", "-i", "--interactive --tty", "-q", "--quiet",
+    "-e A=1 --env B=2 --env=C -eD=4", "--env-file ci/test.env",
+    "-w /app", "--workdir=/app", "-u 1000:1000", "--user nobody", "--entrypoint sh",
+    "--entrypoint=''", "-v $(pwd):/var/www/html", "-v $PWD/tests:/tests:ro",
+    "--volume=${CI_PROJECT_DIR}:/src", "-v ./out:/out", "-v .:/src:rw,z",
+    "--name smoke", "--pull always", "--pull=never", "--network host", "--net=bridge",
+    "--network default",
+])
+def test_one_shot_runs_go_to_the_shim(tmp_path: Path, run: str) -> None:
+    result, reason = _smoke(tmp_path, run)
+    (job,) = result.jobs
+    assert (job.status, job.strategy, reason) == ("migrated", "shim", ""), reason
+    (line,) = [c for c in job.changes if c.startswith("docker run executed once")]
+    assert "with chroot isolation" in line and f"'docker run {run} " in line
+
+
+@pytest.mark.parametrize("run, named", [
+    ("-d", "-d: needs a container a Docker daemon keeps"),
+    ("--detach", "--detach: needs a container a Docker daemon keeps"),
+    ("-itd", "-d: needs a container a Docker daemon keeps"),
+    ("--restart always", "--restart: needs a container a Docker daemon keeps"),
+    ("--volumes-from data", "--volumes-from: needs a container a Docker daemon keeps"),
+    ("--init", "--init: needs a container a Docker daemon keeps"),
+    ("-p 8080:80", "-p: needs access to the host (ports, devices, capabilities or namespaces)"),
+    ("--publish=80:80", "--publish: needs access to the host"),
+    ("-P", "-P: needs access to the host"),
+    ("--privileged", "--privileged: needs access to the host"),
+    ("--cap-add SYS_ADMIN", "--cap-add: needs access to the host"),
+    ("--device /dev/fuse", "--device: needs access to the host"),
+    ("--pid host", "--pid: needs access to the host"),
+    ("--ipc=host", "--ipc: needs access to the host"),
+    ("--network backend", "--network backend: only the pod's own network is there"),
+    ("-v /var/run/docker.sock:/var/run/docker.sock",
+     "-v /var/run/docker.sock:/var/run/docker.sock: mounts the Docker socket"),
+    ("-v /etc/ssl:/certs", "-v /etc/ssl:/certs: mounts a host path outside the job's directory"),
+    ("-v $(pwd)/../x:/x", "-v $(pwd)/../x:/x: mounts $(pwd)/../x, which may be outside"),
+    ("-v $HOME/.m2:/root/.m2", "-v $HOME/.m2:/root/.m2: mounts $HOME/.m2, which may be outside"),
+    ("-v cache:/cache", "-v cache:/cache: is a Docker volume, which lives in a daemon"),
+    ("-v /cache", "-v /cache: is a Docker volume"),
+    ("--memory 1g", "--memory: is not an option of the shim's one-shot docker run"),
+    ("--platform linux/arm64", "--platform: is not an option of the shim's one-shot"),
+])
+@pytest.mark.parametrize("strategy", ["auto", "shim", "declarative"])
+def test_runs_the_shim_cannot_do_once_leave_the_job_naming_the_option(
+        tmp_path: Path, run: str, named: str, strategy: str) -> None:
+    result, reason = _smoke(tmp_path, run, strategy)
+    (job,) = result.jobs
+    assert job.status == "left" and result.changes == {}
+    assert f"'docker run {run} $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA ./selftest' runs a " \
+           "container (" in reason and named in reason, reason
+
+
+def test_declarative_strategy_leaves_a_one_shot_run(tmp_path: Path) -> None:
+    result, reason = _smoke(tmp_path, "--rm", "declarative")
+    assert result.jobs[0].status == "left"
+    assert reason == "'docker run --rm $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA ./selftest' runs a " \
+                     "container"
+
+
+def test_exec_and_start_still_leave_the_job_naming_the_verb(tmp_path: Path) -> None:
+    """Beside a one-shot run the shim could do, the verb that needs a daemon is named."""
+    for verb, named in (("docker exec app ./selftest", "needs a Docker daemon (docker exec)"),
+                        ("docker start app", "needs a Docker daemon (docker start)")):
+        root = _project(tmp_path / verb.split()[1], {
+            ".gitlab-ci.yml": _ci(smoke=[SMOKE[0], SMOKE[1], verb, SMOKE[2]]),
+            "Dockerfile": "FROM busybox:1.36\n"})
+        result = migrate_project(LocalSource(root), config=OrgConfig())
+        assert result.jobs[0].status == "left" and named in result.jobs[0].reason
+        assert result.jobs[0].reason.startswith(f"'{verb}'")

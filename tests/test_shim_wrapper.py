@@ -13,13 +13,13 @@ from typing import Any
 import dockerfile
 import pytest
 from conftest import REPO, require_tool
-from e2e import fake_engine
+from e2e import fake_buildah, fake_engine
 
 from runner_ext import __version__
 from runner_ext.config import OrgConfig
 from runner_ext.migrate.analyse.docker import classify
 from runner_ext.migrate.analyse.shell import Command
-from runner_ext.migrate.shim import verbs
+from runner_ext.migrate.shim import oneshot, verbs
 from runner_ext.planner.from_config import ENTRYPOINT
 
 SHIM = REPO / "executor" / "shim"
@@ -31,6 +31,21 @@ LISTS = {
     "runner_ext_buildx_setup_verbs": verbs.BUILDX_SETUP_VERBS,
     "runner_ext_global_value_options": verbs.GLOBAL_VALUE_OPTIONS,
     "runner_ext_compose_value_options": verbs.COMPOSE_VALUE_OPTIONS,
+    "runner_ext_run_flags": oneshot.RUN_FLAGS,
+    "runner_ext_run_value_options": oneshot.RUN_VALUE_OPTIONS,
+    "runner_ext_run_networks": oneshot.RUN_NETWORKS,
+    "runner_ext_run_daemon_options": oneshot.RUN_DAEMON_OPTIONS,
+    "runner_ext_run_host_options": oneshot.RUN_HOST_OPTIONS,
+}
+REASONS = {
+    "runner_ext_run_daemon_why": oneshot.DAEMON_WHY,
+    "runner_ext_run_host_why": oneshot.HOST_WHY,
+    "runner_ext_run_network_why": oneshot.NETWORK_WHY,
+    "runner_ext_run_socket_why": oneshot.SOCKET_WHY,
+    "runner_ext_run_outside_why": oneshot.OUTSIDE_WHY,
+    "runner_ext_run_volume_why": oneshot.VOLUME_WHY,
+    "runner_ext_run_unknown_why": oneshot.UNKNOWN_WHY,
+    "runner_ext_run_value_why": oneshot.VALUE_WHY,
 }
 
 
@@ -42,22 +57,28 @@ class Shim:
         self.bin = tmp / "bin"
         for name in ("podman", "podman-compose"):
             fake_engine.install(self.bin, name, self.records)
+        self.buildah_records = tmp / "buildah-records"
+        fake_buildah.install(self.bin, self.buildah_records)
         (self.bin / "docker").symlink_to(WRAPPER)
         (self.bin / "docker-compose").symlink_to(WRAPPER)
         self.work = tmp / "work"
+        self.project = tmp / "project"
+        self.project.mkdir()
         self.env = {
             "PATH": f"{self.bin}{os.pathsep}{os.environ['PATH']}",
             "RUNNER_EXT_ENTRYPOINT": str(REPO / "executor" / "entrypoint.sh"),
             "RUNNER_EXT_WORK_DIR": str(self.work), "RUNNER_EXT_STORAGE_DRIVER": "vfs",
             "CI_REGISTRY": "registry.example.com", "CI_REGISTRY_USER": "gitlab-ci-token",
             "CI_REGISTRY_PASSWORD": CANARY, "DOCKER_HOST": "tcp://docker:2376",
+            "CI_PROJECT_DIR": str(self.project),
         }
 
-    def run(self, *argv: str, name: str = "docker", **env: str
+    def run(self, *argv: str, name: str = "docker", stdin: str = "", **env: str
             ) -> subprocess.CompletedProcess[str]:
         require_tool("bash")
         return subprocess.run([str(self.bin / name), *argv], env={**self.env, **env},
-                              capture_output=True, text=True, check=False, timeout=60)
+                              input=stdin, cwd=self.project, capture_output=True, text=True,
+                              check=False, timeout=60)
 
     def calls(self) -> list[dict[str, Any]]:
         return fake_engine.calls(self.records)
@@ -65,16 +86,23 @@ class Shim:
     def argvs(self) -> list[list[str]]:
         return [list(c["argv"]) for c in self.calls()]
 
+    def buildah(self) -> list[dict[str, Any]]:
+        return fake_buildah.calls(self.buildah_records)
+
 
 @pytest.fixture
 def shim(tmp_path: Path) -> Shim:
     return Shim(tmp_path)
 
 
-def _shell_list(name: str) -> set[str]:
+def _shell_value(name: str) -> str:
     found = re.search(rf'^{name}="([^"]*)"$', WRAPPER.read_text(), re.MULTILINE)
     assert found, name
-    return set(found.group(1).split())
+    return found.group(1).replace("\\$", "$")
+
+
+def _shell_list(name: str) -> set[str]:
+    return set(_shell_value(name).split())
 
 
 @pytest.mark.parametrize("name", sorted(LISTS))
@@ -82,13 +110,20 @@ def test_wrapper_lists_equal_the_python_module(name: str) -> None:
     assert _shell_list(name) == set(LISTS[name])
 
 
-def test_the_ci_rules_run_verbs_are_daemon_verbs() -> None:
+@pytest.mark.parametrize("name", sorted(REASONS))
+def test_wrapper_reasons_equal_the_python_module(name: str) -> None:
+    assert _shell_value(name) == REASONS[name]
+
+
+def test_the_ci_rules_run_verbs_are_daemon_verbs_or_one_shot_runs() -> None:
     for words in (["docker", "run", "x"], ["docker", "exec", "c", "sh"], ["docker", "start", "c"],
                   ["docker", "container", "run", "x"], ["docker", "compose", "up", "-d"],
                   ["docker-compose", "run", "web"], ["docker", "compose", "exec", "web"]):
         call = classify(Command(tuple(words), " ".join(words)))
         assert call is not None and call.kind == "run"
-        assert verbs.daemon_verb(words), words
+        args = oneshot.run_args(words)
+        assert bool(verbs.daemon_verb(words)) == (args is None), words
+        assert args is None or oneshot.run_problem(args) is None
 
 
 def test_build_gets_the_cache_isolation_and_storage(shim: Shim) -> None:
@@ -138,7 +173,6 @@ def test_buildx_build_push_builds_then_pushes_every_tag(shim: Shim) -> None:
 
 
 @pytest.mark.parametrize("argv, verb", [
-    (["run", "--rm", "img"], "docker run"),
     (["-H", "tcp://x:2375", "exec", "c", "sh"], "docker exec"),
     (["container", "start", "c"], "docker container start"),
     (["compose", "-f", "c.yml", "up", "-d"], "docker compose up"),
@@ -178,6 +212,118 @@ def test_registry_auth_written_once_without_the_password_in_argv(shim: Shim) -> 
     assert auth["content"] == {"auths": {"registry.example.com": {"auth": token}}}
     assert all(CANARY not in " ".join(argv) for argv in shim.argvs())
     assert CANARY not in done.stdout + done.stderr
+
+
+# --- docker run: once, in the foreground, with Buildah ---------------------------------
+
+VFS = ["buildah", "--storage-driver", "vfs"]
+CONTAINER = "fake-working-container"
+
+
+def _run_call(shim: Shim) -> list[str]:
+    (run,) = [c["argv"] for c in shim.buildah() if "run" in c["argv"][:4]]
+    return list(run)
+
+
+def test_one_shot_run_goes_to_buildah_and_the_container_is_removed(shim: Shim) -> None:
+    (shim.project / "sub").mkdir()
+    (shim.project / "ci.env").write_text("# test settings\nB=2\n\nFROM_JOB\n")
+    done = shim.run("run", "-t", "--rm", "-e", "A=1", "--env=FROM_JOB", "-e", "UNSET",
+                    "--env-file", "ci.env", "-w", "/app", "--user=1000:1000", "--name", "smoke",
+                    "--pull", "always", "--network", "host", "-v", f"{shim.project}:/src:ro",
+                    "--volume=./sub:/sub:rw,z", "php:8", "-v",
+                    FROM_JOB="job-value", FAKE_BUILDAH_ENTRYPOINT="docker-php-entrypoint")
+    assert done.returncode == 0, done.stderr
+    assert [c["argv"] for c in shim.buildah()] == [
+        [*VFS, "from", "--quiet", "--pull=always", "php:8"],
+        [*VFS, "inspect", "--type", "container", "--format",
+         '{{range .OCIv1.Config.Entrypoint}}{{.}}{{"\\x00"}}{{end}}', CONTAINER],
+        [*VFS, "run", "--isolation", "chroot", "--env", "A=1", "--env", "FROM_JOB=job-value",
+         "--env", "B=2", "--env", "FROM_JOB=job-value", "--workingdir", "/app",
+         "--user", "1000:1000", "--volume", f"{shim.project}:/src:ro",
+         "--volume", f"{shim.project}/sub:/sub", CONTAINER, "--", "docker-php-entrypoint",
+         "-v"],
+        [*VFS, "rm", CONTAINER]]
+    assert done.stderr.startswith("runner-ext shim: docker run php:8: buildah run --isolation "
+                                  "chroot, once, in the foreground")
+    assert shim.calls() == []  # podman is not involved
+
+
+def test_run_takes_the_image_command_and_entrypoint_like_docker(shim: Shim) -> None:
+    image = {"FAKE_BUILDAH_ENTRYPOINT": "/entry.sh", "FAKE_BUILDAH_CMD": "php|-a"}
+    shim.run("run", "img", **image)
+    shim.run("container", "run", "--entrypoint", "sh", "img", "-c", "exit 0", **image)
+    shim.run("run", "--entrypoint=", "img", "cat", "/etc/os-release", **image)
+    runs = [c["argv"] for c in shim.buildah() if c["argv"][3] == "run"]
+    assert [r[r.index("--") + 1:] for r in runs] == [
+        ["/entry.sh", "php", "-a"], ["sh", "-c", "exit 0"], ["cat", "/etc/os-release"]]
+    no_command = shim.run("run", "img")
+    assert no_command.returncode == 125 and "no command given" in no_command.stderr
+
+
+def test_run_exit_code_is_the_commands_and_the_container_goes_anyway(shim: Shim) -> None:
+    done = shim.run("run", "--rm", "img", "false", FAKE_BUILDAH_EXIT="3")
+    assert done.returncode == 3
+    assert shim.buildah()[-1]["argv"] == [*VFS, "rm", CONTAINER]
+
+
+def test_run_reads_stdin_only_with_i(shim: Shim) -> None:
+    shim.run("run", "-it", "img", "cat", stdin="piped input\n")
+    shim.run("run", "--interactive", "img", "cat", stdin="again\n")
+    shim.run("run", "-t", "img", "cat", stdin="not read\n")
+    assert [c.get("stdin") for c in shim.buildah() if c["argv"][3] == "run"] == [
+        "piped input\n", "again\n", None]
+
+
+def test_run_short_forms_and_values_stay_out_of_the_log(shim: Shim) -> None:
+    done = shim.run("run", "-ti", f"-ePASSWORD={CANARY}", "-w/src", "--pull=never", "img", "env")
+    assert done.returncode == 0, done.stderr
+    assert shim.buildah()[0]["argv"][-2] == "--pull=never"
+    run = _run_call(shim)
+    assert run[run.index("--env") + 1] == f"PASSWORD={CANARY}"
+    assert run[run.index("--workingdir") + 1] == "/src"
+    assert CANARY not in done.stdout + done.stderr
+
+
+def test_run_without_an_image_or_with_a_missing_env_file(shim: Shim) -> None:
+    none = shim.run("run", "--rm")
+    missing = shim.run("run", "--env-file", "nope.env", "img")
+    assert none.returncode == 125 and "no image given" in none.stderr
+    assert missing.returncode == 2 and "--env-file nope.env: no such file" in missing.stderr
+    assert shim.buildah() == []
+
+
+@pytest.mark.parametrize("args", [
+    ["-d", "img"], ["--detach", "img"], ["-itd", "img"], ["--restart", "always", "img"],
+    ["--volumes-from", "data", "img"], ["--init", "img"], ["--link", "db", "img"],
+    ["-p", "8080:80", "img"], ["--publish=80:80", "img"], ["-P", "img"],
+    ["--privileged", "img"], ["--cap-add", "SYS_ADMIN", "img"], ["--device", "/dev/fuse", "img"],
+    ["--pid", "host", "img"], ["--ipc=host", "img"], ["--userns=host", "img"],
+    ["--security-opt", "seccomp=unconfined", "img"], ["--gpus", "all", "img"],
+    ["--network", "backend", "img"], ["--net=other", "img"],
+    ["-v", "/var/run/docker.sock:/var/run/docker.sock", "img"],
+    ["--volume=/run/docker.sock:/var/run/docker.sock", "img"],
+    ["-v", "/etc/ssl:/certs", "img"], ["-v", "cache:/cache", "img"], ["-v", "/cache", "img"],
+    ["--memory", "1g", "img"], ["--platform=linux/arm64", "img"], ["--rm", "-e"],
+])
+def test_refused_run_options_say_what_the_analysis_says(shim: Shim, args: list[str]) -> None:
+    problem = oneshot.run_problem(args)
+    assert problem is not None
+    done = shim.run("run", *args)
+    assert (done.returncode, done.stderr) == (2, f"runner-ext shim: docker run {problem}\n")
+    assert shim.buildah() == [] and shim.calls() == []
+
+
+def test_mounts_are_checked_where_they_resolve(shim: Shim) -> None:
+    """A link in the job's directory to the socket, or a path that climbs out of it."""
+    (shim.project / "sock").symlink_to("/var/run/docker.sock")
+    (shim.project / "up").symlink_to(shim.project.parent)
+    for source in ("./sock", f"{shim.project}/../work", "./up"):
+        done = shim.run("run", "-v", f"{source}:/x", "img", "true")
+        assert done.returncode == 2, source
+        assert done.stderr == (f"runner-ext shim: docker run -v {source}:/x: "
+                               f"{oneshot.OUTSIDE_WHY}\n")
+    assert shim.buildah() == []
 
 
 # --- the image ------------------------------------------------------------------------

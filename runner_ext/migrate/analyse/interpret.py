@@ -40,6 +40,7 @@ from runner_ext.migrate.rules import (
     retag_only,
     script_logic,
 )
+from runner_ext.migrate.shim.oneshot import run_args, run_problem
 from runner_ext.variables import single_reference
 
 HARMLESS = frozenset({"echo", "printf", "set", "true", ":", "env", "printenv", "date", "pwd",
@@ -306,8 +307,11 @@ def _refuse_docker(call: DockerCall) -> None:
                       "create one runner-ext build job per image in compose.yaml "
                       "(context, dockerfile, build args)", compose_build.ID)
     if call.kind == "run":
-        raise Refused(f"'{text}' runs a container", "run tests in a job that uses the image as "
-                      "its image: (or as a service), after the build job", docker_run.ID)
+        args = run_args(call.command.words)
+        problem = run_problem(args) if args is not None else None
+        raise Refused(f"'{text}' runs a container" + (f" ({problem})" if problem else ""),
+                      "run tests in a job that uses the image as its image: (or as a "
+                      "service), after the build job", docker_run.ID)
     if call.kind == "bake":
         raise Refused(f"'{text}' builds the targets of a Buildx bake file, which runner-ext "
                       "does not read", "create one runner-ext build job per bake target "

@@ -24,8 +24,14 @@ smoke:
     - ./healthcheck
 ```
 
+A build job that smoke-tests the image it has just built with a foreground,
+one-shot `docker run` (no `-d`, `-p`, `--privileged`, Docker socket or host path) keeps
+its script under `--strategy auto`: the shim executor runs each such run once with
+Buildah, chroot isolation, like a Dockerfile `RUN` step.
+
 ### Fix
-None automatic; use the image as the job's `image:` (or as a service).
+None automatic; use the image as the job's `image:` (or as a service), or let the
+shim run the one-shot `docker run` lines of a build job.
 """
 
 from __future__ import annotations

@@ -3,9 +3,10 @@
 The job's script, the Makefile recipes and script files it reaches, and the compose files
 it builds from are read; the job stays where it is (with the reason) when any of them uses
 a verb that needs a daemon (:mod:`runner_ext.migrate.shim.verbs`, the wrapper's own list),
-a command the shim image lacks, ``buildx bake``, or something that can't be read. A job that
-builds nothing but pulls, tags and pushes images it pulled (several sources: the promote
-rewrite copies one) keeps its script too.
+a ``docker run`` the shim can't run once in the foreground
+(:mod:`runner_ext.migrate.shim.oneshot`), a command the shim image lacks, ``buildx bake``,
+or something that can't be read. A job that builds nothing but pulls, tags and pushes images
+it pulled (several sources: the promote rewrite copies one) keeps its script too.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from runner_ext.migrate.rewrite.carry import PACKAGE_MANAGERS
 from runner_ext.migrate.rules import docker_run, script_logic
 from runner_ext.migrate.rules._common import shown
 from runner_ext.migrate.shim.compose import check_compose
+from runner_ext.migrate.shim.oneshot import run_args, run_problem
 from runner_ext.migrate.shim.reach import Reached, cwd_after, reach
 from runner_ext.migrate.shim.verbs import (
     IMAGE_PACKAGES,
@@ -41,6 +43,9 @@ _HEADER = re.compile(r"^\s*(for|select|case)\s+(\S+)")
 _SUBSTITUTED = re.compile(r"(?:\$\(|`)\s*(?:shell\s+)?([a-z][A-Za-z0-9_.-]*)")
 _DAEMON_FIX = ("run containers in a job of their own that uses the image as its image: (or as "
                "a service), after the build job; then run migrate-project again")
+_RUN_FIX = ("run the container in a job of its own that uses the image as its image: (or as a "
+            "service), or keep to the options the shim runs once in the foreground "
+            "(docs/migrate.md); then run migrate-project again")
 
 
 @dataclass
@@ -55,6 +60,8 @@ class ShimAnalysis:
     dropped: list[int] = field(default_factory=list)
     # lines of a multi-line before_script item (a block scalar) that only install packages
     dropped_lines: dict[int, list[str]] = field(default_factory=dict)
+    # `docker run` lines the wrapper runs once, in the foreground, with Buildah
+    runs: list[str] = field(default_factory=list)
 
 
 def analyse(facts: JobFacts) -> ShimAnalysis:
@@ -80,6 +87,8 @@ def analyse(facts: JobFacts) -> ShimAnalysis:
             _check_install(facts, item, id(item.command) in main, result)
             continue
         _check_command(item, functions)
+        if run_args(item.command.words) is not None:
+            result.runs.append(item.command.text)
         builds |= _builds(facts, cwd, item, result)
         result.used_variables.update(_names(item.command.text))
     _check_install_lines(facts, result)
@@ -132,6 +141,11 @@ def _at(item: Reached) -> str:
 
 def _check_command(item: Reached, functions: set[str]) -> None:
     command = item.command
+    args = run_args(command.words)
+    problem = run_problem(args) if args is not None else None
+    if problem:
+        raise Refused(f"'{command.text}'{_at(item)} runs a container ({problem})",
+                      _RUN_FIX, docker_run.ID)
     verb = daemon_verb(command.words)
     if verb:
         raise Refused(f"'{command.text}'{_at(item)} needs a Docker daemon ({verb})",

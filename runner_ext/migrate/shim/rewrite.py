@@ -67,6 +67,11 @@ def shim_rewrite(job: CiJob, facts: JobFacts, analysis: ShimAnalysis, config: Or
     result.changes.append(f"runner tags {', '.join(facts.tags) or '(none)'} → {', '.join(tags)}")
     result.changes.append("script kept: docker runs podman through the shim's wrapper, which "
                           "adds the registry layer cache to every build")
+    if analysis.runs:
+        result.changes.append(
+            "docker run executed once, in the foreground, with chroot isolation (Buildah "
+            "runs the image like a Dockerfile RUN step; no daemon, no published ports): "
+            + ", ".join(f"'{run}'" for run in dict.fromkeys(analysis.runs)))
     if result.inserted:
         result.splices.append(_insert_top(job, result.inserted))
     return result

@@ -2,8 +2,9 @@
 shim (the job keeps its script and runs in the shim executor), or left with a reason.
 
 ``auto`` keeps the declarative rewrite wherever it is exact and tries the shim where a
-script, Makefile or compose file drives the build, or where a job copies pulled images the
-promote rewrite can't take (several sources); ``shim`` tries the shim on every build
+script, Makefile or compose file drives the build, where the job runs the image it built
+with a foreground, one-shot ``docker run``, or where a job copies pulled images the promote
+rewrite can't take (several sources); ``shim`` tries the shim on every build
 job; ``declarative`` never does.
 """
 
@@ -20,6 +21,7 @@ from runner_ext.migrate.report.outcomes import JobWork
 from runner_ext.migrate.rules import (
     compose_build,
     computed_name,
+    docker_run,
     hidden_build,
     retag_only,
     script_logic,
@@ -31,7 +33,10 @@ from runner_ext.migrate.shim.verbs import archive_verb
 Strategy = Literal["auto", "declarative", "shim"]
 STRATEGIES: tuple[Strategy, ...] = ("auto", "declarative", "shim")
 # Declarative refusals that mean "a script drives the build": auto tries the shim there.
-SCRIPT_DRIVEN = frozenset({hidden_build.ID, compose_build.ID, computed_name.ID, script_logic.ID})
+# A job that runs a container: the shim runs a foreground, one-shot `docker run` itself, and
+# names the option or verb that needs a daemon otherwise.
+SCRIPT_DRIVEN = frozenset({hidden_build.ID, compose_build.ID, computed_name.ID, script_logic.ID,
+                           docker_run.ID})
 SHIM_DAEMONLESS = "runner-ext (shim executor)"
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 # `docker VERB` and `docker container VERB`: a container has to run (or exist) for them.
+# (`docker run` is not here: the shim runs a foreground one-shot run itself, see oneshot.py.)
 DAEMON_VERBS: frozenset[str] = frozenset({
-    "run", "exec", "create", "start", "restart", "attach", "commit", "cp", "wait", "logs",
+    "exec", "create", "start", "restart", "attach", "commit", "cp", "wait", "logs",
     "stop", "kill", "pause", "unpause", "top", "port", "stats", "diff", "export", "rename",
     "update",
 })
