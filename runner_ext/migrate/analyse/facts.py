@@ -18,6 +18,10 @@ _DAEMONLESS_COMMANDS = {
     "buildctl": "buildkit", "buildctl-daemonless.sh": "buildkit",
 }
 _DAEMONLESS_IMAGES = (("kaniko", "kaniko"), ("buildah", "buildah"), ("buildkit", "buildkit"))
+# Registry-to-registry image copies, which need no Docker daemon: tool → its copying verbs.
+_IMAGE_COPIES = {"skopeo": {"copy", "sync"},
+                 "crane": {"copy", "cp", "push", "append", "mutate", "tag", "flatten"}}
+IMAGE_COPY_TOOLS = frozenset(_IMAGE_COPIES)
 # docker:dind, docker:27-dind-rootless, …/docker/dind, a mirror's …/docker:24-dind.
 # The official image's plain tags are its dind variant too (docker, docker:latest,
 # docker:29.6.2 start dockerd as a service); docker:cli, docker:29-cli, docker:git don't.
@@ -85,6 +89,9 @@ class JobFacts:
         for needle, engine in _DAEMONLESS_IMAGES:
             if needle in self.image and not self.calls:
                 return engine
+        for command in [] if self.calls else self.commands:
+            if command.words[1:2] and command.words[1] in _IMAGE_COPIES.get(command.name, ()):
+                return command.name
         return None
 
 
