@@ -11,6 +11,7 @@ from runner_ext.config.model import BUILD_JOB, PROMOTE_JOB
 from runner_ext.migrate.analyse.docker import DockerCall, classify
 from runner_ext.migrate.analyse.jobs import CiJob, Pipeline, variable_values
 from runner_ext.migrate.analyse.shell import Command, parse_script
+from runner_ext.variables import substitute
 
 ReadText = Callable[[str], "str | None"]
 _DAEMONLESS_COMMANDS = {
@@ -76,7 +77,7 @@ class JobFacts:
 
     def dind_services(self) -> list[str]:
         """Services that run a Docker daemon."""
-        return [s for s in self.services if is_dind(s)]
+        return [s for s in self.services if is_dind(substitute(s, self.variables))]
 
     def daemonless(self) -> str | None:
         """The daemonless builder this job already uses, if any."""
