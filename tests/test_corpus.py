@@ -22,6 +22,7 @@ from runner_ext.migrate.corpus import (
     golden_summary,
     image_jobs,
     load_index,
+    load_selections,
     provenance_markdown,
     provenance_problems,
     reason_code,
@@ -58,7 +59,8 @@ def test_every_project_has_complete_provenance() -> None:
 
 
 def test_provenance_table_is_rendered_from_the_index() -> None:
-    check_golden(CORPUS / "PROVENANCE.md", provenance_markdown(load_index(CORPUS)))
+    check_golden(CORPUS / "PROVENANCE.md",
+                 provenance_markdown(load_index(CORPUS), load_selections(CORPUS)))
 
 
 def test_no_project_crashes_the_migration(outcomes: list[ProjectOutcome]) -> None:
@@ -117,7 +119,19 @@ def test_a_job_extending_an_unread_docker_template_counts_as_a_build() -> None:
     ("'apk add git' runs apk, which the shim executor image does not have", "shim-missing-tool"),
     ("'docker load -i a.tar' has no daemonless equivalent in the runner-ext template", "save-load"),
     ("'docker-compose build' builds with Docker Compose", "compose"),
+    ("'docker build --network host .': docker build --network host has no runner-ext equivalent",
+     "build-flag"),
     ("something nobody wrote a pattern for", "other"),
 ])
 def test_reasons_get_stable_codes(reason: str, code: str) -> None:
     assert reason_code(reason) == code
+
+
+def test_a_make_target_the_makefile_defines_is_judged_by_its_recipe() -> None:
+    makefile = "lint-dockerfiles:\n\thadolint Dockerfile\nrelease: push\npush:\n\tdocker push x\n"
+    text = ("lint:\n  script: [make lint-dockerfiles]\nrelease:\n  script: [make release]\n"
+            "images:\n  script: [make helper-images]\n")
+    ci = parse_ci_file(".gitlab-ci.yml", text.encode())
+    found = image_jobs(Pipeline([ci]), lambda path: makefile if path == "Makefile" else None)
+    # lint and release by their recipes; images by its name (the Makefile has no such target)
+    assert found == ["release", "images"]

@@ -198,3 +198,12 @@ def test_functions_and_case_patterns() -> None:
     assert (("push_tag", "$CHANNEL"), None) in shown
     assert (("read", "-ra", "TAGS"), None) in shown
     assert (("docker", "push", "x"), "if") in shown
+
+
+def test_command_spans_skip_operators_kept_among_the_words() -> None:
+    script = '( cd app && docker build -t a . )'
+    commands, problems = parse_script([script, "(( size > max )) && exit 1"])
+    assert problems == ["'subshell' block is never closed"]
+    spans = [script[c.span[0]:c.span[1]] for c in commands if c.item == 0]
+    assert spans == ["cd app", "docker build -t a ."]
+    assert [c.words[0] for c in commands if c.item == 1] == ["size", "exit"]

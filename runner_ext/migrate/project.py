@@ -10,7 +10,7 @@ from runner_ext.errors import Category, Problem, RunnerExtError
 from runner_ext.migrate.analyse import kaniko
 from runner_ext.migrate.analyse.adopt import check_pushes
 from runner_ext.migrate.analyse.decision import Refusal, Refused
-from runner_ext.migrate.analyse.facts import IMAGE_TEMPLATE_NAME, job_facts
+from runner_ext.migrate.analyse.facts import IMAGE_COPY_TOOLS, IMAGE_TEMPLATE_NAME, job_facts
 from runner_ext.migrate.analyse.interpret import interpret
 from runner_ext.migrate.analyse.jobs import CiJob, Pipeline
 from runner_ext.migrate.analyse.promote import is_promotion, promote_request
@@ -226,7 +226,8 @@ def _sorted(findings: list[Finding]) -> list[Finding]:
 def _lock_daemonless_files(work: list[JobWork]) -> None:
     locked: dict[str, str] = {}
     for item in work:
-        if item.daemonless and not item.daemonless.startswith("runner-ext"):
+        if item.daemonless and not item.daemonless.startswith("runner-ext") \
+                and item.daemonless not in IMAGE_COPY_TOOLS:  # a copy builds from no file
             locked.setdefault(item.job.file.path, f"{item.daemonless} (job {item.job.name})")
     for item in work:
         where = locked.get(item.job.file.path)

@@ -11,6 +11,7 @@ from runner_ext.config.model import BUILD_JOB, PROMOTE_JOB
 from runner_ext.migrate.analyse.docker import DockerCall, classify
 from runner_ext.migrate.analyse.jobs import CiJob, Pipeline, variable_values
 from runner_ext.migrate.analyse.shell import Command, parse_script
+from runner_ext.variables import substitute
 
 ReadText = Callable[[str], "str | None"]
 _DAEMONLESS_COMMANDS = {
@@ -18,6 +19,10 @@ _DAEMONLESS_COMMANDS = {
     "buildctl": "buildkit", "buildctl-daemonless.sh": "buildkit", "podman": "podman",
 }
 _DAEMONLESS_IMAGES = (("kaniko", "kaniko"), ("buildah", "buildah"), ("buildkit", "buildkit"))
+# Registry-to-registry image copies, which need no Docker daemon: tool → its copying verbs.
+_IMAGE_COPIES = {"skopeo": {"copy", "sync"},
+                 "crane": {"copy", "cp", "push", "append", "mutate", "tag", "flatten"}}
+IMAGE_COPY_TOOLS = frozenset(_IMAGE_COPIES)
 # docker:dind, docker:27-dind-rootless, …/docker/dind, a mirror's …/docker:24-dind.
 # The official image's plain tags are its dind variant too (docker, docker:latest,
 # docker:29.6.2 start dockerd as a service); docker:cli, docker:29-cli, docker:git don't.
@@ -72,7 +77,7 @@ class JobFacts:
 
     def dind_services(self) -> list[str]:
         """Services that run a Docker daemon."""
-        return [s for s in self.services if is_dind(s)]
+        return [s for s in self.services if is_dind(substitute(s, self.variables))]
 
     def daemonless(self) -> str | None:
         """The daemonless builder this job already uses, if any."""
@@ -85,6 +90,9 @@ class JobFacts:
         for needle, engine in _DAEMONLESS_IMAGES:
             if needle in self.image and not self.calls:
                 return engine
+        for command in [] if self.calls else self.commands:
+            if command.words[1:2] and command.words[1] in _IMAGE_COPIES.get(command.name, ()):
+                return command.name
         return None
 
 

@@ -138,6 +138,13 @@ def _segments(tokens: list[ScriptToken]) -> list[tuple[list[ScriptToken], str]]:
 def _strip_redirects(tokens: list[ScriptToken]) -> tuple[list[str], bool]:
     """The words without redirections and here-documents (GitLab form), and whether there
     were any."""
+    kept, redirected = _kept_tokens(tokens)
+    return [t.gitlab if isinstance(t, Word) else t for t in kept], redirected
+
+
+def _kept_tokens(tokens: list[ScriptToken]) -> tuple[list[Word | str], bool]:
+    """The tokens :func:`_strip_redirects` keeps (operators such as ``(`` included), and
+    whether there were redirections."""
     kept: list[Word | str] = []
     redirected = skip = False
     for token in tokens:
@@ -152,7 +159,7 @@ def _strip_redirects(tokens: list[ScriptToken]) -> tuple[list[str], bool]:
                 kept.pop()
         else:
             kept.append(token)
-    return [t.gitlab if isinstance(t, Word) else t for t in kept], redirected
+    return kept, redirected
 
 
 class ScriptParser:
@@ -232,10 +239,10 @@ class ScriptParser:
         # A command fed a here-document is carried only with its body: never line by line.
         fed = [any(isinstance(t, HereDoc) for t in tokens) for tokens, _ in parts]
         segments = [(*_strip_redirects(tokens), separator,
-                     [t for t in tokens if isinstance(t, Word)]) for tokens, separator in parts]
+                     [t for t in tokens if isinstance(t, Word)], _kept_tokens(tokens)[0])
+                    for tokens, separator in parts]
         guarded: str | None = None
-        for index, (words, redirected, separator, word_tokens) in enumerate(segments):
-            count = len(words)
+        for index, (words, redirected, separator, word_tokens, kept) in enumerate(segments):
             words, inside, lead = self._blocks(words)
             if self.defined:  # `name() {`: recorded as a `function NAME` command
                 first = word_tokens[0]
@@ -243,8 +250,14 @@ class ScriptParser:
                           (first.start, first.end))
             if not words:
                 continue
-            last = len(word_tokens) - 1 - (count - lead - len(words))
-            span = (word_tokens[lead].start, word_tokens[max(last, lead)].end)
+            # Operators kept among the words (`(` of a subshell or `((`) have no position:
+            # count Word tokens only, before the command and in the block words after it.
+            start = sum(isinstance(t, Word) for t in kept[:lead])
+            last = len(word_tokens) - 1 - sum(isinstance(t, Word)
+                                              for t in kept[lead + len(words):])
+            if start >= len(word_tokens):
+                continue  # no word at all, e.g. `( )`: nothing runs
+            span = (word_tokens[start].start, word_tokens[max(last, start)].end)
             previous = segments[index - 1][2] if index else ""
             nxt = segments[index + 1][0] if index + 1 < len(segments) else []
             construct = inside or guarded or ("here-document" if fed[index] else None)

@@ -9,6 +9,7 @@ the outcomes of ``tests/corpus`` and ``bench/corpus.py`` prints the table.
 from runner_ext.migrate.corpus.classify import image_jobs
 from runner_ext.migrate.corpus.provenance import (
     load_index,
+    load_selections,
     provenance_markdown,
     provenance_problems,
 )
@@ -23,5 +24,5 @@ from runner_ext.migrate.corpus.run import (
 )
 
 __all__ = ["ProjectOutcome", "corpus_projects", "corpus_table", "golden_summary",
-           "image_jobs", "load_index", "provenance_markdown", "provenance_problems",
-           "reason_code", "run_corpus", "run_project"]
+           "image_jobs", "load_index", "load_selections", "provenance_markdown",
+           "provenance_problems", "reason_code", "run_corpus", "run_project"]

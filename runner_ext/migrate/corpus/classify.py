@@ -62,19 +62,25 @@ _MAKE_CALL = re.compile(r"\bmake\b((?:\s+[^\s|;&]+)*)")
 
 
 def _make_builds(line: str, read: Callable[[str], str | None]) -> bool:
-    """A ``make`` target the line runs whose recipe (or a prerequisite's) in the project's
-    Makefile builds or pushes an image."""
+    """A ``make`` target the line runs that builds or pushes an image: by its recipe (or a
+    prerequisite's) when the project's Makefile defines it, else by its name."""
     found = _MAKE_CALL.search(line)
-    makefile = read("Makefile") if found else None
-    if found is None or makefile is None:
+    if found is None:
         return False
+    makefile = read("Makefile")
     targets = [w for w in found.group(1).split() if not w.startswith("-") and "=" not in w]
-    return any(_recipe_builds(makefile, t, depth=0) for t in targets)
+    return any(_recipe_builds(makefile, t, depth=0) if makefile is not None
+               and _recipe(makefile, t) is not None else bool(_MAKE_TARGET.search(f"make {t}"))
+               for t in targets)
+
+
+def _recipe(makefile: str, target: str) -> re.Match[str] | None:
+    return re.search(rf"(?m)^{re.escape(target)}\s*:(?!=)([^\n]*)\n((?:\t[^\n]*\n?|[ \t]*\n)*)",
+                     makefile)
 
 
 def _recipe_builds(makefile: str, target: str, depth: int) -> bool:
-    head = re.search(rf"(?m)^{re.escape(target)}\s*:(?!=)([^\n]*)\n((?:\t[^\n]*\n?|[ \t]*\n)*)",
-                     makefile)
+    head = _recipe(makefile, target)
     if head is None or depth > 3:
         return False
     if any(_IMAGE_TOOLS.search(r) for r in head.group(2).splitlines()):
@@ -84,10 +90,10 @@ def _recipe_builds(makefile: str, target: str, depth: int) -> bool:
 
 def line_builds(line: str, read: Callable[[str], str | None]) -> bool:
     """True when one script line builds or pushes an image: directly, through a ``make``
-    target named for it or whose recipe in the project's Makefile does, or through a
-    script in the project that does."""
-    return bool(_IMAGE_TOOLS.search(line) or _MAKE_TARGET.search(line)
-                or _make_builds(line, read) or _script_builds(line, read))
+    target whose recipe in the project's Makefile does (or, when the Makefile has no such
+    target, one named for it), or through a script in the project that does."""
+    return bool(_IMAGE_TOOLS.search(line) or _make_builds(line, read)
+                or _script_builds(line, read))
 
 
 def image_jobs(pipeline: Pipeline, read: Callable[[str], str | None]) -> list[str]:

@@ -35,15 +35,35 @@ def load_index(corpus: Path) -> list[dict[str, Any]]:
     return sorted(data["projects"], key=lambda p: str(p["slug"]))
 
 
-def provenance_markdown(projects: list[dict[str, Any]]) -> str:
-    """The provenance table, one row per project."""
+def load_selections(corpus: Path) -> list[dict[str, Any]]:
+    """How projects were chosen (``selections`` of ``corpus/index.json``), oldest first."""
+    data = json.loads((corpus / "index.json").read_text(encoding="utf-8"))
+    return list(data.get("selections", []))
+
+
+def provenance_markdown(projects: list[dict[str, Any]],
+                        selections: list[dict[str, Any]] | None = None) -> str:
+    """The provenance table, one row per project, then how projects were chosen."""
     rows = []
     for p in projects:
         files = "<br>".join(f"{cell(f['path'])} @ {cell(f['commit'])}" for f in p["files"])
         added = "<br>".join(cell(a) for a in p.get("added", [])) or "—"
         rows.append(f"| {cell(p['slug'])} | [{cell(p['repo'])}]({p['url']}) | {files} | "
                     f"{cell(p['licence'])} ([text]({p['licence_file']})) | {added} |")
-    return _HEADER + "\n".join(rows) + "\n"
+    return _HEADER + "\n".join(rows) + "\n" + "".join(map(_selection, selections or []))
+
+
+def _selection(selection: dict[str, Any]) -> str:
+    """One selection: its rule, then per query what was taken and what was skipped, why."""
+    lines = ["", f"## {selection['title']}", "", str(selection["rule"]), ""]
+    for number, query in enumerate(selection["queries"], start=1):
+        taken = ", ".join(query["taken"]) or "none"
+        lines += [f"### Query {number}: repositories holding `{query['path']}` "
+                  f"({query['listed']} listed)", "", f"Taken: {taken}.", "",
+                  "| skipped | why |", "|---|---|"]
+        lines += [f"| {cell(s['repo'])} | {cell(s['why'])} |" for s in query["skipped"]]
+        lines.append("")
+    return "\n".join(lines)
 
 
 def provenance_problems(corpus: Path) -> list[str]:

@@ -35,6 +35,7 @@ _CODES: tuple[tuple[str, str], ...] = (
                        r"|may fail without failing the job"),
     ("save-load", r"'docker (?:save|load)\b|has no daemonless equivalent"),
     ("build-command-shape", r"expected one build context|is not 'docker build"),
+    ("build-flag", r"has no runner-ext equivalent"),
     ("build-only", r"built but never pushed"),
     ("other-service", r"uses service .* besides Docker"),
     ("after-script", r"after_script runs"),

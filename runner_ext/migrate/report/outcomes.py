@@ -8,7 +8,7 @@ from typing import Any
 from runner_ext.config.model import OrgConfig
 from runner_ext.engines import ENGINES, Engine
 from runner_ext.migrate.analyse.decision import BuildRequest, Refusal
-from runner_ext.migrate.analyse.facts import JobFacts
+from runner_ext.migrate.analyse.facts import IMAGE_COPY_TOOLS, JobFacts
 from runner_ext.migrate.analyse.jobs import CiJob
 from runner_ext.migrate.report.adopted import adopted_changes, stays
 from runner_ext.migrate.report.result import DockerfileOutcome, JobOutcome
@@ -105,8 +105,10 @@ def outcome(item: JobWork, runner_tags: list[str], errors: dict[str, list[str]]
     base: dict[str, Any] = {"name": job.name, "file": job.file.path, "line": job.line,
                             "findings": tuple(item.findings)}
     if item.daemonless:
-        return JobOutcome(status="already-daemonless",
-                          reason=f"already builds with {item.daemonless}", **base)
+        reason = (f"copies images with {item.daemonless}, which needs no Docker daemon"
+                  if item.daemonless in IMAGE_COPY_TOOLS
+                  else f"already builds with {item.daemonless}")
+        return JobOutcome(status="already-daemonless", reason=reason, **base)
     if isinstance(item.rewrite, ShimRewrite):
         return JobOutcome(status="migrated", strategy="shim", changes=tuple(item.rewrite.changes),
                           attention=tuple(item.rewrite.attention), **base)

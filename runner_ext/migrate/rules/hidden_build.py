@@ -2,8 +2,9 @@
 
 ### What it does
 Follows `make [-C dir] [target…]` into the Makefile's recipes (and their
-prerequisites), and `./script.sh` / `sh|bash script.sh` into the script, looking for
-`docker build`, `docker buildx build`, `docker buildx bake` or a Compose build; and
+prerequisites), and `./script.sh` / `sh|bash script.sh` / `source script.sh` into the
+script, looking for `docker build`, `docker buildx build`, `docker buildx bake` or a
+Compose build; and
 flags `docker buildx bake` in the job, whose builds are described in a bake file.
 
 ### Why it matters
@@ -80,7 +81,7 @@ def opaque_command(facts: JobFacts) -> str | None:
 
 
 def _script_path(words: list[str]) -> str | None:
-    script = words[1] if words[0] in _SHELLS and len(words) > 1 else words[0]
+    script = words[1] if words[0] in _SHELLS | {".", "source"} and len(words) > 1 else words[0]
     return script if "/" in script or script.endswith(".sh") else None
 
 
@@ -149,8 +150,8 @@ def script_build(facts: JobFacts, cwd: str, words: list[str]) -> str | None:
 
 
 def script_lines(facts: JobFacts, cwd: str, words: list[str]) -> list[tuple[str, str]] | None:
-    """The lines of the script file a command runs (``./x.sh``, ``sh x.sh``), comments
-    left out, each as (``path:line``, text); ``None``: not a script we can read."""
+    """The lines of the script file a command runs (``./x.sh``, ``sh x.sh``, ``. x.sh``),
+    comments left out, each as (``path:line``, text); ``None``: not a script we can read."""
     if not words:
         return None
     script = _script_path(words)

@@ -1,0 +1,7 @@
+# Stand-in written for the runner-ext corpus, not the project's own file
+# (see tests/corpus/PROVENANCE.md).
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 python3-pip python3-venv \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /build
