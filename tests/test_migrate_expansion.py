@@ -46,7 +46,8 @@ CHOSEN = ["example-dotnet", "example-node", "example-python", "case-keep-anchors
           "case-shim-build-options-variable", "case-shim-save-load",
           "case-shim-merged-extends", "case-refuse-rewrite-forms", "case-kaniko-adopt",
           "case-kaniko-adopt-classic", "case-build-check-split-push",
-          "case-shim-copy-several-images", "case-shim-several-platforms"]
+          "case-shim-copy-several-images", "case-shim-several-platforms",
+          "case-parallel-matrix"]
 # Keys a rewritten job must expand to exactly as before (variables and artifacts gain the
 # template's entries; inherit: is what keeps default: services and scripts away).
 COMPARED = sorted(KEEP - {"variables", "artifacts", "inherit"})

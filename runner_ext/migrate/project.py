@@ -341,20 +341,23 @@ def _check_dockerfiles(work: list[JobWork], source: ProjectSource, files: list[s
                  and not w.template_for and not w.request.promote_from):
         req = item.request
         assert req is not None
-        if req.dockerfile not in analyses:  # checked for the first job's engine
-            analyses[req.dockerfile] = analyze(DockerfileWork(req.dockerfile, req.context),
+        for dockerfile, context in req.built():  # one per parallel: matrix instance
+            if dockerfile not in analyses:  # checked for the first job's engine
+                analyses[dockerfile] = analyze(DockerfileWork(dockerfile, context),
                                                read=source.read, files=files,
                                                engine=engine_of(req, engine))
-        missing, partial = analyses[req.dockerfile].engine_gaps()
+        gaps = [(d, analyses[d].engine_gaps()) for d, _ in req.built()]
+        missing = [(d, found[0]) for d, (found, _) in gaps if found]
         if missing:
-            gap = missing[0]
+            path, gap = missing[0]
             item.request, item.rewrite = None, None
             item.refusal = Refusal(
-                f"{req.dockerfile}:{gap.line}: {gap.message}",
+                f"{path}:{gap.line}: {gap.message}",
                 "choose an engine that has it (--engine buildkit) or change the Dockerfile, "
                 "then run migrate-project again")
             continue
-        req.attention.extend(f"{req.dockerfile}:{f.line}: {f.message}" for f in partial)
+        req.attention.extend(f"{d}:{f.line}: {f.message}" for d, (_, partial) in gaps
+                             for f in partial)
     return analyses
 
 
@@ -364,7 +367,8 @@ def _dockerfile_outcomes(work: list[JobWork], analyses: dict[str, Analysis], fix
     for item in work:
         if item.rewrite is not None and item.request is not None and not item.template_for \
                 and not item.request.promote_from:
-            jobs.setdefault(item.request.dockerfile, []).append(item.job.name)
+            for dockerfile, _ in item.request.built():
+                jobs.setdefault(dockerfile, []).append(item.job.name)
     for path, names in jobs.items():
         analysis = analyses[path]
         result.dockerfiles.append(outcome_of(analysis, names, fixes))

@@ -50,6 +50,13 @@ class BuildRequest:
     attention: list[str] = field(default_factory=list)
     # A promotion (no build): the image copied to ``destinations`` ('' for a build).
     promote_from: str = ""
+    # Each ``parallel: matrix:`` instance's (Dockerfile, context) when they differ from the
+    # written ones, which then hold the matrix variables (empty: one build, as written).
+    instances: list[tuple[str, str]] = field(default_factory=list)
+
+    def built(self) -> list[tuple[str, str]]:
+        """Every (Dockerfile, context) the job builds: one per matrix instance, or one."""
+        return self.instances or [(self.dockerfile, self.context)]
 
 
 # For YAML runner-ext can't edit in place without touching other jobs.

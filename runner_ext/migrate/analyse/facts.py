@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,6 +56,13 @@ class JobFacts:
     items: list[str] = field(default_factory=list)  # before_script + script, as written
     before_items: int = 0  # how many of ``items`` are before_script lines
     read_text: ReadText = lambda _path: None
+    # ``parallel: matrix:`` as one name → value mapping per job instance (empty: no matrix).
+    matrix: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def matrix_names(self) -> frozenset[str]:
+        """Variables ``parallel: matrix:`` sets: known before the job runs, per instance."""
+        return frozenset(name for instance in self.matrix for name in instance)
 
     @property
     def name(self) -> str:
@@ -114,6 +122,21 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def matrix_instances(parallel: Any) -> list[dict[str, str]]:
+    """The variables of each instance ``parallel: matrix:`` starts: every entry is one
+    instance per combination of its values (a list value multiplies, as in GitLab)."""
+    entries = parallel.get("matrix") if isinstance(parallel, dict) else None
+    instances: list[dict[str, str]] = []
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        names = [str(name) for name in entry]
+        choices = [[str(v) for v in _as_list(value)] for value in entry.values()]
+        instances.extend(dict(zip(names, combo, strict=True))
+                         for combo in itertools.product(*choices))
+    return instances
+
+
 def job_facts(job: CiJob, pipeline: Pipeline, read_text: ReadText) -> JobFacts:
     """Gather a job's facts from its effective definition."""
     effective = job.effective
@@ -124,6 +147,7 @@ def job_facts(job: CiJob, pipeline: Pipeline, read_text: ReadText) -> JobFacts:
         tags=[str(t) for t in _as_list(effective.get("tags"))],
         variables=variable_values(effective.get("variables")),
         read_text=read_text,
+        matrix=matrix_instances(effective.get("parallel")),
     )
     main: list[str] = []
     for key in ("before_script", "script"):

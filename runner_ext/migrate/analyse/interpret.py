@@ -84,7 +84,7 @@ def interpret(facts: JobFacts) -> ScriptState:
     if facts.script_problems:
         raise Refused(f"the script can't be read safely: {facts.script_problems[0]}",
                       MANUAL, script_logic.ID)
-    state = ScriptState(ci_names=frozenset(facts.variables))
+    state = ScriptState(ci_names=frozenset(facts.variables) | facts.matrix_names)
     for command in facts.commands:
         _command(facts, state, command)
     for command in facts.after_commands:

@@ -37,14 +37,14 @@ def build_request(facts: JobFacts, state: ScriptState, *, config: OrgConfig, eng
     check = not destinations and not state.guarded
     if check:
         destinations = list(dict.fromkeys(state.built))
-    context, dockerfile = _paths(facts, state, build, files)
+    context, dockerfile, instances = _paths(facts, state, build, files)
     request = BuildRequest(
         dockerfile=dockerfile, context=context, destinations=destinations,
         build_args=_build_args(facts, state, build, config),
         target=_plain(facts, state, build.target), labels=[
             _plain(facts, state, label) for label in build.labels],
         platform=_platform(facts, state, build, engine), cache=not build.no_cache,
-        push=not check, tags=list(dict.fromkeys(state.local)),
+        push=not check, tags=list(dict.fromkeys(state.local)), instances=instances,
     )
     first = (destinations or state.guarded)[:1]
     request.cache_repo = _cache_repo(first[0], config, facts) if first else ""
@@ -114,38 +114,79 @@ def _plain(facts: JobFacts, state: ScriptState, text: str) -> str:
 
 def _literal_path(facts: JobFacts, state: ScriptState, text: str, base: str) -> str:
     """A build path as a project-relative path, with the script's and CI file's variables
-    filled in; refuses paths known only at run time or outside the project."""
+    filled in; refuses paths known only at run time or outside the project.
+
+    A ``parallel: matrix:`` variable stays in the path (GitLab expands it in each instance's
+    variables); every instance's value is checked here."""
     resolved = _expanded(substitute(text, state.shell_vars), facts)
     for prefix in _PROJECT_DIR:
         if resolved == prefix or resolved.startswith(prefix + "/"):
             resolved, base = resolved[len(prefix):].lstrip("/") or ".", ""
-    if "$" in resolved or "://" in resolved or resolved == "-":
+    if "://" in resolved or resolved == "-" or not _matrix_only(resolved, facts):
         raise Refused(f"build path '{text}' can't be resolved before the job runs",
                       "write the context and -f as paths in the repository, or define the "
                       "variables they use in the CI file", computed_name.ID)
-    path = relative(posixpath.join(base, resolved))
-    if resolved.startswith("/") or path.startswith(".."):
-        raise Refused(f"build path '{text}' leaves the project", MANUAL)
-    return path
+    for value in dict.fromkeys(_instances(text, resolved, facts)):
+        if value.startswith("/") or relative(posixpath.join(base, value)).startswith(".."):
+            shown = f"'{text}'" + (f" ({value} in a parallel: matrix instance)"
+                                   if value != resolved else "")
+            raise Refused(f"build path {shown} leaves the project", MANUAL)
+    return relative(posixpath.join(base, resolved))
+
+
+def _matrix_only(value: str, facts: JobFacts) -> bool:
+    """True when the only variables left in a value are ``parallel: matrix:`` ones."""
+    return "$" not in value or (is_plain(value) and set(references(value)) <= facts.matrix_names)
+
+
+def _instances(text: str, value: str, facts: JobFacts) -> list[str]:
+    """A value as each ``parallel: matrix:`` instance has it (the value alone if it uses
+    no variable)."""
+    if "$" not in value:
+        return [value]
+    return [_in_instance(text, value, instance, facts) for instance in facts.matrix]
+
+
+def _in_instance(text: str, value: str, instance: dict[str, str], facts: JobFacts) -> str:
+    """A value with one matrix instance's variables filled in; refuses one left unset."""
+    expanded = _expanded(substitute(value, instance), facts)
+    if "$" in expanded:
+        unset = [n for n in references(expanded) if n in facts.matrix_names] or ["?"]
+        raise Refused(f"build path '{text}' can't be resolved before the job runs: a "
+                      f"parallel: matrix instance leaves ${unset[0]} unset",
+                      "give every parallel: matrix entry a value for each variable the "
+                      "build paths use, then run migrate-project again", computed_name.ID)
+    return expanded
 
 
 def _paths(facts: JobFacts, state: ScriptState, build: BuildFlags,
-           files: set[str]) -> tuple[str, str]:
+           files: set[str]) -> tuple[str, str, list[tuple[str, str]]]:
+    """The build's context and Dockerfile as written, and each matrix instance's pair."""
     context = _literal_path(facts, state, build.context or ".", state.build_cwd)
     if build.dockerfile:
         dockerfile = _literal_path(facts, state, build.dockerfile, state.build_cwd)
     else:
         dockerfile = relative(posixpath.join(context, "Dockerfile"))
-    if dockerfile not in files:
-        raise Refused(f"{facts.file}:{facts.line}: the Dockerfile this job builds, "
-                      f"{dockerfile}, is not in the project",
-                      "fix the job's -f / context or add the Dockerfile, then run "
-                      "migrate-project again")
-    if context and not any(f.startswith(context + "/") for f in files):
-        raise Refused(f"{facts.file}:{facts.line}: the build context folder {context} is not "
-                      "in the project", "fix the job's build context, then run "
-                      "migrate-project again")
-    return context, dockerfile
+    pairs = [(dockerfile, context)]
+    if "$" in dockerfile + context:
+        pairs = list(dict.fromkeys(
+            (relative(_in_instance(dockerfile, dockerfile, i, facts)),
+             relative(_in_instance(context, context, i, facts))) for i in facts.matrix))
+    for path, folder in pairs:
+        if path not in files:
+            raise Refused(f"{facts.file}:{facts.line}: the Dockerfile this job builds, "
+                          f"{path}, is not in the project" + (
+                              f" (the parallel: matrix value of {dockerfile})"
+                              if path != dockerfile else ""),
+                          "fix the job's -f / context or add the Dockerfile, then run "
+                          "migrate-project again")
+        if folder and not any(f.startswith(folder + "/") for f in files):
+            raise Refused(f"{facts.file}:{facts.line}: the build context folder {folder} is "
+                          "not in the project" + (
+                              f" (the parallel: matrix value of {context})"
+                              if folder != context else ""),
+                          "fix the job's build context, then run migrate-project again")
+    return context, dockerfile, [] if pairs == [(dockerfile, context)] else pairs
 
 
 def _build_args(facts: JobFacts, state: ScriptState, build: BuildFlags,
@@ -192,8 +233,10 @@ def _platform(facts: JobFacts, state: ScriptState, build: BuildFlags, engine: En
 
 def _expanded(value: str, facts: JobFacts) -> str:
     """A value with the CI file's own variables filled in (a few rounds, as GitLab does)."""
+    # A parallel: matrix variable is set per instance, over the job's variables.
+    variables = {k: v for k, v in facts.variables.items() if k not in facts.matrix_names}
     for _ in range(5):
-        value = substitute(value, facts.variables)
+        value = substitute(value, variables)
     return value.replace("${CI_REGISTRY_IMAGE}", "$CI_REGISTRY_IMAGE")
 
 
@@ -238,6 +281,10 @@ def _describe(facts: JobFacts, state: ScriptState, request: BuildRequest,
     cache = request.cache_repo or config.cache.repo.replace("{image}", "$CI_REGISTRY_IMAGE")
     request.changes.append(f"builds {request.dockerfile} with {engine}" + (
         f", layer cache in {cache}" if request.cache else ""))
+    if request.instances:
+        request.changes.append("each parallel: matrix instance builds its own image, from "
+                               + ", ".join(dict.fromkeys(d for d, _ in request.instances))
+                               + " (parallel: stays on the job)")
     if request.push:
         request.changes.append("pushes " + ", ".join(request.destinations))
     else:
@@ -286,7 +333,7 @@ def credential_attention(facts: JobFacts, state: ScriptState, request: BuildRequ
     undefined = sorted({name for value in [*fixed, *request.build_args]
                         for name in references(value)
                         if not is_predefined(name) and name not in facts.variables
-                        and name not in state.runtime})
+                        and name not in state.runtime and name not in facts.matrix_names})
     for name in undefined:
         request.attention.append(f"${name} is not defined in the CI file: make sure it is a "
                                  "CI/CD variable of the project or group")

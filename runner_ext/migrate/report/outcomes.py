@@ -113,7 +113,8 @@ def outcome(item: JobWork, runner_tags: list[str], errors: dict[str, list[str]]
         return JobOutcome(status="migrated", strategy="shim", changes=tuple(item.rewrite.changes),
                           attention=tuple(item.rewrite.attention), **base)
     if item.rewrite is not None and item.request is not None:
-        attention = [*item.request.attention, *errors.get(item.request.dockerfile, [])]
+        attention = [*item.request.attention, *(e for d, _ in item.request.built()
+                                                for e in errors.get(d, []))]
         attention += [f"{f.message} (it stays in the repository history)"
                       for f in item.findings if f.rule_id == plaintext_password.ID]
         return JobOutcome(status="migrated", strategy="declarative",

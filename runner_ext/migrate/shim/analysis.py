@@ -25,6 +25,7 @@ from runner_ext.migrate.rules._common import shown
 from runner_ext.migrate.shim.compose import check_compose
 from runner_ext.migrate.shim.oneshot import run_args, run_problem
 from runner_ext.migrate.shim.reach import Reached, cwd_after, reach
+from runner_ext.migrate.shim.script_dirs import project_dir_names, where_file
 from runner_ext.migrate.shim.verbs import (
     IMAGE_PACKAGES,
     IMAGE_TOOLS,
@@ -79,6 +80,7 @@ def analyse(facts: JobFacts) -> ShimAnalysis:
     functions = {c.command.words[1] for c in found.commands
                  if c.command.construct == "function" and len(c.command.words) == 2}
     main = {id(c) for c in facts.commands}
+    project_dirs = project_dir_names(found.commands)
     for item in found.commands:
         cwd = cwd_after(cwd, item.command) if not item.where else cwd
         if item.command.construct == "function":
@@ -86,7 +88,7 @@ def analyse(facts: JobFacts) -> ShimAnalysis:
         if installs_packages(item.command):
             _check_install(facts, item, id(item.command) in main, result)
             continue
-        _check_command(item, functions)
+        _check_command(item, functions, project_dirs.get(where_file(item.where), frozenset()))
         if run_args(item.command.words) is not None:
             result.runs.append(item.command.text)
         builds |= _builds(facts, cwd, item, result)
@@ -139,10 +141,11 @@ def _at(item: Reached) -> str:
     return f" ({item.where})" if item.where else ""
 
 
-def _check_command(item: Reached, functions: set[str]) -> None:
+def _check_command(item: Reached, functions: set[str],
+                   project_dirs: frozenset[str] = frozenset()) -> None:
     command = item.command
     args = run_args(command.words)
-    problem = run_problem(args) if args is not None else None
+    problem = run_problem(args, project_dirs) if args is not None else None
     if problem:
         raise Refused(f"'{command.text}'{_at(item)} runs a container ({problem})",
                       _RUN_FIX, docker_run.ID)

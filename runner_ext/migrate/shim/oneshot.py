@@ -58,6 +58,7 @@ VALUE_WHY = "needs a value"
 # A mount source the analysis can place in the job's directory before the job runs.
 _JOB_DIR = re.compile(r"^(?:\$\(pwd\)|`pwd`|\$PWD|\$\{PWD\}|\$CI_PROJECT_DIR|"
                       r"\$\{CI_PROJECT_DIR\}|\.)(?:/|$)")
+_HEAD = re.compile(r"^(?:\$([A-Za-z_][A-Za-z0-9_]*)|\$\{([A-Za-z_][A-Za-z0-9_]*)\})(?:/|$)")
 _VOLUME_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -73,9 +74,10 @@ def run_args(words: Sequence[str]) -> list[str] | None:
     return rest[2:] if rest[:2] == ["container", "run"] else None
 
 
-def run_problem(args: Sequence[str]) -> str | None:
+def run_problem(args: Sequence[str], inside: frozenset[str] = frozenset()) -> str | None:
     """Why the shim can't run these ``docker run`` options once in the foreground
-    (``"-d: needs a container …"``), or ``None`` when it can.
+    (``"-d: needs a container …"``), or ``None`` when it can. ``inside``: variables known
+    to hold a folder of the project (:mod:`runner_ext.migrate.shim.script_dirs`).
 
     Reads the options the way the wrapper does: ``--opt=value``, ``-it`` and ``-eK=V``
     forms, stopping at the image."""
@@ -103,7 +105,7 @@ def run_problem(args: Sequence[str]) -> str | None:
             if not rest:
                 return f"{name}: {VALUE_WHY}"
             value = rest.pop(0)
-        problem = _value_problem(name, value)
+        problem = _value_problem(name, value, inside)
         if problem:
             return problem
     return None
@@ -119,23 +121,26 @@ def _option_problem(name: str) -> str | None:
     return None
 
 
-def _value_problem(name: str, value: str) -> str | None:
+def _value_problem(name: str, value: str, inside: frozenset[str]) -> str | None:
     if name in ("--network", "--net") and value not in RUN_NETWORKS:
         return f"{name} {value}: {NETWORK_WHY}"
     if name in ("-v", "--volume"):
-        return volume_problem(name, value)
+        return volume_problem(name, value, inside)
     return None
 
 
-def volume_problem(name: str, spec: str) -> str | None:
+def volume_problem(name: str, spec: str, inside: frozenset[str] = frozenset()) -> str | None:
     """Why ``-v SPEC`` can't be mounted, read before the job runs (the wrapper checks the
-    resolved path again when it runs)."""
+    resolved path again when it runs); a source starting with a variable of ``inside``
+    is in the job's directory."""
     source = spec.split(":", 1)[0] if ":" in spec else ""
     if source.rstrip("/").rsplit("/", 1)[-1] == "docker.sock":
         return f"{name} {spec}: {SOCKET_WHY}"
     if not source or _VOLUME_NAME.match(source):
         return f"{name} {spec}: {VOLUME_WHY}"
-    if _JOB_DIR.match(source) and ".." not in source.split("/"):
+    head = _HEAD.match(source)
+    if (_JOB_DIR.match(source) or (head and (head[1] or head[2]) in inside)) \
+            and ".." not in source.split("/"):
         return None
     if source.startswith("/"):
         return f"{name} {spec}: {OUTSIDE_WHY}"
