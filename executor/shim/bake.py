@@ -33,7 +33,8 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-DEFAULT_FILES = ("docker-bake.json", "docker-bake.override.json", "docker-bake.hcl",
+# bake's lookup order when no -f is given (after the compose files), later ones overriding.
+DEFAULT_FILES = ("docker-bake.json", "docker-bake.hcl", "docker-bake.override.json",
                  "docker-bake.override.hcl")
 COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 LIST_KEYS = ("tags", "platforms", "cache-from", "cache-to", "output", "inherits")
@@ -270,6 +271,11 @@ class Evaluator:
         self.env = env
         self.values: dict[str, str] = {}
         self.resolving: list[str] = []
+        for name, body in variables.items():  # bake checks every variable, used or not
+            for key in body:
+                if key not in ("default", "description"):
+                    raise BakeRefused(f"variable {name} has '{key}', which the shim's bake "
+                                      "does not evaluate")
 
     def variable(self, name: str, where: str) -> str:
         if name in self.values:
@@ -279,10 +285,6 @@ class Evaluator:
         if name in self.resolving:
             raise BakeRefused(f"variable {name} refers to itself")
         body = self.variables[name]
-        for key in body:
-            if key not in ("default", "description"):
-                raise BakeRefused(f"variable {name} has '{key}', which the shim's bake does "
-                                  "not evaluate")
         if name in self.env:
             value = self.env[name]
         else:
