@@ -168,6 +168,7 @@ def test_print_shows_the_resolved_targets(tmp_path: Path, monkeypatch: pytest.Mo
     ('target "a" {}\n', ["--set", "a.secrets=x", "a"], "'secrets'"),
     ('target "a" {}\n', ["--set", "a.platform=linux/amd64,linux/arm64", "a"], "platforms"),
     ('target "a" {\n', [], "can't be parsed as HCL"),
+    ('target "default" {\n  context = "https://github.com/o/r.git"\n}\n', [], "context https"),
 ])
 def test_what_is_not_evaluated_exactly_is_refused_by_name(text: str, argv: list[str],
                                                            named: str) -> None:
@@ -254,7 +255,7 @@ def test_wrapper_refuses_with_the_readers_line_and_runs_nothing(shim: Shim) -> N
 
 
 def test_wrapper_print_builds_nothing(shim: Shim) -> None:
-    done = shim.run("buildx", "bake", "--print", "docs")
+    done = shim.run("bake", "--print", "docs")  # `docker bake`, the newer spelling
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["target"]["docs"]["dockerfile"] == "docs.Dockerfile"
     assert shim.argvs() == []

@@ -539,6 +539,9 @@ def resolve(invocation: Invocation, read: ReadText, env: Mapping[str, str]) -> l
                               "executor's podman builds each platform but tags and pushes only "
                               "one of them; build one platform per target")
         build.platform = platforms[0] if platforms else ""
+        if "://" in build.context or build.context.startswith(("git@", "target:")):
+            raise BakeRefused(f"{where} has the context {build.context}; the shim's bake "
+                              "builds from a folder of the job's files only")
         build.push = invocation.push or _output_push(outputs, f"{where}")
         build.pull |= invocation.pull
         build.no_cache |= invocation.no_cache
