@@ -13,6 +13,9 @@ import pytest
 from conftest import REPO
 from test_shim_wrapper import SHIM, Shim
 
+from runner_ext.config import OrgConfig
+from runner_ext.migrate import LocalSource, migrate_project
+from runner_ext.migrate.report.result import JobOutcome
 from runner_ext.migrate.shim import bake
 from runner_ext.migrate.shim.bake import BakeRefused, Build
 
@@ -259,3 +262,29 @@ def test_wrapper_print_builds_nothing(shim: Shim) -> None:
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["target"]["docs"]["dockerfile"] == "docs.Dockerfile"
     assert shim.argvs() == []
+
+
+# --- the migration's decision -----------------------------------------------------------------
+
+def _migrated(root: Path, script: str, files: dict[str, str]) -> JobOutcome:
+    ci = f"build:\n  image: docker:27\n  services: [docker:27-dind]\n  script:\n{script}"
+    for name, text in {**files, ".gitlab-ci.yml": ci}.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    (found,) = migrate_project(LocalSource(root), config=OrgConfig(), strategy="auto").jobs
+    return found
+
+
+def test_a_bake_file_in_the_folder_the_script_enters_is_read(tmp_path: Path) -> None:
+    outcome = _migrated(tmp_path, "    - cd images && TAG=$CI_COMMIT_SHA docker buildx bake "
+                        "--push all\n", {"images/docker-bake.hcl": BAKE})
+    assert outcome.status == "migrated" and outcome.strategy == "shim", outcome.reason
+    assert any(change.endswith(": app, worker, docs") for change in outcome.changes)
+
+
+def test_a_bake_file_the_job_writes_as_it_runs_is_named(tmp_path: Path) -> None:
+    outcome = _migrated(tmp_path, "    - ./make-bake.sh > gen.hcl\n"
+                        "    - docker buildx bake --push -f gen.hcl\n",
+                        {"make-bake.sh": "#!/bin/sh\necho 'target \"default\" {}'\n"})
+    assert outcome.status == "left"
+    assert "reads the bake file gen.hcl, which the project does not have" in outcome.reason
