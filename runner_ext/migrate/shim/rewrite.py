@@ -72,6 +72,11 @@ def shim_rewrite(job: CiJob, facts: JobFacts, analysis: ShimAnalysis, config: Or
             "docker run executed once, in the foreground, with chroot isolation (Buildah "
             "runs the image like a Dockerfile RUN step; no daemon, no published ports): "
             + ", ".join(f"'{run}'" for run in dict.fromkeys(analysis.runs)))
+    if analysis.bakes:
+        result.changes.append(
+            "docker buildx bake read by the shim's bake reader (python-hcl2); each target "
+            "built like docker build, with the registry layer cache: "
+            + ", ".join(dict.fromkeys(analysis.bakes)))
     if result.inserted:
         result.splices.append(_insert_top(job, result.inserted))
     return result

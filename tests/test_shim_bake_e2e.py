@@ -1,0 +1,93 @@
+"""End to end, for real: ``docker buildx bake`` of two small targets through the shim's
+``docker`` wrapper, with Debian's podman (over Buildah's storage) doing the builds, into the
+local registry with htpasswd auth. The bake file takes the registry from the job's
+environment, the base image through an inherited build arg, and one target pushes by its own
+``output``; the other is pushed only with ``--push``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from test_shim_e2e import BASE, PASSWORD, Site, _variables
+from test_shim_e2e import site as site  # the registry fixture, shared
+
+pytestmark = pytest.mark.e2e
+
+BAKE = """
+variable "CI_REGISTRY" {}
+variable "TAG" { default = "latest" }
+
+group "default" {
+  targets = ["api", "worker"]
+}
+
+target "common" {
+  args   = { BASE = "${CI_REGISTRY}/BASE_IMAGE" }
+  labels = { "org.example.component" = "bake-e2e" }
+}
+
+target "api" {
+  inherits = ["common"]
+  context  = "api"
+  tags     = ["${CI_REGISTRY}/group/bake/api:${TAG}"]
+}
+
+target "worker" {
+  inherits   = ["common"]
+  context    = "worker"
+  dockerfile = "build/Containerfile"
+  target     = "final"
+  tags       = ["${CI_REGISTRY}/group/bake/worker:${TAG}"]
+  output     = ["type=registry"]
+}
+""".replace("BASE_IMAGE", BASE)
+
+DOCKERFILE = """ARG BASE
+FROM $BASE AS final
+COPY hello.txt /hello.txt
+RUN cat /hello.txt > /seen
+"""
+
+
+def _project(folder: Path) -> Path:
+    root = folder / "project"
+    for name, dockerfile in (("api", "Dockerfile"), ("worker", "build/Containerfile")):
+        (root / name / dockerfile).parent.mkdir(parents=True, exist_ok=True)
+        (root / name / dockerfile).write_text(DOCKERFILE)
+        (root / name / "hello.txt").write_text(f"hello from {name}\n")
+    (root / "docker-bake.hcl").write_text(BAKE)
+    return root
+
+
+def _bake(site: Site, root: Path, run: str, *argv: str, **env: str
+          ) -> subprocess.CompletedProcess[str]:
+    variables = {k: v for k, v in _variables(site.folder / "bake", site.registry, run).items()
+                 if isinstance(v, str)}
+    return subprocess.run(
+        ["docker", "buildx", "bake", *argv], cwd=root, capture_output=True, text=True,
+        check=False, timeout=600,
+        env={**os.environ, **variables, **env, "CI_PROJECT_DIR": str(root),
+             "PATH": f"{site.bin_dir}{os.pathsep}{os.environ['PATH']}"})
+
+
+def test_bake_builds_both_targets_with_the_cache_and_pushes_as_bake_would(site: Site) -> None:
+    (site.folder / "bake").mkdir()
+    root = _project(site.folder / "bake")
+    registry = site.registry
+    first = _bake(site, root, "first", TAG="1")
+    assert first.returncode == 0, first.stderr[-4000:]
+    assert "runner-ext shim: docker buildx bake: target api" in first.stderr
+    assert "runner-ext shim: podman build --isolation chroot --layers" in first.stderr
+    assert registry.has_manifest("group/bake/worker", "1")  # output = ["type=registry"]
+    assert not registry.has_manifest("group/bake/api", "1")  # no --push: built, not pushed
+    for name in ("api", "worker"):
+        assert registry.tags(f"group/bake/{name}/cache"), name  # the registry layer cache
+    second = _bake(site, root, "second", "--push", "api", TAG="2")
+    assert second.returncode == 0, second.stderr[-4000:]
+    assert registry.has_manifest("group/bake/api", "2")
+    assert "target worker" not in second.stderr
+    assert PASSWORD not in first.stdout + first.stderr + second.stdout + second.stderr
