@@ -10,11 +10,15 @@ tests/test_corpus.py``, then review ``git diff tests/golden/corpus tests/corpus`
 from __future__ import annotations
 
 import hashlib
+import json
+import shutil
 from pathlib import Path
 
 import pytest
 from golden import check_golden
 
+from runner_ext.cli import migrate as migrate_cli
+from runner_ext.cli.main import run
 from runner_ext.migrate.analyse.jobs import Pipeline
 from runner_ext.migrate.corpus import (
     ProjectOutcome,
@@ -135,3 +139,29 @@ def test_a_make_target_the_makefile_defines_is_judged_by_its_recipe() -> None:
     found = image_jobs(Pipeline([ci]), lambda path: makefile if path == "Makefile" else None)
     # lint and release by their recipes; images by its name (the Makefile has no such target)
     assert found == ["release", "images"]
+
+
+def _migrated_slugs() -> list[str]:
+    summary = json.loads(GOLDEN.read_text())
+    return sorted(slug for slug, entry in summary.items()
+                  if entry.get("declarative") or entry.get("shim"))
+
+
+@pytest.mark.parametrize("slug", _migrated_slugs())
+def test_a_second_run_changes_nothing(slug: str, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """Every corpus project the migration rewrites is written once, as ``migrate-project``
+    does, and a second run (``--check``, then the files compared) finds nothing left to
+    change."""
+    copy = tmp_path / slug
+    shutil.copytree(CORPUS / slug, copy, symlinks=True)
+    before = {p.relative_to(copy): p.read_bytes() for p in copy.rglob("*") if p.is_file()}
+    assert run([str(copy)], prog="migrate-project", command=migrate_cli.app) == 0
+    after = {p.relative_to(copy): p.read_bytes() for p in copy.rglob("*") if p.is_file()}
+    changed = {p for p in before if after.get(p) != before[p]}
+    assert changed, f"{slug}: the golden summary says it migrates, but nothing was written"
+    capsys.readouterr()
+    assert run(["--check", str(copy)], prog="migrate-project", command=migrate_cli.app) == 0, \
+        capsys.readouterr().out
+    again = {p.relative_to(copy): p.read_bytes() for p in copy.rglob("*") if p.is_file()}
+    assert again == after
