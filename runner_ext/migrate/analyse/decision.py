@@ -12,14 +12,18 @@ class Refusal:
     reason: str
     suggestion: str
     rule: str | None = None
+    # The command an extra step runs that the declarative executor image lacks ('' if none):
+    # ``auto`` tries the shim when the shim image has it.
+    missing_tool: str = ""
 
 
 class Refused(Exception):
     """Raised inside the analysis to stop at the first reason a job can't be migrated."""
 
-    def __init__(self, reason: str, suggestion: str, rule: str | None = None) -> None:
+    def __init__(self, reason: str, suggestion: str, rule: str | None = None,
+                 missing_tool: str = "") -> None:
         super().__init__(reason)
-        self.refusal = Refusal(reason, suggestion, rule)
+        self.refusal = Refusal(reason, suggestion, rule, missing_tool)
 
 
 @dataclass

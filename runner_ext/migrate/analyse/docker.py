@@ -14,6 +14,10 @@ _GROUPS = {"image", "container", "builder", "system", "buildx", "compose", "mani
            "context"}
 # Images run only to register QEMU binfmt handlers for multi-platform builds on the host.
 BINFMT_IMAGES = ("tonistiigi/binfmt", "multiarch/qemu-user-static", "docker/binfmt")
+# Docker CLI plugins a job installs for its docker client (``~/.docker/cli-plugins/``): the
+# engine job has its own engine and the shim's podman has ``buildx build`` and compose.
+CLI_PLUGINS = ("docker-buildx", "docker-compose")
+_PLUGIN_INSTALLERS = frozenset({"mkdir", "wget", "curl", "chmod", "mv", "cp", "install", "ln"})
 _KINDS: dict[tuple[str, ...], str] = {
     ("build",): "build", ("image", "build"): "build", ("builder", "build"): "build",
     ("buildx", "build"): "build", ("buildx", "b"): "build", ("buildx", "bake"): "bake",
@@ -160,6 +164,19 @@ def is_binfmt_setup(call: DockerCall) -> bool:
     return call.kind == "run" and any(
         a.split("@")[0].split(":")[0] in BINFMT_IMAGES for a in call.args
         if not a.startswith("-"))
+
+
+def is_cli_plugin_setup(command: Command) -> bool:
+    """``mkdir -p ~/.docker/cli-plugins``, ``wget … -O ~/.docker/cli-plugins/docker-buildx``,
+    ``chmod a+x …/cli-plugins/docker-buildx``: installing a :data:`CLI_PLUGINS` plugin for
+    the job's docker client, not a step of the build."""
+    if command.construct or command.name not in _PLUGIN_INSTALLERS:
+        return False
+    targets = [w.rstrip("/") for w in command.words[1:] if "cli-plugins" in w]
+    return bool(targets) and all(
+        t.endswith("/cli-plugins") or (t.rsplit("/", 1)[-1] in CLI_PLUGINS
+        and t.rsplit("/", 2)[-2:-1] == ["cli-plugins"]) for t in targets) and (
+        command.name != "mkdir" or all(t.endswith("/cli-plugins") for t in targets))
 
 
 def is_login_pipe(command: Command, call: DockerCall | None) -> bool:

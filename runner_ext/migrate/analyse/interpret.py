@@ -18,6 +18,7 @@ from runner_ext.migrate.analyse.docker import (
     DockerCall,
     classify,
     is_binfmt_setup,
+    is_cli_plugin_setup,
     is_login_pipe,
     parse_build,
     parse_login,
@@ -65,6 +66,7 @@ class ScriptState:
     pulled: list[str] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
+    plugins: list[str] = field(default_factory=list)  # docker CLI plugin installs
     packages: list[str] = field(default_factory=list)  # package installs for the Docker image
     # Each command and its role (see carry.py); computed variables the executor's shell can
     # compute too (``runtime``) or not (``uncarryable``: name → the missing command).
@@ -125,6 +127,10 @@ def _command(facts: JobFacts, state: ScriptState, command: Command) -> None:
     if call is not None:
         state.roles.append((command, carry.DOCKER))
         _docker(facts, state, call)
+        return
+    if is_cli_plugin_setup(command):
+        state.roles.append((command, carry.DOCKER))
+        state.plugins.append(command.text)
         return
     if command.name == "cd":
         _cd(state, command)
@@ -255,7 +261,8 @@ def _other(facts: JobFacts, state: ScriptState, command: Command, missing: str) 
                       hidden_build.ID)
     raise Refused(f"the job also runs '{command.text}', and the executor image has no "
                   f"'{missing}'", "move that step into an earlier job (pass results on as "
-                  "artifacts or dotenv variables), then run migrate-project again", MANUAL)
+                  "artifacts or dotenv variables), then run migrate-project again", MANUAL,
+                  missing_tool=missing)
 
 
 def value(state: ScriptState, command: Command, text: str) -> str:

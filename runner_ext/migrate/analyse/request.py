@@ -299,6 +299,10 @@ def _describe(facts: JobFacts, state: ScriptState, request: BuildRequest,
     if state.dropped:
         request.changes.append("dropped Docker daemon setup: " + "; ".join(
             f"'{line}'" for line in dict.fromkeys(state.dropped)))
+    if state.plugins:
+        request.changes.append("dropped Docker CLI plugin installs (the executor image has "
+                               "its own build engine): " + "; ".join(
+                                   f"'{line}'" for line in dict.fromkeys(state.plugins)))
     if state.packages:
         request.changes.append("dropped package installs for the Docker client image (the "
                                "executor image brings its own tools): " + "; ".join(

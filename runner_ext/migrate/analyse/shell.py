@@ -29,6 +29,8 @@ _PASSWORD_FLAG = re.compile(
     r"(\s(?:-p|--password)(?:\s+|=|(?=[^\s-])))(\"[^\"]*\"|'[^']*'|\S+)")
 _LOGIN = re.compile(r"\blogin\b")
 _NAME_VALUE = re.compile(rf"\b({NAME})=(\"[^\"]*\"|'[^']*'|[^\s\"']+)")
+# The password of a URL (``https://user:PASSWORD@host/…``, e.g. a ``git config … insteadOf``).
+_URL_PASSWORD = re.compile(r"(://[^\s/:@'\"]*:)([^\s/@'\"]+)(?=@)")
 
 
 def redact(text: str) -> str:
@@ -43,9 +45,12 @@ def redact(text: str) -> str:
         value = match.group(2).strip("\"'")
         return match.group(0) if value.startswith("$") else match.group(1) + "***"
 
+    def url_password(match: re.Match[str]) -> str:
+        return match.group(0) if match.group(2).startswith("$") else match.group(1) + "***"
+
     if _LOGIN.search(text):  # -p is a port or a project name elsewhere
         text = _PASSWORD_FLAG.sub(password, text)
-    return _NAME_VALUE.sub(name_value, text)
+    return _URL_PASSWORD.sub(url_password, _NAME_VALUE.sub(name_value, text))
 
 
 _OPEN = {"if": "if", "for": "for", "while": "while", "until": "until", "case": "case",

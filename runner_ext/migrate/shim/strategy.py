@@ -3,9 +3,10 @@ shim (the job keeps its script and runs in the shim executor), or left with a re
 
 ``auto`` keeps the declarative rewrite wherever it is exact and tries the shim where a
 script, Makefile or compose file drives the build, where the job runs the image it built
-with a foreground, one-shot ``docker run``, or where a job copies pulled images the promote
-rewrite can't take (several sources); ``shim`` tries the shim on every build
-job; ``declarative`` never does.
+with a foreground, one-shot ``docker run``, where a job copies pulled images the promote
+rewrite can't take (several sources), or where the job also runs a step (``git config…``,
+``tar…``) with a command the declarative executor image lacks and the shim image has;
+``shim`` tries the shim on every build job; ``declarative`` never does.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from runner_ext.migrate.rules import (
 )
 from runner_ext.migrate.shim.analysis import analyse, copies_pulled, is_bake, reaches_build
 from runner_ext.migrate.shim.rewrite import shim_rewrite
-from runner_ext.migrate.shim.verbs import archive_verb
+from runner_ext.migrate.shim.verbs import IMAGE_TOOLS, archive_verb
 
 Strategy = Literal["auto", "declarative", "shim"]
 STRATEGIES: tuple[Strategy, ...] = ("auto", "declarative", "shim")
@@ -45,8 +46,8 @@ def choose_strategies(work: list[JobWork], strategy: Strategy, config: OrgConfig
     for item in work:
         if item.facts.image == config.engines.shim.executor:
             item.daemonless, item.request, item.refusal = SHIM_DAEMONLESS, None, None
-        elif strategy != "declarative" and not item.daemonless and _builds(item) and (
-                strategy == "shim" or _script_driven(item)):
+        elif strategy != "declarative" and not item.daemonless and ((_builds(item) and (
+                strategy == "shim" or _script_driven(item))) or _extra_step(item)):
             _try_shim(item, config)
 
 
@@ -76,6 +77,16 @@ def _script_driven(item: JobWork) -> bool:
         not item.facts.calls_of("build") and reaches_build(item.facts)) or any(
         archive_verb(c.words) for c in item.facts.commands) or (
         item.refusal.rule == retag_only.ID and copies_pulled(item.facts.commands))
+
+
+def _extra_step(item: JobWork) -> bool:
+    """Declarative refused an extra step (``git config…``, ``tar…``) because the declarative
+    executor image lacks its command, the shim image has it, and the job builds or pushes
+    (the build may be a script the job fetches: ``docker tag``/``docker push`` show it)."""
+    refusal = item.refusal
+    return item.request is None and refusal is not None and (
+        refusal.missing_tool in IMAGE_TOOLS) and (
+        _builds(item) or bool(item.facts.calls_of("push")))
 
 
 def _try_shim(item: JobWork, config: OrgConfig) -> None:
