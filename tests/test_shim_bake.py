@@ -1,5 +1,5 @@
-"""The shim's bake reader (runner_ext/migrate/shim/bake.py, copied into the shim image as
-executor/shim/bake.py): bake files read with python-hcl2 into builds, or one line naming what
+"""The shim's bake reader (executor/shim/bake.py in the shim image; runner_ext/migrate/shim/
+bake.py links to it): bake files read with python-hcl2 into builds, or one line naming what
 it does not evaluate; and the wrapper running `docker buildx bake` through its build path,
 with recording fakes of podman (the real run is tests/test_shim_bake_e2e.py)."""
 
@@ -198,9 +198,10 @@ def test_a_variable_taking_a_several_platform_value_at_run_time_is_refused() -> 
 
 # --- one implementation, two places ---------------------------------------------------------
 
-def test_the_image_copy_is_the_module() -> None:
-    assert (SHIM / "bake.py").read_bytes() == (REPO / "runner_ext" / "migrate" / "shim" /
-                                               "bake.py").read_bytes()
+def test_the_module_is_the_image_file() -> None:
+    module = REPO / "runner_ext" / "migrate" / "shim" / "bake.py"
+    assert module.is_symlink() and module.resolve() == (SHIM / "bake.py").resolve()
+    assert module.read_bytes() == (SHIM / "bake.py").read_bytes()
 
 
 def test_the_image_pins_the_parser_the_project_requires() -> None:

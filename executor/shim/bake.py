@@ -1,11 +1,11 @@
 """``docker buildx bake`` read exactly, or refused with one line: the builds a bake invocation
 means, for the shim executor's ``docker`` wrapper to run one by one.
 
-One implementation, two places: this file is the module migrate-project imports to decide
-whether a job that runs ``docker buildx bake`` can go to the shim, and
-``executor/shim/bake.py`` is a byte-identical copy that the shim image carries and the
-wrapper runs at job time (``python3 bake.py ARGS…``), so the decision and the run read the
-bake file the same way (tests/test_shim_bake.py keeps the two equal). It imports nothing but
+One file, two uses: the shim image carries it (``executor/shim/bake.py``; the wrapper runs
+``python3 bake.py ARGS…`` at job time), and ``runner_ext/migrate/shim/bake.py`` is a symbolic
+link to it, the module migrate-project imports to decide whether a job that runs ``docker
+buildx bake`` can go to the shim; so the decision and the run read the bake file the same
+way. It imports nothing but
 the standard library and the maintained HCL parser ``python-hcl2``.
 
 Read: ``-f/--file`` (HCL or JSON bake files; ``docker-bake.hcl``/``.json`` and their
