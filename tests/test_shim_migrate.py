@@ -231,3 +231,34 @@ def test_exec_and_start_still_leave_the_job_naming_the_verb(tmp_path: Path) -> N
         result = migrate_project(LocalSource(root), config=OrgConfig())
         assert result.jobs[0].status == "left" and named in result.jobs[0].reason
         assert result.jobs[0].reason.startswith(f"'{verb}'")
+
+
+MULTI = "image:\n\tdocker buildx build --platform linux/amd64,linux/arm64 -t $(IMAGE) {extra}.\n"
+
+
+def test_a_pushed_multi_platform_build_goes_to_the_shim_with_the_qemu_note(
+        tmp_path: Path) -> None:
+    root = _project(tmp_path, {".gitlab-ci.yml": _ci(build_image=["make image"]),
+                               "Makefile": MULTI.format(extra="--push "),
+                               "Dockerfile": "FROM busybox:1.36\n"})
+    result = migrate_project(LocalSource(root), config=OrgConfig(), strategy="shim")
+    (outcome,) = result.jobs
+    assert (outcome.status, outcome.strategy) == ("migrated", "shim"), outcome.reason
+    assert ("--platform linux/amd64,linux/arm64 built into one manifest list and pushed as one "
+            "index to every tag") in outcome.changes
+    assert any("qemu-user-static" in a for a in outcome.attention)
+
+
+@pytest.mark.parametrize("extra, reason", [
+    ("", "builds --platform linux/amd64,linux/arm64 and does not --push"),
+    ("--push -o type=tar,dest=out.tar ",
+     "builds --platform linux/amd64,linux/arm64 and writes -o type=tar,dest=out.tar"),
+])
+def test_a_multi_platform_build_that_keeps_its_images_is_left(
+        tmp_path: Path, extra: str, reason: str) -> None:
+    root = _project(tmp_path, {".gitlab-ci.yml": _ci(build_image=["make image"]),
+                               "Makefile": MULTI.format(extra=extra),
+                               "Dockerfile": "FROM busybox:1.36\n"})
+    result = migrate_project(LocalSource(root), config=OrgConfig(), strategy="shim")
+    (status, _, why), = _jobs(result).values()
+    assert status == "left" and reason in why, why

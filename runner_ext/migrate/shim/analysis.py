@@ -68,6 +68,8 @@ class ShimAnalysis:
     runs: list[str] = field(default_factory=list)
     # the targets `docker buildx bake` lines build (the wrapper builds each like docker build)
     bakes: list[str] = field(default_factory=list)
+    # --platform values of multi-platform builds (pushed as one index each)
+    platforms: list[str] = field(default_factory=list)
 
 
 def analyse(facts: JobFacts) -> ShimAnalysis:
@@ -314,22 +316,29 @@ def _builds(facts: JobFacts, cwd: str, item: Reached, result: ShimAnalysis) -> b
         return True
     call = classify(item.command)
     if call is not None and call.kind == "build":
-        _check_platforms(facts, item, call)
+        _check_platforms(facts, item, call, result)
         return True
     return archive_verb(item.command.words) in ("docker load", "docker image load")
 
 
-def _check_platforms(facts: JobFacts, item: Reached, call: DockerCall) -> None:
-    """Several platforms in one build: podman 4.3 builds each but tags (and so pushes) only
-    one of them unless given --manifest, which the wrapper does not add."""
-    platform = substitute(parse_build(call).platform, facts.variables)
-    if "," in platform:
+def _check_platforms(facts: JobFacts, item: Reached, call: DockerCall,
+                     result: ShimAnalysis) -> None:
+    """Several platforms in one build: the wrapper builds them into one manifest list and
+    ``--push`` sends it whole. Without ``--push`` (or with another ``--output``) buildx keeps
+    the images where a later step of the job reads them, which the shim does not reproduce."""
+    flags = parse_build(call)
+    platform = substitute(flags.platform, facts.variables)
+    if "," not in platform:
+        return
+    outputs = [u for u in flags.unsupported if u.split()[0] in ("-o", "--output")]
+    if not flags.push or outputs:
+        what = f"writes {outputs[0]}" if outputs else "does not --push"
         raise Refused(f"'{shown(item.command.text)}'{_at(item)} builds --platform {platform} "
-                      "in one job: the shim executor's podman builds each platform but tags and "
-                      "pushes only one of them, so the image would lose platforms",
-                      "build each platform in a job of its own and join them with docker "
-                      "manifest, or write the tags as CI variables so the declarative "
-                      "BuildKit job can build them, then run migrate-project again")
+                      f"and {what}: the shim pushes the images of several platforms as one "
+                      "index with --push, and keeps no other output of a multi-platform build",
+                      "push the multi-platform build with --push (and pull what a later step "
+                      "needs), or build one platform per job, then run migrate-project again")
+    result.platforms.append(platform)
 
 
 def _names(text: str) -> set[str]:

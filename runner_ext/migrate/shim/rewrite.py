@@ -77,6 +77,13 @@ def shim_rewrite(job: CiJob, facts: JobFacts, analysis: ShimAnalysis, config: Or
             "docker buildx bake read by the shim's bake reader (python-hcl2); each target "
             "built like docker build, with the registry layer cache: "
             + ", ".join(dict.fromkeys(analysis.bakes)))
+    for platform in dict.fromkeys(analysis.platforms):
+        result.changes.append(f"--platform {platform} built into one manifest list and pushed "
+                              "as one index to every tag")
+        result.attention.append(
+            f"the build for {platform} runs its RUN steps for the platforms other than the "
+            "node's under QEMU: the build nodes need qemu-user-static's binfmt handlers "
+            "registered (with the F flag), as the Docker host had them")
     if result.inserted:
         result.splices.append(_insert_top(job, result.inserted))
     return result
