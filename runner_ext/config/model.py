@@ -68,6 +68,16 @@ class BuildahImage(EngineImage):
 
     storage_driver: Literal["vfs", "overlay"] = "vfs"
     isolation: Literal["chroot", "oci", "rootless"] = "chroot"
+    # Where build pods mount the warmer's read-only image store (when [warmer].images is set).
+    image_store: str = "/var/lib/runner-ext/images"
+
+    @field_validator("image_store")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith("/") or any(c.isspace() for c in value) or "," in value:
+            raise ValueError("must be an absolute path without spaces or commas "
+                             "(example: /var/lib/runner-ext/images)")
+        return value
 
 
 class ShimImage(EngineImage):

@@ -14,13 +14,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from runner_ext.config import parse_config
+from runner_ext.config import OrgConfig, parse_config
 from runner_ext.dockerfile import analyze_dockerfile
 from runner_ext.lab.buildah import Storage
 from runner_ext.lab.registry import Registry
 from runner_ext.lab.tools import require_tool
 from runner_ext.planner import plan
-from runner_ext.planner.from_config import spec_from_config
+from runner_ext.planner.engines import buildah_warmer_argvs, registries_conf
+from runner_ext.planner.from_config import registry_options, spec_from_config
 
 # A stand-in for `npm ci`: as slow as RESTORE_SECONDS, and it writes node_modules from the
 # lock file, so a restore that ran is visible in the image.
@@ -44,16 +45,15 @@ class Build:
 
 def build(registry: Registry, work: Path, *, context: Path, dockerfile: Path,
           destination: str, build_args: tuple[str, ...] = (), cache: bool = True,
-          cache_repo: str = "", storage_driver: str = "vfs") -> Build:
+          cache_repo: str = "", storage_driver: str = "vfs",
+          image_store: ImageStore | None = None) -> Build:
     """Run the Buildah plan for one build in a fresh storage; raise if it fails.
 
     ``cache=False`` plans the build without the registry layer cache; ``cache_repo``
-    overrides the config's ``{image}/cache``."""
+    overrides the config's ``{image}/cache``; ``image_store`` is the warmer's store of base
+    images, read as a build pod reads its read-only mount."""
     require_tool("buildah")
-    registries = {"insecure": [registry.host]}
-    buildah = parse_config({"registry": registries}).engines.buildah.model_dump()
-    config = parse_config({"registry": registries,
-                           "engines": {"buildah": {**buildah, "storage_driver": storage_driver}}})
+    config = _config(registry, storage_driver, image_store)
     spec = spec_from_config(config, "buildah", context=str(context), dockerfile=str(dockerfile),
                             destinations=[destination], build_args=build_args, cache=cache,
                             cache_repo=cache_repo, work_dir=str(work / "plan"))
@@ -74,7 +74,8 @@ def build(registry: Registry, work: Path, *, context: Path, dockerfile: Path,
     try:
         for argv in result.argv():
             begin = time.monotonic()
-            done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+            done = subprocess.run([*_read_only(image_store), *argv], env=env,
+                                  capture_output=True, text=True, check=False)
             steps.append(time.monotonic() - begin)
             output.append(done.stdout + done.stderr)
             if done.returncode != 0:
@@ -83,6 +84,60 @@ def build(registry: Registry, work: Path, *, context: Path, dockerfile: Path,
     finally:
         storage.remove()
         auth.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class ImageStore:
+    """A warmer's image store: base images pulled once, read by every later build."""
+
+    path: Path
+    images: tuple[str, ...]
+
+
+def _config(registry: Registry, storage_driver: str, image_store: ImageStore | None
+            ) -> OrgConfig:
+    registries = {"insecure": [registry.host]}
+    buildah = parse_config({"registry": registries}).engines.buildah.model_dump()
+    buildah["storage_driver"] = storage_driver
+    warmer: dict[str, object] = {}
+    if image_store is not None:
+        buildah["image_store"] = str(image_store.path)
+        warmer["images"] = list(image_store.images)
+    return parse_config({"registry": registries, "engines": {"buildah": buildah},
+                         "warmer": warmer})
+
+
+def _read_only(image_store: ImageStore | None) -> list[str]:
+    """A prefix that runs a command with the image store mounted read-only, as a build pod
+    mounts the warmer's volume (root only: a private mount namespace; else nothing)."""
+    if image_store is None or os.geteuid() != 0:
+        return []
+    script = 'mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" && exec "$@"'
+    return [require_tool("unshare"), "-m", "sh", "-c", script, str(image_store.path)]
+
+
+def fill_image_store(registry: Registry, folder: Path, images: tuple[str, ...],
+                     storage_driver: str = "vfs") -> ImageStore:
+    """Pull ``images`` into a new image store with the warmer's commands; raise if one fails."""
+    require_tool("buildah")
+    config = _config(registry, storage_driver, None)
+    folder.mkdir(parents=True, exist_ok=True)
+    auth = folder / "warmer-auth.json"
+    auth.write_text(json.dumps(registry.docker_config()))
+    conf = folder / "registries.conf"
+    conf.write_text(registries_conf(registry_options(config)))
+    store = ImageStore(folder / "store", images)
+    env = {**os.environ, "REGISTRY_AUTH_FILE": str(auth), "CONTAINERS_REGISTRIES_CONF": str(conf)}
+    try:
+        for argv in buildah_warmer_argvs(storage_driver, str(store.path), list(images),
+                                         str(folder / "run")):
+            done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                raise RuntimeError(f"{' '.join(argv)} failed ({done.returncode}):\n"
+                                   f"{done.stderr}")
+    finally:
+        auth.unlink(missing_ok=True)
+    return store
 
 
 def image_tree(registry: Registry, reference: str, work: Path, folder: str) -> dict[str, str]:

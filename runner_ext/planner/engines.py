@@ -94,6 +94,14 @@ def kaniko_warmer_argv(registry: RegistryOptions, cache_dir: str, images: list[s
     return [a.literal or "" for a in args if isinstance(a, Word)]
 
 
+def buildah_warmer_argvs(storage_driver: str, image_store: str, images: list[str],
+                         run_root: str = "/tmp/runner-ext-warmer") -> list[list[str]]:
+    """One ``buildah pull`` per base image into the image store that Buildah build pods
+    mount read-only and read through ``--storage-opt DRIVER.imagestore=…`` (plan_buildah)."""
+    return [["buildah", "--root", image_store, "--runroot", run_root, "--storage-driver",
+             storage_driver, "pull", "--quiet", image] for image in images]
+
+
 def plan_buildkit(spec: BuildSpec) -> BuildPlan:
     """``buildctl-daemonless.sh`` in BuildKit's rootless image, cache exported to a registry."""
     config = _buildkitd_toml(spec)
@@ -134,7 +142,10 @@ def plan_buildkit(spec: BuildSpec) -> BuildPlan:
 def plan_buildah(spec: BuildSpec) -> BuildPlan:
     """``buildah build --layers`` with a registry cache, then one push per destination
     (none for a build check)."""
-    storage = words("buildah", "--storage-driver", spec.buildah.storage_driver)
+    driver = spec.buildah.storage_driver
+    storage = [*words("buildah", "--storage-driver", driver),
+               *when_set(spec.buildah.image_store, lambda path: [
+                   word("--storage-opt"), word(f"{driver}.imagestore={path}")])]
     certs = [word("--cert-dir"), word(spec.work_dir, "/certs")] if spec.registry.ca_file else []
     build: list[Arg] = [
         *storage, *words("build", "--isolation", spec.buildah.isolation, "--layers"),

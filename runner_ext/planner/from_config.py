@@ -65,8 +65,9 @@ def _shared(config: OrgConfig, engine: Engine) -> dict[str, object]:
             single_snapshot=k.single_snapshot,
             cache_dir=k.cache_dir if config.warmer.images else "",
         ),
-        "buildah": BuildahOptions(storage_driver=buildah.storage_driver,
-                                  isolation=buildah.isolation),
+        "buildah": BuildahOptions(
+            storage_driver=buildah.storage_driver, isolation=buildah.isolation,
+            image_store=buildah.image_store if config.warmer.images else ""),
         "registry": registry_options(config),
     }
 

@@ -25,6 +25,7 @@ class BuildahOptions:
 
     storage_driver: str = "vfs"
     isolation: str = "chroot"
+    image_store: str = ""  # a read-only containers-storage of base images ("" for none)
 
 
 @dataclass(frozen=True)
