@@ -82,13 +82,28 @@ def _targets(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _store(data: dict[str, Any]) -> str:
+    return (", base image from the warmer's image store (mounted read-only)"
+            if data.get("image_store") else "")
+
+
+def _machine(data: dict[str, Any]) -> str:
+    load = data.get("load_average")
+    if not load:
+        return ""
+    return (f" Machine: {data['cpus']} cores, 1-minute load average {load['start']:.1f} at "
+            f"the start and {load['end']:.1f} at the end.")
+
+
 def render_markdown(data: dict[str, Any]) -> str:
     """Our table, the ratios, where the warm rebuild's time goes, and the article's table."""
     runs = data["runs"]
     how = "median of " + str(runs) + " runs (min-max)" if runs > 1 else "one run"
     parts = [
         f"Buildah ({data['storage_driver']} storage), local registry layer cache, a fresh "
-        f"storage per build; {how}; m:ss.s.", "", *_ours(data), "", "Ratios (medians):", "",
+        f"storage per build{_store(data)}; {how}; m:ss.s.{_machine(data)}", "",
+        *_ours(data), "",
+        "Ratios (medians):", "",
         *_targets(data), "", "Where the warm rebuild's time goes (medians):", "",
         *_breakdown(data), "",
         "The Kaniko article's figures (mm:ss; its runners, its projects), for comparison:", "",
@@ -115,7 +130,8 @@ def render_png(data: dict[str, Any], path: Path) -> None:
         ax.bar(positions, values, width, label=title)
     ax.set_xticks([i + width * (len(COLUMNS) - 1) / 2 for i in range(len(names))], names)
     ax.set_ylabel("seconds (median)")
-    ax.set_title(f"Buildah + registry layer cache, {data['storage_driver']} storage, "
+    ax.set_title(f"Buildah + registry layer cache, {data['storage_driver']} storage"
+                 f"{', image store' if data.get('image_store') else ''}, "
                  f"runs: {data['runs']}")
     ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3)
     fig.tight_layout()
@@ -127,8 +143,10 @@ def merge(documents: list[dict[str, Any]]) -> dict[str, Any]:
     """One document from runs of different projects (same runs and storage driver)."""
     first = documents[0]
     for other in documents[1:]:
-        if (other["runs"], other["storage_driver"]) != (first["runs"], first["storage_driver"]):
-            raise SystemExit("bench_table: the results differ in --runs or --storage-driver")
+        if [other.get(k) for k in ("runs", "storage_driver", "image_store")] != \
+                [first.get(k) for k in ("runs", "storage_driver", "image_store")]:
+            raise SystemExit("bench_table: the results differ in --runs, --storage-driver or "
+                             "--image-store")
     results = {name: result for doc in documents for name, result in doc["results"].items()}
     return {**first, "results": results,
             "seconds_total": sum(doc["seconds_total"] for doc in documents)}

@@ -25,6 +25,7 @@ A failed build or an unreachable registry ends the run with one line and exit co
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import sys
@@ -37,7 +38,13 @@ import requests
 from bench_table import write_outputs
 
 from runner_ext.lab.bases import NODE, PYTHON, Base, push_debian_base, rootfs_tarball
-from runner_ext.lab.builds import build, fixed_dockerfile, pull_seconds
+from runner_ext.lab.builds import (
+    ImageStore,
+    build,
+    fill_image_store,
+    fixed_dockerfile,
+    pull_seconds,
+)
 from runner_ext.lab.floor import push_floor
 from runner_ext.lab.registry import Registry, running_registry
 
@@ -105,11 +112,12 @@ def check_reachable() -> None:
 
 
 def _build(registry: Registry, work: Path, root: Path, dockerfile: str, base: str,
-           destination: str, driver: str, *, cache: bool = True) -> dict[str, float]:
+           destination: str, driver: str, store: ImageStore | None, *, cache: bool = True
+           ) -> dict[str, float]:
     try:
         done = build(registry, work, context=root, dockerfile=root / dockerfile,
                      destination=destination, build_args=(f"BASE_IMAGE={base}",),
-                     cache=cache, storage_driver=driver)
+                     cache=cache, storage_driver=driver, image_store=store)
     except RuntimeError as exc:
         lines = str(exc).strip().splitlines()
         raise BenchFailed(f"build of {destination} failed: {lines[0]} … {lines[-1]}") from exc
@@ -118,7 +126,7 @@ def _build(registry: Registry, work: Path, root: Path, dockerfile: str, base: st
 
 
 def measure(registry: Registry, tmp: Path, project: Project, variant: str, base: str,
-            run: int, driver: str) -> dict[str, object]:
+            run: int, driver: str, store: ImageStore | None) -> dict[str, object]:
     """The four builds and the floor for one project, Dockerfile and run."""
     root = tmp / f"{project.name}-{run}-{variant.replace(' ', '-')}"
     shutil.copytree(PROJECTS_DIR / project.name, root)
@@ -128,13 +136,13 @@ def measure(registry: Registry, tmp: Path, project: Project, variant: str, base:
 
     def step(tag: str, **kwargs: bool) -> dict[str, float]:
         return _build(registry, tmp / f"w-{root.name}-{tag}", root, dockerfile, base,
-                      f"{image}:{tag}", driver, **kwargs)
+                      f"{image}:{tag}", driver, store, **kwargs)
 
     result: dict[str, object] = {"uncached": step("uncached", cache=False),
                                  "first_cached": step("v1")}
     _edit(root, project.source_edit)
     result["pull_previous"] = pull_seconds(registry, f"{image}:v1", tmp / f"p-{root.name}",
-                                           driver)
+                                           driver, store)
     result["warm"] = step("v2")
     floor = push_floor(registry, name, "v2", "v1")
     result["floor"] = {"seconds": floor.seconds, "changed_layers": floor.changed_layers,
@@ -194,6 +202,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, object]:
     check_fixtures(projects)
     check_reachable()
     started = time.monotonic()
+    load_start = os.getloadavg()[0]
     results: dict[str, dict[str, object]] = {}
     with tempfile.TemporaryDirectory(prefix="seed-table-") as name, \
             running_registry(Path(name) / "registry", user="bench", password="bench-pw") as reg:
@@ -204,13 +213,17 @@ def run_bench(args: argparse.Namespace) -> dict[str, object]:
         for project in projects:
             rootfs_tarball(project.base)
             base = push_debian_base(reg, project.base, tmp / "bases", args.storage_driver)
+            store = fill_image_store(reg, tmp / f"warmer-{project.name}", (base,),
+                                     args.storage_driver) if args.image_store else None
             for variant in (["migrated"] if args.quick else VARIANTS):
-                runs = [measure(reg, tmp, project, variant, base, n, args.storage_driver)
+                runs = [measure(reg, tmp, project, variant, base, n, args.storage_driver, store)
                         for n in range(args.runs)]
                 results[f"{project.name} / {variant}"] = {"runs": runs,
                                                            "summary": summarise(runs)}
                 print(f"measured {project.name} / {variant}", file=sys.stderr, flush=True)
     return {"runs": args.runs, "storage_driver": args.storage_driver, "quick": args.quick,
+            "image_store": args.image_store, "cpus": os.cpu_count(),
+            "load_average": {"start": load_start, "end": os.getloadavg()[0]},
             "seconds_total": time.monotonic() - started, "results": results}
 
 
@@ -222,6 +235,9 @@ def main() -> int:
     parser.add_argument("--project", action="append", choices=[p.name for p in PROJECTS],
                         help="measure only this project (repeatable; default: all)")
     parser.add_argument("--storage-driver", choices=("vfs", "overlay"), default="vfs")
+    parser.add_argument("--image-store", action="store_true",
+                        help="base images from the warmer's image store (pulled once, mounted "
+                             "read-only), as build pods get them with [warmer].images set")
     parser.add_argument("--compare-storage", action="store_true",
                         help="only time one warm rebuild on vfs and on overlay storage")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
@@ -241,7 +257,8 @@ def main() -> int:
         return 0
     stem = "-".join(["seed_table", *(["quick"] if args.quick else []),
                      *(args.project if len(args.project) < len(PROJECTS) else []),
-                     *([args.storage_driver] if args.storage_driver != "vfs" else [])])
+                     *([args.storage_driver] if args.storage_driver != "vfs" else []),
+                     *(["image-store"] if args.image_store else [])])
     print(write_outputs(data, args.out, stem))
     return 0
 
