@@ -24,7 +24,7 @@ from runner_ext.migrate.analyse.shell import Command
 from runner_ext.migrate.rewrite.carry import PACKAGE_MANAGERS
 from runner_ext.migrate.rules import docker_run, script_logic
 from runner_ext.migrate.rules._common import shown
-from runner_ext.migrate.shim.bake_check import check_bake
+from runner_ext.migrate.shim.bake_check import check_bake, check_outputs
 from runner_ext.migrate.shim.compose import check_compose
 from runner_ext.migrate.shim.oneshot import run_args, run_problem
 from runner_ext.migrate.shim.reach import Reached, cwd_after, reach
@@ -309,12 +309,14 @@ def _builds(facts: JobFacts, cwd: str, item: Reached, result: ShimAnalysis) -> b
     if words is not None:
         if compose_verb(words) not in ("build", "push"):
             return False
-        shown = f"'{item.command.text}'{_at(item)}"
-        result.compose_services.extend(check_compose(facts, cwd, words, shown))
+        named = f"'{item.command.text}'{_at(item)}"
+        result.compose_services.extend(check_compose(facts, cwd, words, named))
         return True
     call = classify(item.command)
     if call is not None and call.kind == "build":
         _check_platforms(facts, item, call)
+        check_outputs([substitute(a, facts.variables) for a in call.args],
+                      f"'{shown(item.command.text)}'{_at(item)}")
         return True
     return archive_verb(item.command.words) in ("docker load", "docker image load")
 
