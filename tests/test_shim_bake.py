@@ -156,7 +156,27 @@ def test_print_shows_the_resolved_targets(tmp_path: Path, monkeypatch: pytest.Mo
     ('target "default" {\n  attest = ["type=sbom"]\n}\n', [], "'attest'"),
     ('target "default" {\n  dockerfile-inline = "FROM alpine"\n}\n', [], "'dockerfile-inline'"),
     ('target "default" {\n  output = ["type=local,dest=out"]\n}\n', [], "output type=local"),
-    ('target "default" {\n  output = ["type=registry,compression=zstd"]\n}\n', [], "compression"),
+    ('target "default" {\n  output = ["type=registry,oci-mediatypes=true"]\n}\n', [],
+     "does not read 'oci-mediatypes'"),
+    ('target "default" {\n  output = ["type=image,name=r.example.com/a:1,push=true"]\n}\n', [],
+     "does not read 'name'"),
+    ('target "default" {\n  output = ["type=image,push=true,annotation.a=b"]\n}\n', [],
+     "does not read 'annotation.a'"),
+    ('target "default" {\n  output = ["type=registry,compression=uncompressed"]\n}\n', [],
+     "compression=uncompressed: podman's push always compresses"),
+    ('target "default" {\n  output = ["type=registry,compression=estargz"]\n}\n', [],
+     "does not read 'compression'"),
+    ('target "default" {\n  output = ["type=registry,compression-level=3"]\n}\n', [],
+     "compression-level=3: podman's push has no compression level"),
+    ('target "default" {\n  output = ["type=registry,force-compression=true"]\n}\n', [],
+     "force-compression=true: podman's push keeps a layer"),
+    ('target "default" {\n  output = ["type=docker,compression=zstd"]\n}\n', [],
+     "compression=zstd only on an output that pushes"),
+    ('target "default" {\n  output = ["type=image,compression=zstd"]\n}\n', [],
+     "compression=zstd only on an output that pushes"),
+    ('target "a" {\n  tags = ["r.example.com/a:1"]\n}\n',
+     ["--set", "a.output=type=registry,compression=zstd",
+      "--set", "a.output=type=registry,compression=gzip", "a"], "one compression"),
     ('target "default" {\n  platforms = ["linux/amd64", "linux/arm64"]\n}\n', [],
      "linux/amd64, linux/arm64"),
     ('target "default" {\n  tags = ["x:${NOPE}"]\n}\n', [], "${NOPE}, which no variable"),
@@ -176,6 +196,34 @@ def test_print_shows_the_resolved_targets(tmp_path: Path, monkeypatch: pytest.Mo
 def test_what_is_not_evaluated_exactly_is_refused_by_name(text: str, argv: list[str],
                                                            named: str) -> None:
     assert named in _refusal(argv, text)
+
+
+@pytest.mark.parametrize("output, pushes, attributes", [
+    ("type=registry,compression=zstd", True, ["compression=zstd"]),
+    ("type=image,push=true,compression=gzip", True, ["compression=gzip"]),
+    ("type=image,compression=zstd,push=true,force-compression=false", True,
+     ["compression=zstd", "force-compression=false"]),
+    ("type=image,push=false", False, []),
+    ("type=docker", False, []),
+])
+def test_push_compression_is_read_from_the_output(output: str, pushes: bool,
+                                                  attributes: list[str]) -> None:
+    text = 'target "a" {\n  tags = ["r.example.com/a:1"]\n}\n'
+    (found,) = _builds(["--set", f"a.output={output}", "a"], {}, {"docker-bake.hcl": text})
+    assert (found.push, found.push_attributes) == (pushes, attributes)
+    words = found.argv()
+    if attributes:  # the wrapper reads --output as it reads a docker build's
+        assert words[words.index("--output") + 1] == ",".join(["type=registry", *attributes])
+        assert "--push" not in words
+    else:
+        assert "--output" not in words and ("--push" in words) == pushes
+
+
+def test_bake_push_keeps_the_outputs_compression() -> None:
+    text = ('target "a" {\n  tags = ["r.example.com/a:1"]\n'
+            '  output = ["type=image,compression=zstd,push=true"]\n}\n')
+    (found,) = _builds(["--push", "a"], {}, {"docker-bake.hcl": text})
+    assert found.push and found.push_attributes == ["compression=zstd"]
 
 
 def test_files_the_reader_does_not_take() -> None:
@@ -258,6 +306,30 @@ def test_wrapper_refuses_with_the_readers_line_and_runs_nothing(shim: Shim) -> N
     assert shim.argvs() == []
 
 
+def test_wrapper_pushes_with_the_outputs_compression_and_reads_the_cache_only(
+        shim: Shim) -> None:
+    done = shim.run("buildx", "bake", "--progress", "plain", "app", "--set",
+                    "*.output=type=registry,compression=zstd", TAG="9")
+    assert done.returncode == 0, done.stderr
+    podman = ["podman", "--storage-driver", "vfs"]
+    build, *pushes = shim.argvs()
+    assert "--output" not in build and "--push" not in build
+    assert "--cache-from" in build and "--cache-to" not in build
+    assert "the registry layer cache is read, not written" in done.stderr
+    assert pushes == [[*podman, "push", "--compression-format", "zstd", tag]
+                      for tag in ("registry.example.com/g/app:9",
+                                  "registry.example.com/g/app:${literal}")]
+
+
+def test_wrapper_gzip_push_keeps_writing_the_cache(shim: Shim) -> None:
+    done = shim.run("buildx", "bake", "app", "--set",
+                    "app.output=type=image,push=true,compression=gzip,force-compression=false")
+    assert done.returncode == 0, done.stderr
+    build, push, _ = shim.argvs()
+    assert build[build.index("--cache-to") + 1] == "registry.example.com/g/app/cache"
+    assert push[3:6] == ["push", "--compression-format", "gzip"]
+
+
 def test_wrapper_print_builds_nothing(shim: Shim) -> None:
     done = shim.run("bake", "--print", "docs")  # `docker bake`, the newer spelling
     assert done.returncode == 0, done.stderr
@@ -267,12 +339,13 @@ def test_wrapper_print_builds_nothing(shim: Shim) -> None:
 
 # --- the migration's decision -----------------------------------------------------------------
 
-def _migrated(root: Path, script: str, files: dict[str, str]) -> JobOutcome:
+def _migrated(root: Path, script: str, files: dict[str, str], strategy: str = "auto"
+              ) -> JobOutcome:
     ci = f"build:\n  image: docker:27\n  services: [docker:27-dind]\n  script:\n{script}"
     for name, text in {**files, ".gitlab-ci.yml": ci}.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
-    (found,) = migrate_project(LocalSource(root), config=OrgConfig(), strategy="auto").jobs
+    (found,) = migrate_project(LocalSource(root), config=OrgConfig(), strategy=strategy).jobs
     return found
 
 
@@ -281,6 +354,29 @@ def test_a_bake_file_in_the_folder_the_script_enters_is_read(tmp_path: Path) -> 
                         "--push all\n", {"images/docker-bake.hcl": BAKE})
     assert outcome.status == "migrated" and outcome.strategy == "shim", outcome.reason
     assert any(change.endswith(": app, worker, docs") for change in outcome.changes)
+
+
+def test_a_bake_pushing_zstd_goes_to_the_shim_and_other_attributes_stay(tmp_path: Path
+                                                                       ) -> None:
+    line = '    - docker buildx bake app --set *.output="type=registry,{}"\n'
+    outcome = _migrated(tmp_path / "zstd", line.format("compression=zstd"),
+                        {"docker-bake.hcl": BAKE})
+    assert outcome.status == "migrated" and outcome.strategy == "shim", outcome.reason
+    kept = _migrated(tmp_path / "mediatypes", line.format("oci-mediatypes=true"),
+                     {"docker-bake.hcl": BAKE})
+    assert kept.status == "left" and "does not read 'oci-mediatypes'" in kept.reason
+
+
+def test_a_build_output_is_decided_as_the_wrapper_reads_it(tmp_path: Path) -> None:
+    line = ('    - docker buildx build --output "type=registry,{}" '
+            '-t "$CI_REGISTRY_IMAGE:1" .\n')
+    files = {"Dockerfile": "FROM alpine:3.20\n"}
+    # --output has no declarative equivalent, so the shim is asked for by name
+    outcome = _migrated(tmp_path / "zstd", line.format("compression=zstd"), files, "shim")
+    assert outcome.status == "migrated" and outcome.strategy == "shim", outcome.reason
+    kept = _migrated(tmp_path / "level", line.format("compression-level=9"), files, "shim")
+    assert kept.status == "left"
+    assert "compression-level=9: podman's push has no compression level" in kept.reason
 
 
 def test_a_bake_file_the_job_writes_as_it_runs_is_named(tmp_path: Path) -> None:

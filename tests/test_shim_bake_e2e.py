@@ -91,3 +91,31 @@ def test_bake_builds_both_targets_with_the_cache_and_pushes_as_bake_would(site: 
     assert registry.has_manifest("group/bake/api", "2")
     assert "target worker" not in second.stderr
     assert PASSWORD not in first.stdout + first.stderr + second.stdout + second.stderr
+
+
+ZSTD = "application/vnd.oci.image.layer.v1.tar+zstd"
+
+
+def test_bake_output_compression_zstd_pushes_the_new_layers_as_zstd(site: Site) -> None:
+    """`--set *.output=type=registry,compression=zstd`, as the gitlab-runner corpus project's
+    "test images" job runs it: podman's push gets --compression-format zstd. The layers the
+    build made are zstd; the base's layer, which the registry already holds as gzip, is
+    reused as it is (BuildKit's force-compression=false)."""
+    (site.folder / "bake-zstd").mkdir()
+    root = _project(site.folder / "bake-zstd")
+    # new content: layers the registry cache already holds (gzip) would be reused as they are
+    (root / "api" / "hello.txt").write_text("hello from api, pushed as zstd\n")
+    registry = site.registry
+    done = _bake(site, root, "zstd", "--progress", "plain", "api",
+                 "--set", "*.output=type=registry,compression=zstd", TAG="zstd")
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert "the registry layer cache is read, not written" in done.stderr
+    _, manifest = registry.manifest("group/bake/api", "zstd")
+    assert manifest["mediaType"] == "application/vnd.oci.image.manifest.v1+json"
+    base = set(registry.layers(*BASE.split(":")))
+    made = [layer for layer in manifest["layers"] if layer["digest"] not in base]
+    assert len(made) == 2, manifest  # COPY and RUN
+    assert all(layer["mediaType"] == ZSTD for layer in made), manifest
+    assert all(registry.blob("group/bake/api", layer["digest"]).startswith(b"\x28\xb5\x2f\xfd")
+               for layer in made)  # the zstd frame's magic number
+    assert PASSWORD not in done.stdout + done.stderr

@@ -250,7 +250,7 @@ def test_a_pushed_multi_platform_build_goes_to_the_shim_with_the_qemu_note(
 
 
 @pytest.mark.parametrize("extra, reason", [
-    ("", "builds --platform linux/amd64,linux/arm64 and does not --push"),
+    ("", "builds --platform linux/amd64,linux/arm64 and does not push"),
     ("--push -o type=tar,dest=out.tar ",
      "builds --platform linux/amd64,linux/arm64 and writes -o type=tar,dest=out.tar"),
 ])
@@ -262,3 +262,12 @@ def test_a_multi_platform_build_that_keeps_its_images_is_left(
     result = migrate_project(LocalSource(root), config=OrgConfig(), strategy="shim")
     (status, _, why), = _jobs(result).values()
     assert status == "left" and reason in why, why
+
+
+def test_a_multi_platform_build_to_a_registry_output_goes_to_the_shim(tmp_path: Path) -> None:
+    root = _project(tmp_path, {".gitlab-ci.yml": _ci(build_image=["make image"]),
+                               "Makefile": MULTI.format(extra="--output type=registry "),
+                               "Dockerfile": "FROM busybox:1.36\n"})
+    result = migrate_project(LocalSource(root), config=OrgConfig(), strategy="shim")
+    (status, strategy, why), = _jobs(result).values()
+    assert (status, strategy) == ("migrated", "shim"), why

@@ -19,7 +19,7 @@ from runner_ext import __version__
 from runner_ext.config import OrgConfig
 from runner_ext.migrate.analyse.docker import classify
 from runner_ext.migrate.analyse.shell import Command
-from runner_ext.migrate.shim import oneshot, verbs
+from runner_ext.migrate.shim import bake, oneshot, verbs
 from runner_ext.planner.from_config import ENTRYPOINT
 
 SHIM = REPO / "executor" / "shim"
@@ -36,6 +36,7 @@ LISTS = {
     "runner_ext_run_networks": oneshot.RUN_NETWORKS,
     "runner_ext_run_daemon_options": oneshot.RUN_DAEMON_OPTIONS,
     "runner_ext_run_host_options": oneshot.RUN_HOST_OPTIONS,
+    "runner_ext_push_attributes": bake.PUSH_ATTRIBUTES,
 }
 REASONS = {
     "runner_ext_run_daemon_why": oneshot.DAEMON_WHY,
@@ -170,6 +171,43 @@ def test_buildx_build_push_builds_then_pushes_every_tag(shim: Shim) -> None:
     assert build[3] == "build" and "--push" not in build and "--progress" not in build
     assert pushes == [["podman", "--storage-driver", "vfs", "push", "r.example.com/a:1"],
                       ["podman", "--storage-driver", "vfs", "push", "r.example.com/a:latest"]]
+
+
+@pytest.mark.parametrize("output", [
+    "type=registry,compression=zstd", "type=image,push=true,compression=gzip",
+    "type=image,compression=zstd,force-compression=false,push=true", "type=registry",
+    "type=image,push=false", "type=docker", "type=registry,oci-mediatypes=true",
+    "type=image,name=r.example.com/a:1,push=true", "type=registry,compression=uncompressed",
+    "type=registry,compression-level=3", "type=registry,force-compression=true",
+    "type=docker,compression=zstd",
+])
+def test_build_output_is_read_as_the_bake_reader_reads_it(shim: Shim, output: str) -> None:
+    try:
+        pushes, attributes = bake.read_output(output, "the build")
+    except bake.BakeRefused:
+        pushes, attributes, refused = False, [], True
+    else:
+        refused = False
+    done = shim.run("buildx", "build", "--output", output, "-t", "r.example.com/a:1", ".")
+    if refused:
+        assert done.returncode == 2 and shim.argvs() == []
+        assert done.stderr.strip().startswith(f"runner-ext shim: docker build --output {output}:")
+        return
+    assert done.returncode == 0, done.stderr
+    build, *pushes_run = shim.argvs()
+    assert "--output" not in build and build[-1] == "."
+    formats = [a.partition("=")[2] for a in attributes if a.startswith("compression=")]
+    expected = ["push", *(["--compression-format", *formats] if formats else []),
+                "r.example.com/a:1"]
+    assert [p[3:] for p in pushes_run] == ([expected] if pushes else [])
+
+
+def test_other_build_outputs_are_podmans_own(shim: Shim) -> None:
+    done = shim.run("buildx", "build", "-o", "type=local,dest=out", "--output=type=tar,dest=t",
+                    ".")
+    assert done.returncode == 0, done.stderr
+    (build,) = shim.argvs()
+    assert build[-4:] == ["-o", "type=local,dest=out", "--output=type=tar,dest=t", "."]
 
 
 @pytest.mark.parametrize("argv, verb", [

@@ -14,11 +14,12 @@ given), ``--push``, ``--load``, ``--set TARGET.KEY=VALUE``, ``--no-cache``, ``--
 ``--print``; ``variable`` blocks (``default``, overridden by the environment variable of the
 same name), ``${NAME}`` in strings, ``group`` (nested), ``target`` with ``inherits``,
 ``context``, ``dockerfile``, ``tags``, ``args``, ``labels``, ``target``, ``platforms`` (one),
-``output`` (registry, image or docker), ``cache-from``/``cache-to`` (the shim's registry cache
-replaces them), ``pull``, ``no-cache``, ``description``. Anything else (HCL functions and
-operators, ``matrix``, ``contexts``, ``secret``, ``ssh``, ``attest``, other outputs, compose
-files as bake sources…) is refused with a line naming it: the job keeps its runner rather
-than build something other than what bake would.
+``output`` (registry, image or docker; on an output that pushes, ``compression=gzip|zstd`` and
+``force-compression=false``, which the wrapper gives podman's push), ``cache-from``/``cache-to``
+(the shim's registry cache replaces them), ``pull``, ``no-cache``, ``description``. Anything
+else (HCL functions and operators, ``matrix``, ``contexts``, ``secret``, ``ssh``, ``attest``,
+other outputs and output attributes, compose files as bake sources…) is refused with a line
+naming it: the job keeps its runner rather than build something other than what bake would.
 """
 
 from __future__ import annotations
@@ -50,6 +51,17 @@ IGNORED_FLAGS = frozenset({"--debug"})
 _NAME = r"[A-Za-z_][A-Za-z0-9_-]*"
 _REFERENCE = re.compile(rf"\$\{{\s*({_NAME})\s*\}}")
 _BARE = re.compile(rf"^{_NAME}$")
+# Output attributes (BuildKit's image exporter) podman's push carries: KEY=VALUE as written.
+# The wrapper's `--output` reading (executor/shim/docker) takes the same ones.
+PUSH_ATTRIBUTES = frozenset({"compression=gzip", "compression=zstd", "force-compression=false"})
+# Those it can't, and why (podman 4.3's push has --compression-format only).
+OUTPUT_WHY = {
+    "compression=uncompressed": "podman's push always compresses the layers it sends to a "
+                                "registry",
+    "compression-level": "podman's push has no compression level",
+    "force-compression=true": "podman's push keeps a layer the registry already holds in "
+                              "another compression",
+}
 
 
 class BakeRefused(Exception):
@@ -72,6 +84,8 @@ class Build:
     push: bool = False
     pull: bool = False
     no_cache: bool = False
+    # the pushing output's attributes the wrapper gives podman's push ("compression=zstd")
+    push_attributes: list[str] = field(default_factory=list)
 
     def argv(self) -> list[str]:
         """The wrapper's build arguments: ``-f`` is relative to the context, as in bake."""
@@ -92,7 +106,9 @@ class Build:
             words.append("--pull")
         if self.no_cache:
             words.append("--no-cache")
-        if self.push:
+        if self.push and self.push_attributes:
+            words += ["--output", ",".join(["type=registry", *self.push_attributes])]
+        elif self.push:
             words.append("--push")
         return [*words, self.context]
 
@@ -451,19 +467,54 @@ def _apply_sets(targets: list[str], sets: list[str]) -> dict[str, dict[str, list
     return overrides
 
 
-def _output_push(outputs: list[str], where: str) -> bool:
-    """``type=registry`` (push), ``type=image[,push=true]``, ``type=docker``; others refused."""
+def read_output(output: str, where: str) -> tuple[bool, list[str]]:
+    """One output (``type=registry,compression=zstd``): whether it pushes, and the attributes
+    podman's push gets (:data:`PUSH_ATTRIBUTES`); refused with the attribute named otherwise.
+    Pushing outputs are ``type=registry`` and ``type=image,push=true``; ``type=docker`` and
+    ``type=image`` keep the image locally."""
+    fields = [part.partition("=") for part in output.split(",") if part]
+    kinds = [value for key, _, value in fields if key == "type"]
+    kind = kinds[-1] if kinds else ""
+    if kind not in ("registry", "image", "docker"):
+        raise BakeRefused(f"{where} is output {output}; the shim's bake pushes to a "
+                          "registry (type=registry, type=image,push=true) or keeps the "
+                          "image locally (type=docker, type=image) only")
+    push = kind == "registry"
+    attributes: list[str] = []
+    for key, equals, value in fields:
+        attribute = f"{key}{equals}{value}"
+        if key == "type":
+            continue
+        if kind == "image" and key == "push" and value in ("true", "false"):
+            push = value == "true"
+        elif attribute in PUSH_ATTRIBUTES:
+            attributes.append(attribute)
+        else:
+            why = OUTPUT_WHY.get(attribute) or OUTPUT_WHY.get(key)
+            raise BakeRefused(f"{where} is output {output}; "
+                              + (f"{attribute}: {why}" if why else
+                                 f"the shim's bake does not read '{key}' (it reads "
+                                 f"{', '.join(sorted(PUSH_ATTRIBUTES))} on an output that "
+                                 "pushes)"))
+    if attributes and not push:
+        raise BakeRefused(f"{where} is output {output}; the shim's bake reads "
+                          f"{', '.join(attributes)} only on an output that pushes (podman keeps "
+                          "local images uncompressed)")
+    return push, attributes
+
+
+def _output_push(outputs: list[str], where: str) -> tuple[bool, list[str]]:
+    """Whether any output pushes, and the pushing outputs' attributes for podman's push."""
     push = False
+    attributes: list[str] = []
     for output in outputs:
-        fields = dict(part.partition("=")[::2] for part in output.split(",") if part)
-        kind = fields.pop("type", "")
-        extra = set(fields) - {"push"} if kind == "image" else set(fields)
-        if kind not in ("registry", "image", "docker") or extra:
-            raise BakeRefused(f"{where} is output {output}; the shim's bake pushes to a "
-                              "registry (type=registry, type=image,push=true) or keeps the "
-                              "image locally (type=docker, type=image) only")
-        push |= kind == "registry" or fields.get("push") == "true"
-    return push
+        pushes, found = read_output(output, where)
+        push |= pushes
+        attributes += [a for a in found if a not in attributes]
+    if len({a for a in attributes if a.startswith("compression=")}) > 1:
+        raise BakeRefused(f"{where} pushes with {' and '.join(attributes)}; podman pushes "
+                          "each tag once, with one compression")
+    return push, attributes
 
 
 def builds(argv: list[str], read: ReadText, env: Mapping[str, str]) -> list[Build]:
@@ -542,7 +593,8 @@ def resolve(invocation: Invocation, read: ReadText, env: Mapping[str, str]) -> l
         if "://" in build.context or build.context.startswith(("git@", "target:")):
             raise BakeRefused(f"{where} has the context {build.context}; the shim's bake "
                               "builds from a folder of the job's files only")
-        build.push = invocation.push or _output_push(outputs, f"{where}")
+        pushes, build.push_attributes = _output_push(outputs, where)
+        build.push = invocation.push or pushes
         build.pull |= invocation.pull
         build.no_cache |= invocation.no_cache
         if build.push and not build.tags:

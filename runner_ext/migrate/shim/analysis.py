@@ -24,7 +24,8 @@ from runner_ext.migrate.analyse.shell import Command
 from runner_ext.migrate.rewrite.carry import PACKAGE_MANAGERS
 from runner_ext.migrate.rules import docker_run, script_logic
 from runner_ext.migrate.rules._common import shown
-from runner_ext.migrate.shim.bake_check import check_bake
+from runner_ext.migrate.shim import bake
+from runner_ext.migrate.shim.bake_check import check_bake, check_outputs
 from runner_ext.migrate.shim.compose import check_compose
 from runner_ext.migrate.shim.oneshot import run_args, run_problem
 from runner_ext.migrate.shim.reach import Reached, cwd_after, reach
@@ -311,11 +312,13 @@ def _builds(facts: JobFacts, cwd: str, item: Reached, result: ShimAnalysis) -> b
     if words is not None:
         if compose_verb(words) not in ("build", "push"):
             return False
-        shown = f"'{item.command.text}'{_at(item)}"
-        result.compose_services.extend(check_compose(facts, cwd, words, shown))
+        named = f"'{item.command.text}'{_at(item)}"
+        result.compose_services.extend(check_compose(facts, cwd, words, named))
         return True
     call = classify(item.command)
     if call is not None and call.kind == "build":
+        check_outputs([substitute(a, facts.variables) for a in call.args],
+                      f"'{shown(item.command.text)}'{_at(item)}")
         _check_platforms(facts, item, call, result)
         return True
     return archive_verb(item.command.words) in ("docker load", "docker image load")
@@ -330,12 +333,19 @@ def _check_platforms(facts: JobFacts, item: Reached, call: DockerCall,
     platform = substitute(flags.platform, facts.variables)
     if "," not in platform:
         return
-    outputs = [u for u in flags.unsupported if u.split()[0] in ("-o", "--output")]
-    if not flags.push or outputs:
-        what = f"writes {outputs[0]}" if outputs else "does not --push"
+    pushes, kept = flags.push, ""
+    for name, _, output in (u.partition(" ") for u in flags.unsupported):
+        if name not in ("-o", "--output"):
+            continue
+        try:
+            pushes = bake.read_output(output, "the build")[0] or pushes
+        except bake.BakeRefused:
+            kept = kept or f"writes {name} {output}"
+    if kept or not pushes:
         raise Refused(f"'{shown(item.command.text)}'{_at(item)} builds --platform {platform} "
-                      f"and {what}: the shim pushes the images of several platforms as one "
-                      "index with --push, and keeps no other output of a multi-platform build",
+                      f"and {kept or 'does not push'}: the shim pushes the images of several "
+                      "platforms as one index (--push or a registry output), and keeps no "
+                      "other output of a multi-platform build",
                       "push the multi-platform build with --push (and pull what a later step "
                       "needs), or build one platform per job, then run migrate-project again")
     result.platforms.append(platform)

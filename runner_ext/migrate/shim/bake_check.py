@@ -54,3 +54,35 @@ def check_bake(facts: JobFacts, cwd: str, words: list[str], env: dict[str, str],
         raise Refused(f"{shown} runs docker buildx bake, which the shim reads exactly or "
                       f"not at all: {refused}", _FIX) from None
     return [b.name for b in found]
+
+
+def check_outputs(args: list[str], shown: str) -> None:
+    """A ``docker build --output`` that pushes or keeps the image (registry, image, docker) is
+    read by the wrapper as the bake reader reads a target's output; :class:`Refused` naming
+    an attribute podman's push can't carry. Other outputs (local, tar) are podman build's."""
+    values = [value for name, value in _options(args) if name in ("-o", "--output")]
+    for value in values:
+        kinds = [part[5:] for part in value.split(",") if part.startswith("type=")]
+        if kinds and kinds[-1] in ("registry", "image", "docker"):
+            try:
+                bake.read_output(value, "the build")
+            except bake.BakeRefused as refused:
+                raise Refused(f"{shown} pushes with an output the shim reads exactly or not at "
+                              f"all: {refused}", _OUTPUT_FIX) from None
+
+
+_OUTPUT_FIX = ("drop the output attribute (or push with --push), then run migrate-project "
+               "again")
+
+
+def _options(args: list[str]) -> list[tuple[str, str]]:
+    """``--output VALUE``, ``--output=VALUE``, ``-o VALUE`` and ``-oVALUE`` as (name, value)."""
+    found = []
+    for index, word in enumerate(args):
+        if word in ("-o", "--output") and index + 1 < len(args):
+            found.append((word, args[index + 1]))
+        elif word.startswith("--output="):
+            found.append(("--output", word.partition("=")[2]))
+        elif word.startswith("-o") and not word.startswith("--") and len(word) > 2:
+            found.append(("-o", word[2:]))
+    return found
