@@ -385,3 +385,18 @@ def test_a_bake_file_the_job_writes_as_it_runs_is_named(tmp_path: Path) -> None:
                         {"make-bake.sh": "#!/bin/sh\necho 'target \"default\" {}'\n"})
     assert outcome.status == "left"
     assert "reads the bake file gen.hcl, which the project does not have" in outcome.reason
+
+
+def test_a_pushed_target_of_several_platforms_is_one_multi_platform_build() -> None:
+    text = ('target "default" {\n  tags = ["r.example.com/a:1"]\n'
+            '  platforms = ["linux/amd64", "linux/arm64"]\n}\n')
+    (build,) = _builds(["--push"], {}, {"docker-bake.hcl": text})
+    assert build.platform == "linux/amd64,linux/arm64"
+    argv = build.argv()
+    assert argv[argv.index("--platform") + 1] == "linux/amd64,linux/arm64"
+    assert bake.as_dict([build])["target"]["default"]["platforms"] == ["linux/amd64",
+                                                                       "linux/arm64"]
+    (by_output,) = _builds(["--set", "default.output=type=registry"], {},
+                           {"docker-bake.hcl": text})
+    assert by_output.push and by_output.platform == "linux/amd64,linux/arm64"
+    assert "without pushing them" in _refusal([], text)

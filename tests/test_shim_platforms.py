@@ -119,3 +119,20 @@ def test_a_platform_the_build_lost_fails_the_job_and_pushes_nothing(site: Site) 
     assert done.returncode == 1
     assert "gave 1 image(s) for 2 platforms" in done.stderr
     assert not site.registry.has_manifest("group/lost", "1")
+
+
+def test_a_bake_target_of_two_platforms_is_pushed_as_one_index(site: Site) -> None:
+    (site.folder / "bake-platforms").mkdir()
+    root = _context(site.folder / "bake-platforms" / "project",
+                    "FROM scratch\nARG TARGETARCH\nCOPY hello-${TARGETARCH}.txt /hello.txt\n")
+    (root / "docker-bake.hcl").write_text(
+        'variable "CI_REGISTRY" {}\n'
+        'target "default" {\n'
+        '  tags = ["${CI_REGISTRY}/group/bake-platforms:1"]\n'
+        '  platforms = ["linux/arm64/v8", "linux/amd64"]\n'
+        '}\n')
+    done = _docker(site, root, "bake-platforms", "buildx", "bake", "--push")
+    assert done.returncode == 0, done.stderr[-4000:]
+    _, index = site.registry.manifest("group/bake-platforms", "1")
+    assert sorted(m["platform"]["architecture"] for m in index["manifests"]) == ["amd64",
+                                                                                 "arm64"]

@@ -13,7 +13,8 @@ Read: ``-f/--file`` (HCL or JSON bake files; ``docker-bake.hcl``/``.json`` and t
 given), ``--push``, ``--load``, ``--set TARGET.KEY=VALUE``, ``--no-cache``, ``--pull``,
 ``--print``; ``variable`` blocks (``default``, overridden by the environment variable of the
 same name), ``${NAME}`` in strings, ``group`` (nested), ``target`` with ``inherits``,
-``context``, ``dockerfile``, ``tags``, ``args``, ``labels``, ``target``, ``platforms`` (one),
+``context``, ``dockerfile``, ``tags``, ``args``, ``labels``, ``target``, ``platforms`` (several
+only for a target that pushes: one manifest list, pushed as one index),
 ``output`` (registry, image or docker; on an output that pushes, ``compression=gzip|zstd`` and
 ``force-compression=false``, which the wrapper gives podman's push), ``cache-from``/``cache-to``
 (the shim's registry cache replaces them), ``pull``, ``no-cache``, ``description``. Anything
@@ -585,11 +586,7 @@ def resolve(invocation: Invocation, read: ReadText, env: Mapping[str, str]) -> l
         if set_tags:
             build.tags = set_tags
         platforms = [p.strip() for v in platforms for p in v.split(",") if p.strip()]
-        if len(platforms) > 1:
-            raise BakeRefused(f"{where} builds platforms {', '.join(platforms)}: the shim "
-                              "executor's podman builds each platform but tags and pushes only "
-                              "one of them; build one platform per target")
-        build.platform = platforms[0] if platforms else ""
+        build.platform = ",".join(platforms)
         if "://" in build.context or build.context.startswith(("git@", "target:")):
             raise BakeRefused(f"{where} has the context {build.context}; the shim's bake "
                               "builds from a folder of the job's files only")
@@ -599,6 +596,11 @@ def resolve(invocation: Invocation, read: ReadText, env: Mapping[str, str]) -> l
         build.no_cache |= invocation.no_cache
         if build.push and not build.tags:
             raise BakeRefused(f"{where} is pushed but has no tags")
+        if len(platforms) > 1 and not build.push:
+            raise BakeRefused(f"{where} builds platforms {', '.join(platforms)} without "
+                              "pushing them: the shim builds several platforms into one "
+                              "manifest list and pushes it as one index, and keeps no other "
+                              "result; push the target (--push or output type=registry)")
         out.append(build)
     return out
 
@@ -607,7 +609,7 @@ def as_dict(found: list[Build]) -> dict[str, Any]:
     """What ``--print`` shows (bake's own shape, trimmed to what is read)."""
     return {"target": {b.name: {"context": b.context, "dockerfile": b.dockerfile,
                                 "tags": b.tags, "args": b.args, "labels": b.labels,
-                                "target": b.target, "platforms": [b.platform] if b.platform
+                                "target": b.target, "platforms": b.platform.split(",") if b.platform
                                 else [], "push": b.push} for b in found}}
 
 

@@ -97,8 +97,10 @@ def analyse(facts: JobFacts) -> ShimAnalysis:
             _check_install(facts, item, id(item.command) in main, result)
             continue
         if is_bake(item.command):
-            result.bakes.extend(check_bake(facts, cwd, list(item.command.words),
-                                           _known(facts), f"'{item.command.text}'{_at(item)}"))
+            targets = check_bake(facts, cwd, list(item.command.words), _known(facts),
+                                 f"'{item.command.text}'{_at(item)}")
+            result.bakes.extend(b.name for b in targets)
+            result.platforms.extend(b.platform for b in targets if "," in b.platform)
             builds = True
             result.used_variables.update(_names(item.command.text))
             continue

@@ -22,9 +22,9 @@ def bake_args(words: list[str]) -> list[str]:
 
 
 def check_bake(facts: JobFacts, cwd: str, words: list[str], env: dict[str, str],
-               shown: str) -> list[str]:
-    """The targets a bake command builds, read from the project's files as the wrapper will
-    read them; :class:`Refused` with the reader's reason otherwise.
+               shown: str) -> list[bake.Build]:
+    """The builds (one per target) a bake command makes, read from the project's files as
+    the wrapper will read them; :class:`Refused` with the reader's reason otherwise.
 
     ``env`` holds the values known now (the job's variables without references); a bake
     variable the job sets at run time takes its default here and its value at run time,
@@ -53,7 +53,7 @@ def check_bake(facts: JobFacts, cwd: str, words: list[str], env: dict[str, str],
     except bake.BakeRefused as refused:
         raise Refused(f"{shown} runs docker buildx bake, which the shim reads exactly or "
                       f"not at all: {refused}", _FIX) from None
-    return [b.name for b in found]
+    return found
 
 
 def check_outputs(args: list[str], shown: str) -> None:
