@@ -501,15 +501,17 @@ def test_documented_commands_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     # cluster and build need a cluster: tests/test_cluster_docs.py runs them on the fake API
     commands = [c for c in _documented_commands() if c[0] not in ("cluster", "build")]
     assert [c[:2] for c in commands] == [["render", "pod"], ["check", "pod"],
-                                          ["render", "warmer"], ["render", "runner"],
+                                          ["render", "warmer"], ["render", "warmer"],
+                                          ["render", "runner"],
                                           ["render", "profiles"], ["render", "pod"],
                                           ["render", "pod"], ["check", "pod"],
                                           ["check", "pod"]]
-    for argv in commands[:8]:
+    for argv in commands[:9]:
         argv = [str(p) for a in argv for p in (sorted(Path().glob(a)) if "*" in a else [a])]
         assert run(argv) == 0, capsys.readouterr().err
     assert Path("build/runner-ext-build-kaniko.yaml").is_file()
     assert Path("warmer/kaniko-warmer-cronjob.yaml").is_file()
+    assert Path("warmer-buildah/buildah-warmer-job.yaml").is_file()
     assert Path("runner/values.yaml").is_file()
     assert Path("node-profiles/seccomp/runner-ext/buildah.json").is_file()
     assert "2 pod spec(s) in 2 file(s): 0 violate the baseline level" in capsys.readouterr().out
