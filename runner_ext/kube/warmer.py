@@ -18,7 +18,7 @@ from runner_ext.dockerfile.source import parse_dockerfile
 from runner_ext.engines import Engine
 from runner_ext.errors import Category, Problem, RunnerExtError
 from runner_ext.kube.assess import assess
-from runner_ext.kube.labels import BUILDAH_WARMER, WARMER, labels
+from runner_ext.kube.labels import BUILDAH_WARMER, WARMER, WARMER_COMPONENTS, labels
 from runner_ext.kube.pod import Rendered, sh_script
 from runner_ext.kube.profiles import engine_profile
 from runner_ext.kube.pss import Level
@@ -87,7 +87,7 @@ def _shared(config: OrgConfig, store: WarmStore) -> dict[str, Any]:
 def _kaniko_context(config: OrgConfig, images: Sequence[str]) -> dict[str, Any]:
     context = {
         **_shared(config, warm_store(config, "kaniko")), "uid": WARMER_UID, "name": WARMER,
-        "labels": labels("kaniko-cache"), "engine_name": "Kaniko",
+        "labels": labels(WARMER_COMPONENTS["kaniko"]), "engine_name": "Kaniko",
         "store_what": "Base-image cache", "store": "cache",
         "image": config.warmer.image or config.engines.kaniko.reference,
         "args": warmer_argv(config, images),
@@ -103,7 +103,7 @@ def _buildah_context(config: OrgConfig, images: Sequence[str]) -> dict[str, Any]
            *([("CONTAINERS_REGISTRIES_CONF", f"{work_dir}/registries.conf")] if conf else [])]
     context = {
         **_shared(config, warm_store(config, "buildah")), "name": BUILDAH_WARMER,
-        "labels": labels("buildah-image-store"), "engine_name": "Buildah",
+        "labels": labels(WARMER_COMPONENTS["buildah"]), "engine_name": "Buildah",
         "store_what": "Base-image store", "store": "image store",
         "profile": engine_profile(config, "buildah"),
         "image": config.warmer.image or config.engines.buildah.reference,
