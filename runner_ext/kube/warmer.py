@@ -10,7 +10,8 @@ lines of given Dockerfiles.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from runner_ext.config.model import OrgConfig
@@ -78,40 +79,56 @@ def warm_images(config: OrgConfig, dockerfiles: Mapping[str, str]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+@dataclass(frozen=True)
+class _Warmer:
+    """One engine's warmer: template context, files (part → path) and the level it claims."""
+
+    context: dict[str, Any]
+    files: dict[str, str]
+    claimed: Level
+    reasons: Mapping[str, str] = field(default_factory=dict)
+
+
 def _shared(config: OrgConfig, store: WarmStore) -> dict[str, Any]:
     w = config.warmer
     return {"k": config.kubernetes, "claim": store.claim, "mount": store.mount,
-            "schedule": w.schedule, "storage": w.storage, "storage_class": w.storage_class}
+            "schedule": w.schedule, "storage": w.storage, "storage_class": w.storage_class,
+            "labels": labels(WARMER_COMPONENTS[store.engine])}
 
 
-def _kaniko_context(config: OrgConfig, images: Sequence[str]) -> dict[str, Any]:
+def _kaniko(config: OrgConfig, images: Sequence[str]) -> _Warmer:
+    """``/kaniko/warmer`` as UID 65532 at the restricted level."""
     context = {
         **_shared(config, warm_store(config, "kaniko")), "uid": WARMER_UID, "name": WARMER,
-        "labels": labels(WARMER_COMPONENTS["kaniko"]), "engine_name": "Kaniko",
-        "store_what": "Base-image cache", "store": "cache",
+        "engine_name": "Kaniko", "store_what": "Base-image cache", "store": "cache",
         "image": config.warmer.image or config.engines.kaniko.reference,
         "args": warmer_argv(config, images),
     }
     context["podspec"] = render("kubernetes/_warmer-podspec.yml.j2", context)
-    return context
+    return _Warmer(context, FILES, Level.restricted)
 
 
-def _buildah_context(config: OrgConfig, images: Sequence[str]) -> dict[str, Any]:
+def _buildah(config: OrgConfig, images: Sequence[str]) -> _Warmer:
+    """``buildah pull`` with a Buildah build pod's security, at the level it claims."""
     work_dir = WORK_DIRS["buildah"]
     conf = registries_conf(registry_options(config))
     env = [("REGISTRY_AUTH_FILE", f"{work_dir}/config.json"),
            *([("CONTAINERS_REGISTRIES_CONF", f"{work_dir}/registries.conf")] if conf else [])]
+    profile = engine_profile(config, "buildah")
     context = {
         **_shared(config, warm_store(config, "buildah")), "name": BUILDAH_WARMER,
-        "labels": labels(WARMER_COMPONENTS["buildah"]), "engine_name": "Buildah",
-        "store_what": "Base-image store", "store": "image store",
-        "profile": engine_profile(config, "buildah"),
-        "image": config.warmer.image or config.engines.buildah.reference,
+        "engine_name": "Buildah", "store_what": "Base-image store", "store": "image store",
+        "profile": profile, "image": config.warmer.image or config.engines.buildah.reference,
         "script": buildah_warmer_script(config, images), "env": env, "work_dir": work_dir,
         "configmap": f"{BUILDAH_WARMER}-files" if conf else "", "registries_conf": conf,
     }
     context["podspec"] = render("kubernetes/_buildah-warmer-podspec.yml.j2", context)
-    return context
+    files = {part: path for part, path in BUILDAH_FILES.items() if conf or part != "configmap"}
+    return _Warmer(context, files, profile.claimed, profile.reasons)
+
+
+_WARMERS: dict[str, Callable[[OrgConfig, Sequence[str]], _Warmer]] = {
+    "kaniko": _kaniko, "buildah": _buildah}
 
 
 def render_warmer(config: OrgConfig, dockerfiles: Mapping[str, str],
@@ -119,22 +136,11 @@ def render_warmer(config: OrgConfig, dockerfiles: Mapping[str, str],
     """The PVC, Job, CronJob and NetworkPolicy (and Buildah's registries.conf ConfigMap);
     Kaniko's warmer pods must meet restricted, Buildah's the level of its build pods."""
     warm_store(config, engine)  # an engine without a warmer is refused before anything else
-    images = warm_images(config, dockerfiles)
-    if engine == "buildah":
-        context, parts = _buildah_context(config, images), dict(BUILDAH_FILES)
-        if not context["configmap"]:
-            del parts["configmap"]
-        profile = context["profile"]
-        claimed, reasons = profile.claimed, profile.reasons
-    else:
-        context, parts = _kaniko_context(config, images), FILES
-        claimed, reasons = Level.restricted, {}
-    files = {path: render("kubernetes/warmer.yml.j2", {**context, "part": part})
-             for part, path in parts.items()}
-    met = Level.restricted
-    for path, text in files.items():
-        level = assess(text, path, what=f"the {context['engine_name']} warmer",
-                       claimed=claimed, enforce=Level(config.kubernetes.enforce),
-                       namespace=config.kubernetes.namespace, reasons=reasons)
-        met = min(met, level, key=lambda found: found.rank)
-    return Rendered(files, met)
+    warmer = _WARMERS[engine](config, warm_images(config, dockerfiles))
+    files = {path: render("kubernetes/warmer.yml.j2", {**warmer.context, "part": part})
+             for part, path in warmer.files.items()}
+    levels = [assess(text, path, what=f"the {warmer.context['engine_name']} warmer",
+                     claimed=warmer.claimed, enforce=Level(config.kubernetes.enforce),
+                     namespace=config.kubernetes.namespace, reasons=warmer.reasons)
+              for path, text in files.items()]
+    return Rendered(files, min(levels, key=lambda level: level.rank))
