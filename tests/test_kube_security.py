@@ -250,6 +250,21 @@ def test_buildah_warmer_runs_with_the_buildah_build_pods_security(
         assert "hostPath" not in json.dumps(spec)
 
 
+def test_check_pod_agrees_the_buildah_warmer_is_baseline_not_restricted(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = parse_config({"warmer": {"images": ["node:20"]}, "kubernetes": LOCALHOST})
+    for name, text in render_warmer(config, {}, "buildah").files.items():
+        (tmp_path / name).write_text(text)
+    paths = sorted(str(p) for p in tmp_path.glob("*.yaml"))
+    assert run(["check", "pod", *paths, "--level", "baseline"]) == 0
+    assert "2 pod spec(s) in 4 file(s): 0 violate the baseline level" in capsys.readouterr().out
+    assert run(["check", "pod", *paths, "--level", "restricted"]) == 1
+    out = capsys.readouterr().out
+    assert "2 violate the restricted level" in out
+    # What Buildah needs (its reasons): newuidmap/newgidmap escalate, SETUID/SETGID/SETFCAP.
+    assert set(re.findall(r": (PSS\d+) ", out)) == {"PSS202", "PSS206"}
+
+
 def test_buildah_warmer_in_a_baseline_namespace_needs_the_node_profiles(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = tmp_path / "runner-ext.toml"
