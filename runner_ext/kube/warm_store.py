@@ -41,7 +41,6 @@ def _buildah(config: OrgConfig) -> WarmStore:
 
 
 _STORES = {"kaniko": _kaniko, "buildah": _buildah}
-WARMED: tuple[Engine, ...] = ("kaniko", "buildah")
 
 
 def warm_store(config: OrgConfig, engine: Engine) -> WarmStore:

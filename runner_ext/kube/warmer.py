@@ -61,8 +61,8 @@ def warmer_argv(config: OrgConfig, images: Sequence[str]) -> list[str]:
 def buildah_warmer_script(config: OrgConfig, images: Sequence[str]) -> str:
     """The ``sh -c`` script of Buildah's warmer: one ``buildah pull`` per image into the
     store, stopping at the first failure."""
-    buildah = config.engines.buildah
-    steps = buildah_warmer_argvs(buildah.storage_driver, buildah.image_store, list(images),
+    steps = buildah_warmer_argvs(config.engines.buildah.storage_driver,
+                                 warm_store(config, "buildah").mount, list(images),
                                  BUILDAH_RUN_ROOT)
     return sh_script(steps, *_AUTH_GUARD)
 
