@@ -140,3 +140,33 @@ def test_unreachable_api_is_a_configuration_error(tmp_path: Path,
     assert (code, out) == (2, "")
     assert err.startswith("runner-ext: error: the Kubernetes API at http://127.0.0.1:")
     assert "does not answer" in err
+
+
+def test_buildah_gets_its_own_warmer_and_switching_engines_prunes_the_other(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The warmer applied is the one whose volume the engine's build pods mount."""
+    toml = org_config(tmp_path, WARMER + '[registry]\nmirrors = ["mirror.gcr.io"]\n'
+                      '[kubernetes]\nseccomp_localhost_profile = "runner-ext/{engine}.json"\n'
+                      'apparmor_localhost_profile = "runner-ext-{engine}"\n')
+    with cluster(tmp_path) as (kube, config):
+        assert _apply(capsys, config, toml)[0] == 0  # Kaniko (build.engine's default)
+        code, out, err = _apply(capsys, config, toml, "--engine", "buildah", "--prune")
+        assert (code, err) == (0, "")
+        assert out.splitlines() == [
+            "networkpolicy/runner-ext-build-buildah-no-ingress created",
+            "persistentvolumeclaim/runner-ext-buildah-image-store created",
+            "configmap/runner-ext-buildah-warmer-files created",
+            "job/runner-ext-buildah-warmer created",
+            "cronjob/runner-ext-buildah-warmer created",
+            "networkpolicy/runner-ext-buildah-warmer-no-ingress created",
+            "networkpolicy/runner-ext-build-kaniko-no-ingress pruned",
+            "networkpolicy/runner-ext-kaniko-warmer-no-ingress pruned",
+            "persistentvolumeclaim/runner-ext-kaniko-cache pruned",
+            "job/runner-ext-kaniko-warmer pruned",
+            "cronjob/runner-ext-kaniko-warmer pruned"]
+        cron = kube.objects[("cronjobs", NS, "runner-ext-buildah-warmer")]
+        (container,) = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+        assert "buildah --root /var/lib/runner-ext/images" in container["args"][0]
+        code, out, _ = _apply(capsys, config, toml, "--engine", "buildkit", "--prune")
+        assert code == 0 and "persistentvolumeclaim/runner-ext-buildah-image-store pruned" in out
+        assert not [line for line in out.splitlines() if "warmer" in line and "created" in line]

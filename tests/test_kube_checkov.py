@@ -58,6 +58,12 @@ CASES: dict[str, tuple[str, Any]] = {
         "buildah", CONTEXT, (DESTINATION,), kind="job"))),
     "warmer": ("warmer", lambda: render_warmer(
         _config(), {"Dockerfile": "FROM node:20-bookworm-slim\n"})),
+    # Buildah's warmer runs with Buildah's build pod security: its subject is "buildah".
+    "buildah-warmer": ("buildah", lambda: render_warmer(
+        _config(**LOCALHOST), {"Dockerfile": "FROM node:20-bookworm-slim\n"}, "buildah")),
+    "buildah-warmer-privileged": ("buildah", lambda: render_warmer(
+        parse_config({**_config(enforce="privileged").model_dump(),
+                      "registry": {"mirrors": ["mirror.gcr.io"]}}), {}, "buildah")),
     "node-profiles": ("node-profiles", lambda: _installer()),
 }
 

@@ -163,6 +163,20 @@ def test_warmer_holds_exactly_the_values() -> None:
         assert spec["template"]["spec"]["nodeSelector"] == {H: H}
 
 
+def test_buildah_warmer_script_pulls_exactly_the_configured_image(tmp_path: Path) -> None:
+    """An image name is data in the warmer's ``sh -c`` script: sh passes it as one word."""
+    config = parse_config({**_config().model_dump(), "warmer": {"images": [H, "plain"]}})
+    files = render_warmer(config, {}, "buildah").files
+    (job,) = _yaml(files["buildah-warmer-job.yaml"])
+    spec = job["spec"]["template"]["spec"]
+    assert job["metadata"]["namespace"] == H and spec["nodeSelector"] == {H: H}
+    (warmer,) = spec["containers"]
+    assert warmer["command"] == ["/bin/sh", "-c"]
+    assert _words_sh_passes(warmer["args"][0], tmp_path, "buildah")[-1] == H
+    projected = spec["volumes"][1]["projected"]
+    assert projected["sources"][0]["secret"]["name"] == H
+
+
 def test_ci_templates_hold_exactly_the_values() -> None:
     [classic] = _yaml(render_ci(_config())[CLASSIC])
     for engine in ("kaniko", "buildkit", "buildah"):

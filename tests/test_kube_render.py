@@ -50,6 +50,10 @@ CASES: dict[str, list[str]] = {
         "render", "warmer", "--config", str(GOLDEN / "warmer.toml"),
         "--dockerfile", str(GOLDEN / "warmer.Dockerfile"),
     ],
+    "warmer-buildah": [
+        "render", "warmer", "--engine", "buildah", "--config", str(GOLDEN / "warmer-buildah.toml"),
+        "--dockerfile", str(GOLDEN / "warmer.Dockerfile"),
+    ],
     "runner-kaniko": ["render", "runner", "--config", str(GOLDEN / "runner-kaniko.toml")],
     "runner-buildkit": ["render", "runner", "--config", str(GOLDEN / "runner-buildkit.toml")],
     "runner-buildah": [
@@ -127,7 +131,7 @@ def test_manifests_pass_kubernetes_validate(manifests: list[Path], version: str)
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     objects = sum(len(list(YAML(typ="safe").load_all(p.read_text()))) for p in manifests)
-    assert done.stdout.count("passed for resource") == objects == 11  # 4 NetworkPolicies
+    assert done.stdout.count("passed for resource") == objects == 16  # 5 NetworkPolicies
 
 
 def _keys(node: Any, prefix: str) -> Iterator[str]:

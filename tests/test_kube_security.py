@@ -23,14 +23,16 @@ from ruamel.yaml import YAML
 from runner_ext.cli.main import run
 from runner_ext.config import ENGINES, Engine, OrgConfig, parse_config
 from runner_ext.kube.gitctx import parse_git_context
+from runner_ext.kube.labels import CACHE_PVC, IMAGE_STORE_PVC
 from runner_ext.kube.pod import CLONE_SCRIPT, PodRequest, render_pod
 from runner_ext.kube.profiles import KANIKO_CAPABILITIES
 from runner_ext.kube.pss import Level, capabilities_baseline, check_pod, highest_level
 from runner_ext.kube.pss.load import pods_from_text
 from runner_ext.kube.runner import render_runner
-from runner_ext.kube.warmer import base_images, render_warmer
+from runner_ext.kube.warmer import BUILDAH_RUN_ROOT, base_images, render_warmer
 from runner_ext.planner import plan
-from runner_ext.planner.from_config import WORK_DIRS, spec_from_config
+from runner_ext.planner.engines import buildah_warmer_argvs, registries_conf
+from runner_ext.planner.from_config import WORK_DIRS, registry_options, spec_from_config
 
 CONTEXT = "git://gitlab.example.com/group/app.git#refs/heads/main"
 IMAGE = "registry.example.com/group/app:1"
@@ -201,6 +203,175 @@ def test_warmer_pods_meet_restricted() -> None:
     assert all(not check_pod(p, Level.restricted) for p in pods)
 
 
+def _warmer_pods(config: OrgConfig, engine: Engine = "buildah") -> list[Any]:
+    """The pod specs of the warmer's Job and CronJob."""
+    files = render_warmer(config, {}, engine).files
+    specs = []
+    for text in files.values():
+        for doc in YAML(typ="safe").load_all(text):
+            if doc["kind"] == "Job":
+                specs.append(doc["spec"]["template"]["spec"])
+            elif doc["kind"] == "CronJob":
+                specs.append(doc["spec"]["jobTemplate"]["spec"]["template"]["spec"])
+    assert len(specs) == 2
+    return specs
+
+
+@pytest.mark.parametrize(("settings", "expected"), [
+    ({"enforce": "privileged"}, Level.privileged),
+    (LOCALHOST, Level.baseline),
+    ({"user_namespaces": True, **LOCALHOST}, Level.baseline),
+])
+def test_buildah_warmer_pods_meet_the_level_buildah_build_pods_claim(
+        settings: dict[str, object], expected: Level) -> None:
+    config = parse_config({"warmer": {"images": ["node:20"]}, "kubernetes": settings})
+    rendered = render_warmer(config, {}, "buildah")
+    assert rendered.level is expected
+    pods = [p for text in rendered.files.values() for p in pods_from_text(text, "w")]
+    assert [highest_level(p) for p in pods] == [expected, expected]
+    build = render_pod(config, PodRequest("buildah", CONTEXT, (IMAGE,)))
+    assert build.level is expected
+
+
+@pytest.mark.parametrize("settings", [{"enforce": "privileged"}, LOCALHOST,
+                                      {"user_namespaces": True, **LOCALHOST}])
+def test_buildah_warmer_runs_with_the_buildah_build_pods_security(
+        settings: dict[str, object]) -> None:
+    config = parse_config({"warmer": {"images": ["node:20"]}, "kubernetes": settings})
+    build = _build_pod(config, "buildah")
+    for spec in _warmer_pods(config):
+        (warmer,) = spec["containers"]
+        assert warmer["securityContext"] == build["containers"][0]["securityContext"]
+        assert warmer["securityContext"]["capabilities"]["add"] == ["SETUID", "SETGID",
+                                                                     "SETFCAP"]
+        assert spec["securityContext"]["fsGroup"] == build["securityContext"]["fsGroup"]
+        assert spec.get("hostUsers") == build.get("hostUsers")
+        assert spec["automountServiceAccountToken"] is False
+        assert "hostPath" not in json.dumps(spec)
+
+
+def test_check_pod_agrees_the_buildah_warmer_is_baseline_not_restricted(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = parse_config({"warmer": {"images": ["node:20"]}, "kubernetes": LOCALHOST})
+    for name, text in render_warmer(config, {}, "buildah").files.items():
+        (tmp_path / name).write_text(text)
+    paths = sorted(str(p) for p in tmp_path.glob("*.yaml"))
+    assert run(["check", "pod", *paths, "--level", "baseline"]) == 0
+    assert "2 pod spec(s) in 4 file(s): 0 violate the baseline level" in capsys.readouterr().out
+    assert run(["check", "pod", *paths, "--level", "restricted"]) == 1
+    out = capsys.readouterr().out
+    assert "2 violate the restricted level" in out
+    # What Buildah needs (its reasons): newuidmap/newgidmap escalate, SETUID/SETGID/SETFCAP.
+    assert set(re.findall(r": (PSS\d+) ", out)) == {"PSS202", "PSS206"}
+
+
+def test_buildah_warmer_in_a_baseline_namespace_needs_the_node_profiles(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "runner-ext.toml"
+    config.write_text('[warmer]\nimages = ["node:20"]\n')
+    out = tmp_path / "w"
+    assert run(["render", "warmer", "-c", str(config), "--engine", "buildah",
+                "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "the Buildah warmer cannot run in namespace" in err and "nothing was written" in err
+    assert "appArmorProfile.type" in err and "rootless Buildah" in err  # the engine's reason
+    assert not out.exists()
+
+
+def test_buildkit_has_no_warmer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "runner-ext.toml"
+    config.write_text('[warmer]\nimages = ["node:20"]\n')
+    out = tmp_path / "w"
+    assert run(["render", "warmer", "-c", str(config), "--engine", "buildkit",
+                "--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and "BuildKit has no warmer" in captured.err
+    assert "--engine" in captured.err and not captured.out
+    assert not out.exists()
+
+
+def test_buildah_warmer_pulls_every_image_into_the_store_the_build_pods_read() -> None:
+    config = parse_config({"warmer": {"images": ["node:20", "python:3.12-slim"]},
+                           "engines": {"buildah": {**OrgConfig().engines.buildah.model_dump(),
+                                                   "storage_driver": "overlay",
+                                                   "image_store": "/srv/images"}},
+                           "kubernetes": {"enforce": "privileged", "registry_secret": "pull"}})
+    dockerfile = "FROM node:20\nFROM golang:1.23 AS build\nFROM build\n"
+    files = render_warmer(config, {"Dockerfile": dockerfile}, "buildah").files
+    assert "buildah-warmer-configmap.yaml" not in files  # no mirror, no plain-HTTP registry
+    (job,) = YAML(typ="safe").load_all(files["buildah-warmer-job.yaml"])
+    spec = job["spec"]["template"]["spec"]
+    (warmer,) = spec["containers"]
+    assert warmer["image"] == config.engines.buildah.reference
+    assert warmer["command"] == ["/bin/sh", "-c"]
+    lines = warmer["args"][0].splitlines()
+    assert lines[0] == "set -e"
+    pulls = [shlex.split(line) for line in lines if line.startswith("buildah ")]
+    assert pulls == buildah_warmer_argvs("overlay", "/srv/images",
+                                         ["node:20", "python:3.12-slim", "golang:1.23"],
+                                         BUILDAH_RUN_ROOT)
+    assert {e["name"]: e["value"] for e in warmer["env"]} == {
+        "REGISTRY_AUTH_FILE": f"{WORK_DIRS['buildah']}/config.json"}
+    mounts = {m["name"]: m for m in warmer["volumeMounts"]}
+    assert mounts["image-store"] == {"name": "image-store", "mountPath": "/srv/images"}
+    assert mounts["runner-ext-config"]["readOnly"] is True
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    assert volumes["image-store"]["persistentVolumeClaim"] == {"claimName": IMAGE_STORE_PVC}
+    (source,) = volumes["runner-ext-config"]["projected"]["sources"]
+    assert source["secret"]["name"] == "pull" and source["secret"]["optional"] is True
+    # The build pods read the same store, read-only, through the planner's flag.
+    build = _build_pod(config, "buildah")
+    (mount,) = [m for m in build["containers"][0]["volumeMounts"] if m["name"] == "image-store"]
+    assert mount == {"name": "image-store", "mountPath": "/srv/images", "readOnly": True}
+    assert "--storage-opt overlay.imagestore=/srv/images" in build["containers"][0]["args"][0]
+    (claim,) = [v for v in build["volumes"] if v["name"] == "image-store"]
+    assert claim["persistentVolumeClaim"] == {"claimName": IMAGE_STORE_PVC, "readOnly": True}
+
+
+def test_buildah_warmer_reads_registries_conf_from_its_configmap() -> None:
+    config = parse_config({"warmer": {"images": ["node:20"]},
+                           "registry": {"mirrors": ["mirror.gcr.io"],
+                                        "insecure": ["registry.internal:5000"]},
+                           "kubernetes": {"enforce": "privileged"}})
+    files = render_warmer(config, {}, "buildah").files
+    (configmap,) = YAML(typ="safe").load_all(files["buildah-warmer-configmap.yaml"])
+    assert configmap["data"] == {"registries.conf": registries_conf(registry_options(config))}
+    assert 'location = "registry.internal:5000"\ninsecure = true' in \
+        configmap["data"]["registries.conf"]
+    for spec in _warmer_pods(config):
+        (warmer,) = spec["containers"]
+        env = {e["name"]: e["value"] for e in warmer["env"]}
+        assert env["CONTAINERS_REGISTRIES_CONF"] == f"{WORK_DIRS['buildah']}/registries.conf"
+        sources = next(v for v in spec["volumes"] if v["name"] == "runner-ext-config")[
+            "projected"]["sources"]
+        assert sources[1]["configMap"]["name"] == configmap["metadata"]["name"]
+
+
+@pytest.mark.parametrize(("engine", "claim", "mount"), [
+    ("kaniko", CACHE_PVC, "/cache"), ("buildah", IMAGE_STORE_PVC, "/var/lib/runner-ext/images"),
+])
+def test_build_pods_and_runner_jobs_mount_the_warmers_store_only_with_images(
+        engine: Engine, claim: str, mount: str) -> None:
+    settings = {"runner": {"gitlab_url": "https://gitlab.example.com",
+                           "ci_registry": "registry.example.com"},
+                "kubernetes": {"enforce": "privileged"}}
+    for images in ([], ["node:20"]):
+        config = parse_config({**settings, "warmer": {"images": images}})
+        spec = _build_pod(config, engine)
+        claims = [v["persistentVolumeClaim"] for v in spec["volumes"]
+                  if "persistentVolumeClaim" in v]
+        mounts = [m for m in spec["containers"][0]["volumeMounts"] if m["mountPath"] == mount]
+        toml = tomllib.loads(render_runner(config, engine).files["config.toml"])
+        pvcs = toml["runners"][0]["kubernetes"].get("volumes", {}).get("pvc", [])
+        if not images:
+            assert (claims, mounts, pvcs) == ([], [], [])
+            continue
+        assert claims == [{"claimName": claim, "readOnly": True}]
+        assert [m["readOnly"] for m in mounts] == [True]
+        assert pvcs == [{"name": claim, "mount_path": mount, "read_only": True}]
+    assert "persistentVolumeClaim" not in json.dumps(_build_pod(config, "buildkit"))
+
+
 def test_warmer_without_images_is_a_usage_error(tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["render", "warmer", "--out", str(tmp_path / "w")]) == 2
@@ -345,15 +516,17 @@ def test_documented_commands_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     # cluster and build need a cluster: tests/test_cluster_docs.py runs them on the fake API
     commands = [c for c in _documented_commands() if c[0] not in ("cluster", "build")]
     assert [c[:2] for c in commands] == [["render", "pod"], ["check", "pod"],
-                                          ["render", "warmer"], ["render", "runner"],
+                                          ["render", "warmer"], ["render", "warmer"],
+                                          ["render", "runner"],
                                           ["render", "profiles"], ["render", "pod"],
                                           ["render", "pod"], ["check", "pod"],
                                           ["check", "pod"]]
-    for argv in commands[:8]:
+    for argv in commands[:9]:
         argv = [str(p) for a in argv for p in (sorted(Path().glob(a)) if "*" in a else [a])]
         assert run(argv) == 0, capsys.readouterr().err
     assert Path("build/runner-ext-build-kaniko.yaml").is_file()
     assert Path("warmer/kaniko-warmer-cronjob.yaml").is_file()
+    assert Path("warmer-buildah/buildah-warmer-job.yaml").is_file()
     assert Path("runner/values.yaml").is_file()
     assert Path("node-profiles/seccomp/runner-ext/buildah.json").is_file()
     assert "2 pod spec(s) in 2 file(s): 0 violate the baseline level" in capsys.readouterr().out

@@ -103,8 +103,8 @@ def apply(
     output: OutputOption = OutputFormat.text,
 ) -> int:
     """Server-side apply (field manager runner-ext) the namespace's long-lived objects: the
-    build pods' NetworkPolicy and, when warmer images are configured, the Kaniko cache
-    PVC, Job and CronJob.
+    build pods' NetworkPolicy and, when warmer images are configured, the engine's warmer
+    (Kaniko's cache or Buildah's image store: PVC, Job, CronJob; BuildKit has none).
 
     Conflicts with another field manager stop the apply and name the field and manager.
     """

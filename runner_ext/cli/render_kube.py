@@ -23,6 +23,7 @@ from runner_ext.cli.common import (
     config_from,
     echo_json,
 )
+from runner_ext.engines import Engine
 from runner_ext.errors import Category, Problem, RunnerExtError
 from runner_ext.kube.labels import check_name
 from runner_ext.kube.node_profiles import (
@@ -108,22 +109,34 @@ def pod(
     return _emit(render_pod(org, request), out, dry_run=dry_run, output=output)
 
 
+# Not EngineOption: the warmer's engine defaults to Kaniko, not to build.engine.
+WarmerEngineOption = Annotated[Engine, typer.Option(
+    help="kaniko or buildah: whose build pods read the pre-pulled images (BuildKit has no "
+    "warmer).")]
+
+
 def warmer(
     out: OutDirOption,
     config: ConfigOption = None,
+    engine: WarmerEngineOption = "kaniko",
     dockerfile: Annotated[list[Path] | None, typer.Option(
         "--dockerfile", "-f", help="Also warm the base images of this Dockerfile "
         "(repeatable).", dir_okay=False)] = None,
     dry_run: DryRunOption = False,
     output: OutputOption = OutputFormat.text,
 ) -> int:
-    """Write the Kaniko base-image cache: a PVC, a Job that fills it and a CronJob.
+    """Write a store of pre-pulled base images: a PVC, a Job that fills it, a CronJob.
 
-    Kaniko build pods use the cache (read-only, --cache-dir) when [warmer].images is set.
+    Kaniko's warmer fills the cache its build pods read with --cache-dir.
+
+    Buildah's (--engine buildah) fills an image store its build pods read with
+    --storage-opt DRIVER.imagestore.
+
+    Build pods mount the store read-only when warmer.images in the config is not empty.
     """
     org = config_from(config)
     files = {str(path): _read(path, "--dockerfile") for path in dockerfile or ()}
-    return _emit(render_warmer(org, files), out, dry_run=dry_run, output=output)
+    return _emit(render_warmer(org, files, engine), out, dry_run=dry_run, output=output)
 
 
 def runner(

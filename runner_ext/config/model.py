@@ -293,7 +293,7 @@ class Build(_Strict):
 
 
 class Warmer(_Strict):
-    """Base images pre-pulled into the shared Kaniko cache volume."""
+    """Base images pre-pulled into a shared volume: Kaniko's cache or Buildah's image store."""
 
     images: list[str] = Field(default_factory=list)
     schedule: str = "0 3 * * *"

@@ -8,6 +8,10 @@ from runner_ext.errors import Category, Problem, RunnerExtError
 
 CACHE_PVC = "runner-ext-kaniko-cache"
 WARMER = "runner-ext-kaniko-warmer"
+IMAGE_STORE_PVC = "runner-ext-buildah-image-store"
+BUILDAH_WARMER = "runner-ext-buildah-warmer"
+# app.kubernetes.io/component of each warmer's objects (what `cluster apply --prune` may delete).
+WARMER_COMPONENTS = {"kaniko": "kaniko-cache", "buildah": "buildah-image-store"}
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 

@@ -1,16 +1,19 @@
 """The long-lived namespaced objects ``cluster apply`` keeps in step with the config.
 
 The build pods' NetworkPolicy (shared by every build of the engine, the same object
-``render pod`` writes beside each pod) and, when ``[warmer].images`` is set, the Kaniko
-cache: PVC, Job, CronJob and NetworkPolicy (``render warmer``). Per-build objects (pods and
-their ConfigMaps) are not here: ``runner-ext build`` and the runner create those.
+``render pod`` writes beside each pod) and, when ``[warmer].images`` is set, the warmer whose
+volume the engine's build pods mount (``render warmer --engine ENGINE``): Kaniko's cache or
+Buildah's image store, each a PVC, Job, CronJob and NetworkPolicy (and Buildah's
+registries.conf ConfigMap); BuildKit has none. Per-build objects (pods and their ConfigMaps)
+are not here: ``runner-ext build`` and the runner create those.
 """
 
 from __future__ import annotations
 
 from runner_ext.config.model import OrgConfig
 from runner_ext.engines import Engine
-from runner_ext.kube.labels import labels
+from runner_ext.kube.labels import WARMER_COMPONENTS, labels
+from runner_ext.kube.warm_store import mounted_store
 from runner_ext.kube.warmer import render_warmer
 from runner_ext.render.environment import environment
 
@@ -18,10 +21,8 @@ from runner_ext.render.environment import environment
 # may delete. Build pods, Jobs and ConfigMaps (component "build") are not among them.
 PRUNABLE = (
     ("NetworkPolicy", "build"),
-    ("NetworkPolicy", "kaniko-cache"),
-    ("PersistentVolumeClaim", "kaniko-cache"),
-    ("Job", "kaniko-cache"),
-    ("CronJob", "kaniko-cache"),
+    *((kind, component) for component in WARMER_COMPONENTS.values() for kind in (
+        "NetworkPolicy", "PersistentVolumeClaim", "ConfigMap", "Job", "CronJob")),
 )
 
 
@@ -36,6 +37,6 @@ def build_network_policy(config: OrgConfig, engine: Engine) -> str:
 def namespace_objects(config: OrgConfig, engine: Engine) -> dict[str, str]:
     """Manifests keyed by file name, as ``render`` would write them."""
     files = {f"runner-ext-build-{engine}-no-ingress.yaml": build_network_policy(config, engine)}
-    if config.warmer.images:
-        files.update(render_warmer(config, {}).files)
+    if mounted_store(config, engine):  # [warmer].images set, and the engine has a warmer
+        files.update(render_warmer(config, {}, engine).files)
     return files

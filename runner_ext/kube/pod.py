@@ -19,9 +19,10 @@ from runner_ext.engines import Engine
 from runner_ext.errors import Category, Problem, RunnerExtError
 from runner_ext.kube.assess import assess
 from runner_ext.kube.gitctx import GitContext, parse_git_context
-from runner_ext.kube.labels import CACHE_PVC, check_name, labels
+from runner_ext.kube.labels import check_name, labels
 from runner_ext.kube.profiles import EngineProfile, engine_profile
 from runner_ext.kube.pss import Level
+from runner_ext.kube.warm_store import mounted_store
 from runner_ext.planner import BuildPlan, plan
 from runner_ext.planner.from_config import WORK_DIRS, spec_from_config
 from runner_ext.render.environment import render
@@ -99,13 +100,20 @@ def _files(built: BuildPlan, engine: Engine, ca_pem: str | None
     return found
 
 
+def sh_script(steps: list[list[str]], *prelude: str) -> str:
+    """A ``sh -c`` script running ``steps`` in order, stopping at the first failure; each
+    word quoted by :func:`shlex.join`. ``prelude`` lines (written by us, never from config)
+    come first."""
+    return "".join(f"{line}\n" for line in ("set -e", *prelude)) + \
+        "".join(shlex.join(argv) + "\n" for argv in steps)
+
+
 def _command(built: BuildPlan) -> tuple[list[str], list[str]]:
     """Exec form for one step; several steps run in order by ``sh -c``."""
     steps = built.argv()
     if len(steps) == 1:
         return steps[0][:1], steps[0][1:]
-    script = "set -e\n" + "".join(shlex.join(argv) + "\n" for argv in steps)
-    return ["/bin/sh", "-c"], [script]
+    return ["/bin/sh", "-c"], [sh_script(steps)]
 
 
 def _plan(config: OrgConfig, request: PodRequest, git: GitContext) -> BuildPlan:
@@ -137,8 +145,7 @@ def _context(config: OrgConfig, request: PodRequest, profile: EngineProfile,
         "files": _files(built, engine, request.ca_pem if config.registry.ca_file else None),
         "clone": {"image": config.kubernetes.git_image, "script": CLONE_SCRIPT,
                   "url": git.https_url, "fetch": git.fetch} if cloned else None,
-        "cache": {"claim": CACHE_PVC, "mount": config.kaniko.cache_dir}
-        if engine == "kaniko" and config.warmer.images else None,
+        "cache": mounted_store(config, engine),
     }
 
 

@@ -17,11 +17,11 @@ from runner_ext.config.model import OrgConfig
 from runner_ext.engines import Engine
 from runner_ext.errors import Category, Problem, RunnerExtError
 from runner_ext.kube.assess import assess
-from runner_ext.kube.labels import CACHE_PVC
 from runner_ext.kube.pod import Rendered
 from runner_ext.kube.profiles import EngineProfile, engine_profile
 from runner_ext.kube.pss import Level
 from runner_ext.kube.runner_config import config_toml, helm_values
+from runner_ext.kube.warm_store import mounted_store
 from runner_ext.planner.references import expected, matches
 from runner_ext.render.environment import render
 from runner_ext.variables import references, substitute
@@ -79,8 +79,7 @@ def _context(config: OrgConfig, engine: Engine, profile: EngineProfile) -> dict[
         "gitlab_url": config.runner.gitlab_url, "token_secret": r.token_secret,
         "concurrent": r.concurrent, "poll_timeout": r.poll_timeout, "tags": r.tags,
         "tolerations": _tolerations(config), "pod_spec": _pod_spec_patches(profile),
-        "cache": {"claim": CACHE_PVC, "mount": config.kaniko.cache_dir}
-        if engine == "kaniko" and config.warmer.images else None,
+        "cache": mounted_store(config, engine),
     }
 
 

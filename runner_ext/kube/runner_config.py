@@ -77,8 +77,8 @@ def _volumes(context: dict[str, Any]) -> dict[str, Any]:
     profile: EngineProfile = context["profile"]
     volumes: dict[str, Any] = {}
     if context["cache"]:
-        volumes["pvc"] = [{"name": context["cache"]["claim"],
-                           "mount_path": context["cache"]["mount"], "read_only": True}]
+        volumes["pvc"] = [{"name": context["cache"].claim,
+                           "mount_path": context["cache"].mount, "read_only": True}]
     if profile.state_dir:
         volumes["empty_dir"] = [{
             "name": "engine-state", "mount_path": profile.state_dir,
@@ -143,8 +143,9 @@ def _notes(context: dict[str, Any]) -> list[str]:
         notes.append("pod_spec patches need the FF_USE_ADVANCED_POD_SPEC_CONFIGURATION "
                      "feature flag (set in environment).")
     if context["cache"]:
+        store = context["cache"]
         notes.append("volumes.pvc: base images pre-pulled by the warmer (runner-ext render "
-                     "warmer), for --cache-dir.")
+                     f"warmer --engine {store.engine}), {store.use}.")
     if profile.state_dir:
         notes.append("volumes.empty_dir: the engine's working storage, off the container's "
                      "writable layer.")

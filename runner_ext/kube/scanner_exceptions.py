@@ -53,7 +53,8 @@ ACCEPTED: dict[str, Accepted] = {
     "CKV_K8S_22": Accepted(("kaniko", *_ROOTLESS), "Kaniko unpacks the base image into its own "
                            "root filesystem and runs RUN steps there; BuildKit and Buildah write "
                            "to their home, /tmp, /var/tmp and the runtime dir besides the state "
-                           "volume. The helpers (clone, warmer) do run read-only"),
+                           "volume; Buildah's warmer is Buildah, with a build pod's settings. "
+                           "The helpers (clone, Kaniko's warmer) do run read-only"),
     "CKV_K8S_23": Accepted(("kaniko", _INSTALLER), "Kaniko must be UID 0: it gives unpacked files "
                            "their owners and runs RUN steps as any user without a nested "
                            "container. The node-profile installer writes root-owned host paths"),

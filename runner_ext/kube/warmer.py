@@ -1,23 +1,31 @@
 """``render warmer``: a PVC of pre-pulled base images, a Job that fills it, a CronJob.
 
-Kaniko build pods mount the PVC read-only and pass it as ``--cache-dir`` (the planner adds
-the flag when ``[warmer].images`` is set), so a build starts without pulling its base
-image. Base images come from the config and from the ``FROM`` lines of given Dockerfiles.
+Build pods mount the PVC read-only where :mod:`runner_ext.kube.warm_store` says, and the
+planner adds the engine's flag when ``[warmer].images`` is set, so a build starts without
+pulling its base image. Kaniko's warmer runs ``/kaniko/warmer`` into its ``--cache-dir``;
+Buildah's runs ``buildah pull`` into an image store that build pods read through
+``--storage-opt DRIVER.imagestore``. Base images come from the config and from the ``FROM``
+lines of given Dockerfiles.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from runner_ext.config.model import OrgConfig
 from runner_ext.dockerfile.source import parse_dockerfile
+from runner_ext.engines import Engine
 from runner_ext.errors import Category, Problem, RunnerExtError
 from runner_ext.kube.assess import assess
-from runner_ext.kube.labels import CACHE_PVC, WARMER, labels
-from runner_ext.kube.pod import Rendered
+from runner_ext.kube.labels import BUILDAH_WARMER, WARMER, WARMER_COMPONENTS, labels
+from runner_ext.kube.pod import Rendered, sh_script
+from runner_ext.kube.profiles import engine_profile
 from runner_ext.kube.pss import Level
-from runner_ext.planner.engines import kaniko_warmer_argv
+from runner_ext.kube.warm_store import WarmStore, warm_store
+from runner_ext.planner.engines import buildah_warmer_argvs, kaniko_warmer_argv, registries_conf
+from runner_ext.planner.from_config import WORK_DIRS, registry_options
 from runner_ext.planner.spec import RegistryOptions
 from runner_ext.render.environment import render
 
@@ -26,6 +34,15 @@ from runner_ext.render.environment import render
 WARMER_UID = 65532
 FILES = {"pvc": "kaniko-cache-pvc.yaml", "job": "kaniko-warmer-job.yaml",
          "cronjob": "kaniko-warmer-cronjob.yaml", "netpol": "kaniko-warmer-networkpolicy.yaml"}
+BUILDAH_FILES = {"pvc": "buildah-image-store-pvc.yaml",
+                 "configmap": "buildah-warmer-configmap.yaml",
+                 "job": "buildah-warmer-job.yaml", "cronjob": "buildah-warmer-cronjob.yaml",
+                 "netpol": "buildah-warmer-networkpolicy.yaml"}
+# Buildah's run root (locks, mount points) while it pulls: scratch, never the store.
+BUILDAH_RUN_ROOT = "/tmp/runner-ext-warmer"
+# The registry Secret is optional; Buildah refuses a REGISTRY_AUTH_FILE that does not exist.
+_AUTH_GUARD = ('# Without the registry Secret, pull anonymously.',
+               '[ -f "$REGISTRY_AUTH_FILE" ] || unset REGISTRY_AUTH_FILE')
 
 
 def base_images(text: str, source: str) -> list[str]:
@@ -41,6 +58,15 @@ def warmer_argv(config: OrgConfig, images: Sequence[str]) -> list[str]:
     return kaniko_warmer_argv(registry, config.kaniko.cache_dir, list(images))
 
 
+def buildah_warmer_script(config: OrgConfig, images: Sequence[str]) -> str:
+    """The ``sh -c`` script of Buildah's warmer: one ``buildah pull`` per image into the
+    store, stopping at the first failure."""
+    steps = buildah_warmer_argvs(config.engines.buildah.storage_driver,
+                                 warm_store(config, "buildah").mount, list(images),
+                                 BUILDAH_RUN_ROOT)
+    return sh_script(steps, *_AUTH_GUARD)
+
+
 def warm_images(config: OrgConfig, dockerfiles: Mapping[str, str]) -> list[str]:
     """Configured images plus those of the Dockerfiles, first occurrence kept."""
     found = list(config.warmer.images)
@@ -53,26 +79,68 @@ def warm_images(config: OrgConfig, dockerfiles: Mapping[str, str]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _context(config: OrgConfig, images: Sequence[str]) -> dict[str, Any]:
-    k, w = config.kubernetes, config.warmer
-    context: dict[str, Any] = {
-        "k": k, "uid": WARMER_UID, "claim": CACHE_PVC, "name": WARMER,
-        "labels": labels("kaniko-cache"), "cache_dir": config.kaniko.cache_dir,
-        "image": w.image or config.engines.kaniko.reference,
-        "args": warmer_argv(config, images), "schedule": w.schedule, "storage": w.storage,
-        "storage_class": w.storage_class,
+@dataclass(frozen=True)
+class _Warmer:
+    """One engine's warmer: template context, files (part → path) and the level it claims."""
+
+    context: dict[str, Any]
+    files: dict[str, str]
+    claimed: Level
+    reasons: Mapping[str, str] = field(default_factory=dict)
+
+
+def _shared(config: OrgConfig, store: WarmStore) -> dict[str, Any]:
+    w = config.warmer
+    return {"k": config.kubernetes, "claim": store.claim, "mount": store.mount,
+            "schedule": w.schedule, "storage": w.storage, "storage_class": w.storage_class,
+            "labels": labels(WARMER_COMPONENTS[store.engine])}
+
+
+def _kaniko(config: OrgConfig, images: Sequence[str]) -> _Warmer:
+    """``/kaniko/warmer`` as UID 65532 at the restricted level."""
+    context = {
+        **_shared(config, warm_store(config, "kaniko")), "uid": WARMER_UID, "name": WARMER,
+        "engine_name": "Kaniko", "store_what": "Base-image cache", "store": "cache",
+        "image": config.warmer.image or config.engines.kaniko.reference,
+        "args": warmer_argv(config, images),
     }
     context["podspec"] = render("kubernetes/_warmer-podspec.yml.j2", context)
-    return context
+    return _Warmer(context, FILES, Level.restricted)
 
 
-def render_warmer(config: OrgConfig, dockerfiles: Mapping[str, str]) -> Rendered:
-    """The PVC, Job, CronJob and NetworkPolicy; the warmer's pods must meet restricted."""
-    context = _context(config, warm_images(config, dockerfiles))
-    files = {path: render("kubernetes/warmer.yml.j2", {**context, "part": part})
-             for part, path in FILES.items()}
-    for path, text in files.items():
-        assess(text, path, what="the Kaniko warmer", claimed=Level.restricted,
-               enforce=Level(config.kubernetes.enforce), namespace=config.kubernetes.namespace,
-               reasons={})
-    return Rendered(files, Level.restricted)
+def _buildah(config: OrgConfig, images: Sequence[str]) -> _Warmer:
+    """``buildah pull`` with a Buildah build pod's security, at the level it claims."""
+    work_dir = WORK_DIRS["buildah"]
+    conf = registries_conf(registry_options(config))
+    env = [("REGISTRY_AUTH_FILE", f"{work_dir}/config.json"),
+           *([("CONTAINERS_REGISTRIES_CONF", f"{work_dir}/registries.conf")] if conf else [])]
+    profile = engine_profile(config, "buildah")
+    context = {
+        **_shared(config, warm_store(config, "buildah")), "name": BUILDAH_WARMER,
+        "engine_name": "Buildah", "store_what": "Base-image store", "store": "image store",
+        "profile": profile, "image": config.warmer.image or config.engines.buildah.reference,
+        "script": buildah_warmer_script(config, images), "env": env, "work_dir": work_dir,
+        "configmap": f"{BUILDAH_WARMER}-files" if conf else "", "registries_conf": conf,
+    }
+    context["podspec"] = render("kubernetes/_buildah-warmer-podspec.yml.j2", context)
+    files = {part: path for part, path in BUILDAH_FILES.items() if conf or part != "configmap"}
+    return _Warmer(context, files, profile.claimed, profile.reasons)
+
+
+_WARMERS: dict[str, Callable[[OrgConfig, Sequence[str]], _Warmer]] = {
+    "kaniko": _kaniko, "buildah": _buildah}
+
+
+def render_warmer(config: OrgConfig, dockerfiles: Mapping[str, str],
+                  engine: Engine = "kaniko") -> Rendered:
+    """The PVC, Job, CronJob and NetworkPolicy (and Buildah's registries.conf ConfigMap);
+    Kaniko's warmer pods must meet restricted, Buildah's the level of its build pods."""
+    warm_store(config, engine)  # an engine without a warmer is refused before anything else
+    warmer = _WARMERS[engine](config, warm_images(config, dockerfiles))
+    files = {path: render("kubernetes/warmer.yml.j2", {**warmer.context, "part": part})
+             for part, path in warmer.files.items()}
+    levels = [assess(text, path, what=f"the {warmer.context['engine_name']} warmer",
+                     claimed=warmer.claimed, enforce=Level(config.kubernetes.enforce),
+                     namespace=config.kubernetes.namespace, reasons=warmer.reasons)
+              for path, text in files.items()]
+    return Rendered(files, min(levels, key=lambda level: level.rank))

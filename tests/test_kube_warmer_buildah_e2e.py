@@ -1,0 +1,112 @@
+"""End to end, for real: the script of the rendered Buildah warmer Job fills an image store
+that a later build reads with nothing pulled.
+
+The Job's ``sh -c`` script and environment are taken from the manifest ``render warmer
+--engine buildah`` writes and run by sh with Buildah, against a local registry with
+authentication (plain HTTP, so the ConfigMap's registries.conf is needed); the pod's mounts
+become folders, as the clone script's test moves its workspace. Then a build with that store
+mounted read-only (as build pods mount the PVC) takes its base from it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import require_tool
+from ruamel.yaml import YAML
+
+from runner_ext.config import OrgConfig, parse_config
+from runner_ext.kube.warmer import BUILDAH_RUN_ROOT, render_warmer
+from runner_ext.lab.buildah import push_base_image
+from runner_ext.lab.builds import ImageStore, build
+from runner_ext.lab.registry import Registry, running_registry
+from runner_ext.planner.from_config import WORK_DIRS
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = f"canary-{secrets.token_hex(6)}"
+
+
+@dataclass
+class Lab:
+    registry: Registry
+    folder: Path
+    base: str
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    require_tool("buildah")
+    folder = tmp_path_factory.mktemp("buildah-warmer")
+    with running_registry(folder / "registry", user="warm", password=PASSWORD) as registry:
+        base = f"{registry.host}/base/busybox:1"
+        push_base_image(registry, base, folder / "base")
+        yield Lab(registry, folder, base)
+
+
+def _config(lab: Lab, store: Path) -> OrgConfig:
+    buildah = OrgConfig().engines.buildah.model_dump()
+    return parse_config({"registry": {"insecure": [lab.registry.host]},
+                         "engines": {"buildah": {**buildah, "image_store": str(store)}},
+                         "warmer": {"images": [lab.base]},
+                         "kubernetes": {"enforce": "privileged"}})
+
+
+def _run_job(lab: Lab, config: OrgConfig, pod: Path, *, secret: bool
+             ) -> subprocess.CompletedProcess[str]:
+    """The Job's container as rendered, its mounts moved under ``pod``."""
+    files = render_warmer(config, {}, "buildah").files
+    (job,) = YAML(typ="safe").load_all(files["buildah-warmer-job.yaml"])
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    (configmap,) = YAML(typ="safe").load_all(files["buildah-warmer-configmap.yaml"])
+    mounted = pod / "runner-ext-config"  # the projected volume: Secret and ConfigMap
+    mounted.mkdir(parents=True)
+    (mounted / "registries.conf").write_text(configmap["data"]["registries.conf"])
+    if secret:
+        (mounted / "config.json").write_text(json.dumps(lab.registry.docker_config()))
+    env: dict[str, Any] = {e["name"]: e["value"].replace(WORK_DIRS["buildah"], str(mounted))
+                           for e in container["env"]}
+    script = container["args"][0].replace(BUILDAH_RUN_ROOT, str(pod / "run"))
+    return subprocess.run([*container["command"], script],
+                          env={"PATH": os.environ["PATH"], "HOME": str(pod), **env},
+                          capture_output=True, text=True, check=False)
+
+
+def test_the_rendered_warmer_job_fills_the_store_a_build_then_reads(lab: Lab) -> None:
+    store = lab.folder / "store"
+    config = _config(lab, store)
+    done = _run_job(lab, config, lab.folder / "pod", secret=True)
+    assert done.returncode == 0, done.stderr
+    assert (store / "vfs-images").is_dir()
+    again = _run_job(lab, config, lab.folder / "pod-again", secret=True)  # the CronJob
+    assert again.returncode == 0, again.stderr
+    context = lab.folder / "context"
+    context.mkdir()
+    (context / "Dockerfile").write_text(f"FROM {lab.base}\nRUN echo built on the warmed base\n")
+    built = build(lab.registry, lab.folder / "work", context=context,
+                  dockerfile=context / "Dockerfile",
+                  destination=f"{lab.registry.host}/group/app:1",
+                  image_store=ImageStore(store, (lab.base,)))
+    assert "built on the warmed base" in built.output
+    assert "Trying to pull" not in built.output
+    assert lab.registry.has_manifest("group/app", "1")
+    assert PASSWORD not in done.stdout + done.stderr + built.output
+
+
+def test_without_the_registry_secret_the_warmer_pulls_anonymously(lab: Lab) -> None:
+    """The Secret is optional: its absence is not Buildah's 'checking authfile' error but
+    an anonymous pull, which this registry refuses."""
+    done = _run_job(lab, _config(lab, lab.folder / "anonymous"), lab.folder / "no-secret",
+                    secret=False)
+    assert done.returncode != 0
+    assert "checking authfile" not in done.stderr
+    assert "unauthorized" in done.stderr.lower() or "authentication required" in \
+        done.stderr.lower(), done.stderr
