@@ -298,6 +298,8 @@ runner_ext_diagnosis() {
   runner_ext_step_log="$RUNNER_EXT_WORK_DIR/step.log"
   if [ "$1" = 137 ]; then
     echo "the engine was killed (exit 137), almost always out of memory: raise kubernetes.resources.memory_limit (Kaniko: keep kaniko.compressed_caching = false)"
+  elif runner_ext_find 'creating locker directory: mkdir .*-images: read-only file system' > /dev/null; then
+    echo "the warmer's image store (engines.buildah.image_store) is empty: run the warmer Job of runner-ext render warmer --engine buildah and wait for it to complete, or empty [warmer].images"
   elif runner_ext_find 'no space left on device' > /dev/null; then
     echo "no space left on device: raise kubernetes.resources.ephemeral_storage_limit, or shrink the build context with a .dockerignore"
   elif runner_ext_line=$(runner_ext_find 'error building at STEP "RUN|failed to execute command|did not complete successfully'); then

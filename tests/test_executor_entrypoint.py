@@ -320,6 +320,10 @@ DIAGNOSES = {
     "buildkit-run-step": ("ERROR: failed to solve: process \"/bin/sh -c make\" did not "
                           "complete successfully: exit code: 2", 1, None,
                           "a RUN step of the Dockerfile failed"),
+    "empty-image-store": ("Error: creating locker directory: mkdir "
+                          "/var/lib/runner-ext/images/vfs-images: read-only file system", 125,
+                          None, "the warmer's image store (engines.buildah.image_store) is "
+                          "empty: run the warmer Job"),
     "unknown": ("Error: something nobody foresaw", 3, None, "see the engine output above"),
 }
 
