@@ -83,8 +83,9 @@ def _targets(data: dict[str, Any]) -> list[str]:
 
 
 def _store(data: dict[str, Any]) -> str:
-    return (", base image from the warmer's image store (mounted read-only)"
-            if data.get("image_store") else "")
+    return ((", base image from the warmer's image store (mounted read-only)"
+             if data.get("image_store") else "")
+            + (f", build storage in {data['storage_dir']}" if data.get("storage_dir") else ""))
 
 
 def _machine(data: dict[str, Any]) -> str:

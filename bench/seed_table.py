@@ -126,8 +126,11 @@ def _build(registry: Registry, work: Path, root: Path, dockerfile: str, base: st
 
 
 def measure(registry: Registry, tmp: Path, project: Project, variant: str, base: str,
-            run: int, driver: str, store: ImageStore | None) -> dict[str, object]:
-    """The four builds and the floor for one project, Dockerfile and run."""
+            run: int, driver: str, store: ImageStore | None, pods: Path | None = None
+            ) -> dict[str, object]:
+    """The four builds and the floor for one project, Dockerfile and run; ``pods`` is where
+    each build's storage goes (default: under ``tmp``, next to the registry)."""
+    pods = pods or tmp
     root = tmp / f"{project.name}-{run}-{variant.replace(' ', '-')}"
     shutil.copytree(PROJECTS_DIR / project.name, root)
     dockerfile = VARIANTS[variant]
@@ -135,13 +138,13 @@ def measure(registry: Registry, tmp: Path, project: Project, variant: str, base:
     image = f"{registry.host}/{name}"
 
     def step(tag: str, **kwargs: bool) -> dict[str, float]:
-        return _build(registry, tmp / f"w-{root.name}-{tag}", root, dockerfile, base,
+        return _build(registry, pods / f"w-{root.name}-{tag}", root, dockerfile, base,
                       f"{image}:{tag}", driver, store, **kwargs)
 
     result: dict[str, object] = {"uncached": step("uncached", cache=False),
                                  "first_cached": step("v1")}
     _edit(root, project.source_edit)
-    result["pull_previous"] = pull_seconds(registry, f"{image}:v1", tmp / f"p-{root.name}",
+    result["pull_previous"] = pull_seconds(registry, f"{image}:v1", pods / f"p-{root.name}",
                                            driver, store)
     result["warm"] = step("v2")
     floor = push_floor(registry, name, "v2", "v1")
@@ -216,13 +219,14 @@ def run_bench(args: argparse.Namespace) -> dict[str, object]:
             store = fill_image_store(reg, tmp / f"warmer-{project.name}", (base,),
                                      args.storage_driver) if args.image_store else None
             for variant in (["migrated"] if args.quick else VARIANTS):
-                runs = [measure(reg, tmp, project, variant, base, n, args.storage_driver, store)
-                        for n in range(args.runs)]
+                runs = [measure(reg, tmp, project, variant, base, n, args.storage_driver, store,
+                                args.storage_dir) for n in range(args.runs)]
                 results[f"{project.name} / {variant}"] = {"runs": runs,
                                                            "summary": summarise(runs)}
                 print(f"measured {project.name} / {variant}", file=sys.stderr, flush=True)
     return {"runs": args.runs, "storage_driver": args.storage_driver, "quick": args.quick,
             "image_store": args.image_store, "cpus": os.cpu_count(),
+            "storage_dir": str(args.storage_dir or ""),
             "load_average": {"start": load_start, "end": os.getloadavg()[0]},
             "seconds_total": time.monotonic() - started, "results": results}
 
@@ -238,6 +242,10 @@ def main() -> int:
     parser.add_argument("--image-store", action="store_true",
                         help="base images from the warmer's image store (pulled once, mounted "
                              "read-only), as build pods get them with [warmer].images set")
+    parser.add_argument("--storage-dir", type=Path,
+                        help="where each build's fresh storage goes, e.g. /dev/shm for a "
+                             "memory-backed emptyDir (default: the run's temporary folder, "
+                             "on disk)")
     parser.add_argument("--compare-storage", action="store_true",
                         help="only time one warm rebuild on vfs and on overlay storage")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
@@ -258,7 +266,8 @@ def main() -> int:
     stem = "-".join(["seed_table", *(["quick"] if args.quick else []),
                      *(args.project if len(args.project) < len(PROJECTS) else []),
                      *([args.storage_driver] if args.storage_driver != "vfs" else []),
-                     *(["image-store"] if args.image_store else [])])
+                     *(["image-store"] if args.image_store else []),
+                     *(["storage-dir"] if args.storage_dir else [])])
     print(write_outputs(data, args.out, stem))
     return 0
 
