@@ -208,6 +208,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, object]:
     load_start = os.getloadavg()[0]
     results: dict[str, dict[str, object]] = {}
     with tempfile.TemporaryDirectory(prefix="seed-table-") as name, \
+            tempfile.TemporaryDirectory(prefix="seed-table-pods-", dir=args.storage_dir) as pods, \
             running_registry(Path(name) / "registry", user="bench", password="bench-pw") as reg:
         tmp = Path(name)
         if args.compare_storage:
@@ -220,7 +221,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, object]:
                                      args.storage_driver) if args.image_store else None
             for variant in (["migrated"] if args.quick else VARIANTS):
                 runs = [measure(reg, tmp, project, variant, base, n, args.storage_driver, store,
-                                args.storage_dir) for n in range(args.runs)]
+                                Path(pods)) for n in range(args.runs)]
                 results[f"{project.name} / {variant}"] = {"runs": runs,
                                                            "summary": summarise(runs)}
                 print(f"measured {project.name} / {variant}", file=sys.stderr, flush=True)
