@@ -5,7 +5,10 @@ The Job's ``sh -c`` script and environment are taken from the manifest ``render 
 --engine buildah`` writes and run by sh with Buildah, against a local registry with
 authentication (plain HTTP, so the ConfigMap's registries.conf is needed); the pod's mounts
 become folders, as the clone script's test moves its workspace. Then a build with that store
-mounted read-only (as build pods mount the PVC) takes its base from it.
+mounted read-only (as build pods mount the PVC) takes its base from it. Last, per storage
+driver (vfs and overlay): a store filled with the same warmer commands
+(``buildah_warmer_argvs``, through the lab's ``fill_image_store``) and mounted read-only gives a
+build that pulls no base image, where the same build without it does.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from ruamel.yaml import YAML
 from runner_ext.config import OrgConfig, parse_config
 from runner_ext.kube.warmer import BUILDAH_RUN_ROOT, render_warmer
 from runner_ext.lab.buildah import push_base_image
-from runner_ext.lab.builds import ImageStore, build
+from runner_ext.lab.builds import ImageStore, build, fill_image_store
 from runner_ext.lab.registry import Registry, running_registry
 from runner_ext.planner.from_config import WORK_DIRS
 
@@ -110,3 +113,37 @@ def test_without_the_registry_secret_the_warmer_pulls_anonymously(lab: Lab) -> N
     assert "checking authfile" not in done.stderr
     assert "unauthorized" in done.stderr.lower() or "authentication required" in \
         done.stderr.lower(), done.stderr
+
+
+# --- the store as the planner reads it, with the lab's warmer commands, per driver ---------
+
+def _context(lab: Lab) -> Path:
+    context = lab.folder / "context"
+    if not context.is_dir():
+        context.mkdir()
+        (context / "Dockerfile").write_text("ARG BASE\nFROM $BASE\nCOPY a /a\nRUN cat /a\n")
+        (context / "a").write_text("built on the warmed base\n")
+    return context
+
+
+def _build(lab: Lab, name: str, driver: str, store: ImageStore | None) -> str:
+    done = build(lab.registry, lab.folder / f"work-{name}", context=_context(lab),
+                 dockerfile=_context(lab) / "Dockerfile", build_args=(f"BASE={lab.base}",),
+                 destination=f"{lab.registry.host}/group/{name}:1", storage_driver=driver,
+                 image_store=store)
+    assert lab.registry.has_manifest(f"group/{name}", "1")
+    return done.output
+
+
+@pytest.mark.parametrize("driver", ["vfs", "overlay"])
+def test_a_build_takes_its_base_from_the_image_store_and_pulls_nothing(
+        lab: Lab, driver: str) -> None:
+    store = fill_image_store(lab.registry, lab.folder / f"warmer-{driver}", (lab.base,),
+                             driver)
+    assert (store.path / f"{driver}-images").is_dir()
+    with_store = _build(lab, f"warm-{driver}", driver, store)
+    assert "built on the warmed base" in with_store  # the RUN step ran on that base
+    assert "Trying to pull" not in with_store
+    without = _build(lab, f"cold-{driver}", driver, None)
+    assert f"Trying to pull {lab.base}" in without  # what the store saves
+    assert PASSWORD not in with_store + without
