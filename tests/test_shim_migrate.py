@@ -271,3 +271,18 @@ def test_a_multi_platform_build_to_a_registry_output_goes_to_the_shim(tmp_path: 
     result = migrate_project(LocalSource(root), config=OrgConfig(), strategy="shim")
     (status, strategy, why), = _jobs(result).values()
     assert (status, strategy) == ("migrated", "shim"), why
+
+
+@pytest.mark.parametrize("output, expected", [
+    ("type=registry,compression=zstd", ("migrated", "shim", "")),
+    ("type=registry,oci-mediatypes=true", ("left", "", "the shim does not read 'oci-mediatypes'")),
+])
+def test_auto_takes_a_build_whose_only_extra_option_is_an_output_to_the_shim(
+        tmp_path: Path, output: str, expected: tuple[str, str, str]) -> None:
+    root = _project(tmp_path, {
+        ".gitlab-ci.yml": _ci(build=[f"docker buildx build --output {output} "
+                                     "-t $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA ."]),
+        "Dockerfile": "FROM busybox:1.36\n"})
+    (status, strategy, why), = _jobs(migrate_project(LocalSource(root),
+                                                     config=OrgConfig())).values()
+    assert (status, strategy) == expected[:2] and expected[2] in why, why

@@ -494,11 +494,11 @@ def read_output(output: str, where: str) -> tuple[bool, list[str]]:
             why = OUTPUT_WHY.get(attribute) or OUTPUT_WHY.get(key)
             raise BakeRefused(f"{where} is output {output}; "
                               + (f"{attribute}: {why}" if why else
-                                 f"the shim's bake does not read '{key}' (it reads "
+                                 f"the shim does not read '{key}' (it reads "
                                  f"{', '.join(sorted(PUSH_ATTRIBUTES))} on an output that "
                                  "pushes)"))
     if attributes and not push:
-        raise BakeRefused(f"{where} is output {output}; the shim's bake reads "
+        raise BakeRefused(f"{where} is output {output}; the shim reads "
                           f"{', '.join(attributes)} only on an output that pushes (podman keeps "
                           "local images uncompressed)")
     return push, attributes

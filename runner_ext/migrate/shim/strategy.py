@@ -4,7 +4,8 @@ shim (the job keeps its script and runs in the shim executor), or left with a re
 ``auto`` keeps the declarative rewrite wherever it is exact and tries the shim where a
 script, Makefile or compose file drives the build, where the job runs the image it built
 with a foreground, one-shot ``docker run``, where a job copies pulled images the promote
-rewrite can't take (several sources), or where the job also runs a step (``git config…``,
+rewrite can't take (several sources), where a build's only option the template lacks is
+``--output`` (the wrapper reads it), or where the job also runs a step (``git config…``,
 ``tar…``) with a command the declarative executor image lacks and the shim image has;
 ``shim`` tries the shim on every build job; ``declarative`` never does.
 """
@@ -15,7 +16,7 @@ from typing import Literal
 
 from runner_ext.config.model import OrgConfig
 from runner_ext.migrate.analyse.decision import Refused
-from runner_ext.migrate.analyse.docker import classify
+from runner_ext.migrate.analyse.docker import classify, parse_build
 from runner_ext.migrate.analyse.facts import JobFacts
 from runner_ext.migrate.analyse.shell import Command
 from runner_ext.migrate.report.outcomes import JobWork
@@ -76,7 +77,18 @@ def _script_driven(item: JobWork) -> bool:
         is_bake(c) for c in item.facts.commands) or (
         not item.facts.calls_of("build") and reaches_build(item.facts)) or any(
         archive_verb(c.words) for c in item.facts.commands) or (
-        item.refusal.rule == retag_only.ID and copies_pulled(item.facts.commands))
+        item.refusal.rule == retag_only.ID and copies_pulled(item.facts.commands)) or (
+        _outputs_only(item.facts))
+
+
+def _outputs_only(facts: JobFacts) -> bool:
+    """A build whose only option the template lacks is ``--output``: the shim's wrapper
+    reads registry outputs (compression…) and podman builds the others."""
+    for call in facts.calls_of("build"):
+        unsupported = parse_build(call).unsupported
+        if unsupported and all(u.split()[0] in ("-o", "--output") for u in unsupported):
+            return True
+    return False
 
 
 def _extra_step(item: JobWork) -> bool:
