@@ -20,7 +20,11 @@ from runner_ext.lab.buildah import Storage
 from runner_ext.lab.registry import Registry
 from runner_ext.lab.tools import require_tool
 from runner_ext.planner import plan
-from runner_ext.planner.engines import buildah_warmer_argvs, registries_conf
+from runner_ext.planner.engines import (
+    buildah_storage_flags,
+    buildah_warmer_argvs,
+    registries_conf,
+)
 from runner_ext.planner.from_config import registry_options, spec_from_config
 
 # A stand-in for `npm ci`: as slow as RESTORE_SECONDS, and it writes node_modules from the
@@ -226,10 +230,9 @@ def pull_seconds(registry: Registry, reference: str, work: Path,
     auth.write_text(json.dumps(registry.docker_config()))
     start = time.monotonic()
     try:
-        store = ["--storage-opt", f"{storage_driver}.imagestore={image_store.path}"] \
-            if image_store else []
-        subprocess.run([*_read_only(image_store), buildah, "--storage-driver", storage_driver,
-                        *store, "pull", "--quiet",
+        store = str(image_store.path) if image_store else ""
+        subprocess.run([*_read_only(image_store), buildah,
+                        *buildah_storage_flags(storage_driver, store), "pull", "--quiet",
                         "--authfile", str(auth), "--tls-verify=false", reference],
                        env=env, capture_output=True, text=True, check=True)
         return time.monotonic() - start

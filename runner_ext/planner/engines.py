@@ -94,12 +94,21 @@ def kaniko_warmer_argv(registry: RegistryOptions, cache_dir: str, images: list[s
     return [a.literal or "" for a in args if isinstance(a, Word)]
 
 
+def buildah_storage_flags(storage_driver: str, image_store: str = "") -> list[str]:
+    """Buildah's global storage flags: the driver and, when given, the read-only image store
+    (the warmer's) that containers-storage reads images from before pulling them."""
+    store = ["--storage-opt", f"{storage_driver}.imagestore={image_store}"] if image_store \
+        else []
+    return ["--storage-driver", storage_driver, *store]
+
+
 def buildah_warmer_argvs(storage_driver: str, image_store: str, images: list[str],
-                         run_root: str = "/tmp/runner-ext-warmer") -> list[list[str]]:
+                         run_root: str) -> list[list[str]]:
     """One ``buildah pull`` per base image into the image store that Buildah build pods
     mount read-only and read through ``--storage-opt DRIVER.imagestore=…`` (plan_buildah)."""
-    return [["buildah", "--root", image_store, "--runroot", run_root, "--storage-driver",
-             storage_driver, "pull", "--quiet", image] for image in images]
+    return [["buildah", "--root", image_store, "--runroot", run_root,
+             *buildah_storage_flags(storage_driver), "pull", "--quiet", image]
+            for image in images]
 
 
 def plan_buildkit(spec: BuildSpec) -> BuildPlan:
@@ -142,10 +151,8 @@ def plan_buildkit(spec: BuildSpec) -> BuildPlan:
 def plan_buildah(spec: BuildSpec) -> BuildPlan:
     """``buildah build --layers`` with a registry cache, then one push per destination
     (none for a build check)."""
-    driver = spec.buildah.storage_driver
-    storage = [*words("buildah", "--storage-driver", driver),
-               *when_set(spec.buildah.image_store, lambda path: [
-                   word("--storage-opt"), word(f"{driver}.imagestore={path}")])]
+    storage = words("buildah", *buildah_storage_flags(spec.buildah.storage_driver,
+                                                      spec.buildah.image_store))
     certs = [word("--cert-dir"), word(spec.work_dir, "/certs")] if spec.registry.ca_file else []
     build: list[Arg] = [
         *storage, *words("build", "--isolation", spec.buildah.isolation, "--layers"),
