@@ -87,6 +87,13 @@ class BuildFlags:
     problems: list[str] = field(default_factory=list)
     positional_extra: list[str] = field(default_factory=list)  # words before the context
 
+    @property
+    def outputs(self) -> list[tuple[str, str]]:
+        """The ``-o``/``--output`` options, as (option, value): unsupported by the template,
+        read by the shim's wrapper."""
+        found = [u.partition(" ") for u in self.unsupported]
+        return [(name, value) for name, _, value in found if name in ("-o", "--output")]
+
 
 @dataclass(frozen=True)
 class Login:

@@ -17,14 +17,13 @@ import re
 from dataclasses import dataclass, field
 
 from runner_ext.migrate.analyse.decision import Refused
-from runner_ext.migrate.analyse.docker import DockerCall, classify, parse_build
+from runner_ext.migrate.analyse.docker import BuildFlags, classify, parse_build
 from runner_ext.migrate.analyse.expand import normalize_ref, references, substitute
 from runner_ext.migrate.analyse.facts import JobFacts
 from runner_ext.migrate.analyse.shell import Command
 from runner_ext.migrate.rewrite.carry import PACKAGE_MANAGERS
 from runner_ext.migrate.rules import docker_run, script_logic
 from runner_ext.migrate.rules._common import shown
-from runner_ext.migrate.shim import bake
 from runner_ext.migrate.shim.bake_check import check_bake, check_outputs
 from runner_ext.migrate.shim.compose import check_compose
 from runner_ext.migrate.shim.oneshot import run_args, run_problem
@@ -319,33 +318,28 @@ def _builds(facts: JobFacts, cwd: str, item: Reached, result: ShimAnalysis) -> b
         return True
     call = classify(item.command)
     if call is not None and call.kind == "build":
-        check_outputs([substitute(a, facts.variables) for a in call.args],
-                      f"'{shown(item.command.text)}'{_at(item)}")
-        _check_platforms(facts, item, call, result)
+        flags = parse_build(call)
+        pushes, other = check_outputs(
+            [(name, substitute(value, facts.variables)) for name, value in flags.outputs],
+            f"'{shown(item.command.text)}'{_at(item)}")
+        _check_platforms(facts, item, flags, flags.push or pushes, other, result)
         return True
     return archive_verb(item.command.words) in ("docker load", "docker image load")
 
 
-def _check_platforms(facts: JobFacts, item: Reached, call: DockerCall,
-                     result: ShimAnalysis) -> None:
+def _check_platforms(facts: JobFacts, item: Reached, flags: BuildFlags, pushes: bool,
+                     other: str, result: ShimAnalysis) -> None:
     """Several platforms in one build: the wrapper builds them into one manifest list and
-    ``--push`` sends it whole. Without ``--push`` (or with another ``--output``) buildx keeps
-    the images where a later step of the job reads them, which the shim does not reproduce."""
-    flags = parse_build(call)
+    ``--push`` (or a registry output) sends it whole. Without a push, or with another
+    ``--output`` (``other``), buildx keeps the images where a later step of the job reads
+    them, which the shim does not reproduce."""
     platform = substitute(flags.platform, facts.variables)
     if "," not in platform:
         return
-    pushes, kept = flags.push, ""
-    for name, _, output in (u.partition(" ") for u in flags.unsupported):
-        if name not in ("-o", "--output"):
-            continue
-        try:
-            pushes = bake.read_output(output, "the build")[0] or pushes
-        except bake.BakeRefused:
-            kept = kept or f"writes {name} {output}"
-    if kept or not pushes:
+    if other or not pushes:
+        kept = f"writes {other}" if other else "does not push"
         raise Refused(f"'{shown(item.command.text)}'{_at(item)} builds --platform {platform} "
-                      f"and {kept or 'does not push'}: the shim pushes the images of several "
+                      f"and {kept}: the shim pushes the images of several "
                       "platforms as one index (--push or a registry output), and keeps no "
                       "other output of a multi-platform build",
                       "push the multi-platform build with --push (and pull what a later step "

@@ -56,33 +56,26 @@ def check_bake(facts: JobFacts, cwd: str, words: list[str], env: dict[str, str],
     return found
 
 
-def check_outputs(args: list[str], shown: str) -> None:
+def check_outputs(outputs: list[tuple[str, str]], shown: str) -> tuple[bool, str]:
     """A ``docker build --output`` that pushes or keeps the image (registry, image, docker) is
     read by the wrapper as the bake reader reads a target's output; :class:`Refused` naming
-    an attribute podman's push can't carry. Other outputs (local, tar) are podman build's."""
-    values = [value for name, value in _options(args) if name in ("-o", "--output")]
-    for value in values:
+    an attribute podman's push can't carry. Other outputs (local, tar) are podman build's.
+
+    Returns whether an output pushes, and the first other output as ``OPTION VALUE`` ('' when
+    there is none)."""
+    pushes, other = False, ""
+    for name, value in outputs:
         kinds = [part[5:] for part in value.split(",") if part.startswith("type=")]
         if kinds and kinds[-1] in ("registry", "image", "docker"):
             try:
-                bake.read_output(value, "the build")
+                pushes = bake.read_output(value, "the build")[0] or pushes
             except bake.BakeRefused as refused:
                 raise Refused(f"{shown} pushes with an output the shim reads exactly or not at "
                               f"all: {refused}", _OUTPUT_FIX) from None
+        else:
+            other = other or f"{name} {value}"
+    return pushes, other
 
 
 _OUTPUT_FIX = ("drop the output attribute (or push with --push), then run migrate-project "
                "again")
-
-
-def _options(args: list[str]) -> list[tuple[str, str]]:
-    """``--output VALUE``, ``--output=VALUE``, ``-o VALUE`` and ``-oVALUE`` as (name, value)."""
-    found = []
-    for index, word in enumerate(args):
-        if word in ("-o", "--output") and index + 1 < len(args):
-            found.append((word, args[index + 1]))
-        elif word.startswith("--output="):
-            found.append(("--output", word.partition("=")[2]))
-        elif word.startswith("-o") and not word.startswith("--") and len(word) > 2:
-            found.append(("-o", word[2:]))
-    return found

@@ -85,8 +85,8 @@ def _outputs_only(facts: JobFacts) -> bool:
     """A build whose only option the template lacks is ``--output``: the shim's wrapper
     reads registry outputs (compression…) and podman builds the others."""
     for call in facts.calls_of("build"):
-        unsupported = parse_build(call).unsupported
-        if unsupported and all(u.split()[0] in ("-o", "--output") for u in unsupported):
+        flags = parse_build(call)
+        if flags.unsupported and len(flags.outputs) == len(flags.unsupported):
             return True
     return False
 
