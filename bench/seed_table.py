@@ -126,11 +126,9 @@ def _build(registry: Registry, work: Path, root: Path, dockerfile: str, base: st
 
 
 def measure(registry: Registry, tmp: Path, project: Project, variant: str, base: str,
-            run: int, driver: str, store: ImageStore | None, pods: Path | None = None
-            ) -> dict[str, object]:
+            run: int, driver: str, store: ImageStore | None, pods: Path) -> dict[str, object]:
     """The four builds and the floor for one project, Dockerfile and run; ``pods`` is where
-    each build's storage goes (default: under ``tmp``, next to the registry)."""
-    pods = pods or tmp
+    each build's storage goes."""
     root = tmp / f"{project.name}-{run}-{variant.replace(' ', '-')}"
     shutil.copytree(PROJECTS_DIR / project.name, root)
     dockerfile = VARIANTS[variant]
