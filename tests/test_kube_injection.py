@@ -164,8 +164,14 @@ def test_warmer_holds_exactly_the_values() -> None:
 
 
 def test_buildah_warmer_script_pulls_exactly_the_configured_image(tmp_path: Path) -> None:
-    """An image name is data in the warmer's ``sh -c`` script: sh passes it as one word."""
-    config = parse_config({**_config().model_dump(), "warmer": {"images": [H, "plain"]}})
+    """An image name is data in the warmer's ``sh -c`` script: sh passes it as one word.
+    (The store is a folder here, as the PVC mount is in the Job: the script keeps its prune
+    record there.)"""
+    store = tmp_path / "store"
+    store.mkdir()
+    base = _config().model_dump()
+    base["engines"]["buildah"]["image_store"] = str(store)
+    config = parse_config({**base, "warmer": {"images": [H, "plain"]}})
     files = render_warmer(config, {}, "buildah").files
     (job,) = _yaml(files["buildah-warmer-job.yaml"])
     spec = job["spec"]["template"]["spec"]

@@ -27,7 +27,7 @@ from conftest import require_tool
 from ruamel.yaml import YAML
 
 from runner_ext.config import OrgConfig, parse_config
-from runner_ext.kube.warmer import BUILDAH_RUN_ROOT, render_warmer
+from runner_ext.kube.warmer import BUILDAH_RUN_ROOT, SUPERSEDED_RECORD, render_warmer
 from runner_ext.lab.buildah import push_base_image
 from runner_ext.lab.builds import ImageStore, build, fill_image_store
 from runner_ext.lab.registry import Registry, running_registry
@@ -55,11 +55,13 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         yield Lab(registry, folder, base)
 
 
-def _config(lab: Lab, store: Path) -> OrgConfig:
+def _config(lab: Lab, store: Path, images: tuple[str, ...] = (),
+            keep_superseded_seconds: int = 86400) -> OrgConfig:
     buildah = OrgConfig().engines.buildah.model_dump()
     return parse_config({"registry": {"insecure": [lab.registry.host]},
                          "engines": {"buildah": {**buildah, "image_store": str(store)}},
-                         "warmer": {"images": [lab.base]},
+                         "warmer": {"images": list(images or (lab.base,)),
+                                    "keep_superseded_seconds": keep_superseded_seconds},
                          "kubernetes": {"enforce": "privileged"}})
 
 
@@ -115,6 +117,55 @@ def test_without_the_registry_secret_the_warmer_pulls_anonymously(lab: Lab) -> N
         done.stderr.lower(), done.stderr
 
 
+def _push_variant(lab: Lab, reference: str, text: str) -> None:
+    """Build ``lab.base`` plus a file holding ``text`` and push it as ``reference``."""
+    context = lab.folder / f"variant-{text}"
+    context.mkdir()
+    (context / "Dockerfile").write_text(f"FROM {lab.base}\nRUN echo {text} > /variant\n")
+    build(lab.registry, lab.folder / f"work-variant-{text}", context=context,
+          dockerfile=context / "Dockerfile", destination=reference, cache=False)
+
+
+def _store_images(store: Path, run: Path) -> dict[str, str]:
+    """Image ID → name ('' when the image has none) of every image in the store."""
+    listed = subprocess.run(
+        ["buildah", "--root", str(store), "--runroot", str(run), "--storage-driver", "vfs",
+         "images", "--all", "--no-trunc", "--format", "{{.ID}} {{.Name}}:{{.Tag}}"],
+        capture_output=True, text=True, check=True).stdout
+    images = dict(line.split(maxsplit=1) for line in listed.splitlines())
+    return {image_id.removeprefix("sha256:"): "" if name == "<none>:<none>" else name
+            for image_id, name in images.items()}
+
+
+def test_the_cronjob_removes_an_image_superseded_for_longer_than_the_keep_time(lab: Lab
+                                                                             ) -> None:
+    """A tag that moves (a project's branch image, ``python:3.11``) leaves its old image
+    dangling in the store. The next run notes it; a run after ``keep_superseded_seconds``
+    removes it, while the current image stays."""
+    store, tag = lab.folder / "pruned-store", f"{lab.registry.host}/group/app:main"
+    config = _config(lab, store, (tag,), keep_superseded_seconds=3600)
+    record = store / SUPERSEDED_RECORD
+    _push_variant(lab, tag, "first")
+
+    def cronjob(name: str) -> dict[str, str]:
+        done = _run_job(lab, config, lab.folder / name, secret=True)
+        assert done.returncode == 0, done.stderr
+        return _store_images(store, lab.folder / name / "run")
+
+    (first,) = cronjob("prune-1")
+    assert record.read_text() == ""
+    _push_variant(lab, tag, "second")
+    after_move = cronjob("prune-2")
+    (second,) = (image for image, name in after_move.items() if name)
+    assert after_move == {first: "", second: tag}
+    noted_id, since = record.read_text().split()
+    assert noted_id.removeprefix("sha256:") == first
+    assert cronjob("prune-3") == after_move  # kept: noted less than an hour ago
+    record.write_text(f"{noted_id} {int(since) - 3600}\n")  # noted an hour earlier
+    assert cronjob("prune-4") == {second: tag}
+    assert record.read_text() == ""
+
+
 # --- the store as the planner reads it, with the lab's warmer commands, per driver ---------
 
 def _context(lab: Lab) -> Path:
@@ -147,3 +198,4 @@ def test_a_build_takes_its_base_from_the_image_store_and_pulls_nothing(
     without = _build(lab, f"cold-{driver}", driver, None)
     assert f"Trying to pull {lab.base}" in without  # what the store saves
     assert PASSWORD not in with_store + without
+

@@ -300,6 +300,9 @@ class Warmer(_Strict):
     storage: str = "20Gi"
     storage_class: str = ""
     image: str = ""
+    # Buildah's warmer removes an image whose tag moved to a newer pull this long after it
+    # first saw it superseded: longer than any build that may have started from it runs.
+    keep_superseded_seconds: int = Field(default=86400, ge=0)
 
     @field_validator("image")
     @classmethod

@@ -10,6 +10,7 @@ lines of given Dockerfiles.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +25,12 @@ from runner_ext.kube.pod import Rendered, sh_script
 from runner_ext.kube.profiles import engine_profile
 from runner_ext.kube.pss import Level
 from runner_ext.kube.warm_store import WarmStore, warm_store
-from runner_ext.planner.engines import buildah_warmer_argvs, kaniko_warmer_argv, registries_conf
+from runner_ext.planner.engines import (
+    buildah_store_argv,
+    buildah_warmer_argvs,
+    kaniko_warmer_argv,
+    registries_conf,
+)
 from runner_ext.planner.from_config import WORK_DIRS, registry_options
 from runner_ext.planner.spec import RegistryOptions
 from runner_ext.render.environment import render
@@ -40,6 +46,8 @@ BUILDAH_FILES = {"pvc": "buildah-image-store-pvc.yaml",
                  "netpol": "buildah-warmer-networkpolicy.yaml"}
 # Buildah's run root (locks, mount points) while it pulls: scratch, never the store.
 BUILDAH_RUN_ROOT = "/tmp/runner-ext-warmer"
+# In the store: each superseded image's ID and when the warmer first saw it so (epoch s).
+SUPERSEDED_RECORD = "runner-ext-superseded"
 # The registry Secret is optional; Buildah refuses a REGISTRY_AUTH_FILE that does not exist.
 _AUTH_GUARD = ('# Without the registry Secret, pull anonymously.',
                '[ -f "$REGISTRY_AUTH_FILE" ] || unset REGISTRY_AUTH_FILE')
@@ -60,11 +68,38 @@ def warmer_argv(config: OrgConfig, images: Sequence[str]) -> list[str]:
 
 def buildah_warmer_script(config: OrgConfig, images: Sequence[str]) -> str:
     """The ``sh -c`` script of Buildah's warmer: one ``buildah pull`` per image into the
-    store, stopping at the first failure."""
-    steps = buildah_warmer_argvs(config.engines.buildah.storage_driver,
-                                 warm_store(config, "buildah").mount, list(images),
-                                 BUILDAH_RUN_ROOT)
-    return sh_script(steps, *_AUTH_GUARD)
+    store, stopping at the first failure, then the prune of superseded images."""
+    driver, store = config.engines.buildah.storage_driver, warm_store(config, "buildah").mount
+    steps = buildah_warmer_argvs(driver, store, list(images), BUILDAH_RUN_ROOT)
+    prune = _prune_superseded(buildah_store_argv(driver, store, BUILDAH_RUN_ROOT), store,
+                              config.warmer.keep_superseded_seconds)
+    return sh_script(steps, *_AUTH_GUARD) + prune
+
+
+def _prune_superseded(buildah: list[str], store: str, keep_seconds: int) -> str:
+    """Shell lines removing the images whose tag moved to a newer pull (dangling) once they
+    have been superseded for ``keep_seconds``, a time noted in the store at the first run
+    that saw them so; a build pod reading their layers has finished by then."""
+    record = shlex.quote(f"{store}/{SUPERSEDED_RECORD}")
+    store_cmd = shlex.join(buildah)
+    return "".join(f"{line}\n" for line in (
+        f"# Superseded images (their tag now names a newer pull) go {keep_seconds} s after",
+        "# this warmer first saw them so: no build that started from them is still running.",
+        f"dangling=$({store_cmd} images --quiet --no-trunc --filter dangling=true)",
+        "now=$(date +%s)",
+        f"touch {record}",
+        f": > {record}.new",
+        "for id in $dangling; do",
+        f'  since=$(sed -n "s/^$id //p" {record})',
+        '  since=${since:-$now}',
+        f'  if [ $((now - since)) -ge {keep_seconds} ]; then',
+        f'    {store_cmd} rmi "$id" >/dev/null || echo "could not remove superseded $id" >&2',
+        "  else",
+        f'    echo "$id $since" >> {record}.new',
+        "  fi",
+        "done",
+        f"mv {record}.new {record}",
+    ))
 
 
 def warm_images(config: OrgConfig, dockerfiles: Mapping[str, str]) -> list[str]:

@@ -102,13 +102,20 @@ def buildah_storage_flags(storage_driver: str, image_store: str = "") -> list[st
     return ["--storage-driver", storage_driver, *store]
 
 
+def buildah_store_argv(storage_driver: str, image_store: str, run_root: str) -> list[str]:
+    """``buildah`` working on the warmer's image store itself (the warmer's pulls and prunes)."""
+    return ["buildah", "--root", image_store, "--runroot", run_root,
+            *buildah_storage_flags(storage_driver)]
+
+
 def buildah_warmer_argvs(storage_driver: str, image_store: str, images: list[str],
                          run_root: str) -> list[list[str]]:
-    """One ``buildah pull`` per base image into the image store that Buildah build pods
-    mount read-only and read through ``--storage-opt DRIVER.imagestore=…`` (plan_buildah)."""
-    return [["buildah", "--root", image_store, "--runroot", run_root,
-             *buildah_storage_flags(storage_driver), "pull", "--quiet", image]
-            for image in images]
+    """One ``buildah pull`` per image into the image store that Buildah build pods
+    mount read-only and read through ``--storage-opt DRIVER.imagestore=…`` (plan_buildah).
+    ``--policy always``: Buildah's default (``missing``) would leave a tag that moved
+    pointing at the image the first run pulled."""
+    store = buildah_store_argv(storage_driver, image_store, run_root)
+    return [[*store, "pull", "--policy", "always", "--quiet", image] for image in images]
 
 
 def plan_buildkit(spec: BuildSpec) -> BuildPlan:
