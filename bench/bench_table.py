@@ -44,16 +44,23 @@ def _ours(data: dict[str, Any]) -> list[str]:
 
 
 def _breakdown(data: dict[str, Any]) -> list[str]:
-    lines = [_row("project / Dockerfile", "warm rebuild", "`buildah build` (with cache pulls "
-                  "and cache pushes)", "`buildah push`", "pull of the cached image into an "
-                  "empty storage", "changed layers, MB", "floor"),
-             _row(*["---"] * 7)]
+    warmer = data.get("warm_images", False)
+    titles = ["warm rebuild", "`buildah build` (with cache pulls and cache pushes)",
+              "`buildah push`", "pull of the cached image into an empty storage",
+              "written to the build's own storage, MB", "changed layers, MB", "floor",
+              "the project's own step after `COPY . .`, alone",
+              *(["the warmer's pull of the previous image (before the build)"] if warmer else [])]
+    lines = [_row("project / Dockerfile", *titles), _row(*["---"] * (len(titles) + 1))]
     for name, result in data["results"].items():
         s = result["summary"]
+        stored = s.get("warm_stored_mb")
         lines.append(_row(name, clock(s["warm"]["median"]), clock(s["warm_build_step"]["median"]),
                           clock(s["warm_push_step"]["median"]),
-                          clock(s["pull_previous"]["median"]), f"{s['changed_mb']['median']:.1f}",
-                          clock(s["floor"]["median"])))
+                          clock(s["pull_previous"]["median"]),
+                          f"{stored['median']:.1f}" if stored else "not measured",
+                          f"{s['changed_mb']['median']:.1f}", clock(s["floor"]["median"]),
+                          clock(s["source_step"]["median"]) if "source_step" in s else "none",
+                          *([clock(s["warmer_pull"]["median"])] if warmer else [])))
     return lines
 
 
@@ -85,6 +92,8 @@ def _targets(data: dict[str, Any]) -> list[str]:
 def _store(data: dict[str, Any]) -> str:
     return ((", base image from the warmer's image store (mounted read-only)"
              if data.get("image_store") else "")
+            + (" and, for the two rebuilds, the first build's image too"
+               if data.get("warm_images") else "")
             + (f", build storage in {data['storage_dir']}" if data.get("storage_dir") else ""))
 
 
@@ -132,7 +141,8 @@ def render_png(data: dict[str, Any], path: Path) -> None:
     ax.set_xticks([i + width * (len(COLUMNS) - 1) / 2 for i in range(len(names))], names)
     ax.set_ylabel("seconds (median)")
     ax.set_title(f"Buildah + registry layer cache, {data['storage_driver']} storage"
-                 f"{', image store' if data.get('image_store') else ''}, "
+                 f"{', image store' if data.get('image_store') else ''}"
+                 f"{' with the previous image' if data.get('warm_images') else ''}, "
                  f"runs: {data['runs']}")
     ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3)
     fig.tight_layout()
@@ -143,11 +153,11 @@ def render_png(data: dict[str, Any], path: Path) -> None:
 def merge(documents: list[dict[str, Any]]) -> dict[str, Any]:
     """One document from runs of different projects (same runs and storage driver)."""
     first = documents[0]
+    same = ("runs", "storage_driver", "image_store", "warm_images", "storage_dir")
     for other in documents[1:]:
-        if [other.get(k) for k in ("runs", "storage_driver", "image_store")] != \
-                [first.get(k) for k in ("runs", "storage_driver", "image_store")]:
-            raise SystemExit("bench_table: the results differ in --runs, --storage-driver or "
-                             "--image-store")
+        if [other.get(k) for k in same] != [first.get(k) for k in same]:
+            raise SystemExit("bench_table: the results differ in --runs, --storage-driver, "
+                             "--image-store, --warm-images or --storage-dir")
     results = {name: result for doc in documents for name, result in doc["results"].items()}
     return {**first, "results": results,
             "seconds_total": sum(doc["seconds_total"] for doc in documents)}

@@ -12,10 +12,15 @@ a local registry, each build in a fresh storage like a fresh build pod:
   floor           pushing only the warm rebuild's changed layers, config and manifest
                   (registry API, runner_ext.lab.floor)
 
+and where a warm rebuild's time goes: Buildah's build and push commands apart, a pull of the
+cached image into an empty storage, the bytes the rebuild wrote into its own storage, and the
+project's own step that re-runs after the source changed (`npm run build`) timed alone.
+
 Base images are Debian bookworm (Python 3.11, Node.js 18) made by mmdebstrap
 (runner_ext.lab.bases), pushed once per run. Real pip and npm downloads from PyPI and npm.
 
     python3 bench/seed_table.py [--runs 3] [--quick] [--project NAME] [--storage-driver overlay]
+                                [--image-store [--warm-images]] [--storage-dir /dev/shm]
     python3 bench/bench_table.py RESULT.json [RESULT.json …]   # one table from several runs
 
 Writes seed_table.md, seed_table.json and seed_table.png to --out (default bench/results).
@@ -44,6 +49,7 @@ from runner_ext.lab.builds import (
     fill_image_store,
     fixed_dockerfile,
     pull_seconds,
+    run_seconds,
 )
 from runner_ext.lab.floor import push_floor
 from runner_ext.lab.registry import Registry, running_registry
@@ -61,6 +67,8 @@ class Project:
     base: Base
     source_edit: Edit
     dependency_edits: tuple[Edit, ...]
+    # The RUN step after `COPY . .` that every rebuild re-runs (the project's own compile).
+    source_step: tuple[str, ...] = ()
 
 
 _ZOD = "https://registry.npmjs.org/zod/-/zod-"
@@ -76,7 +84,7 @@ PROJECTS = (
     Project("node-service", NODE, ("src/index.ts", 'VERSION = "1"', 'VERSION = "2"'),
             (("package.json", '"zod": "3.23.8"', '"zod": "3.23.7"'),
              ("package-lock.json", '"zod": "3.23.8"', '"zod": "3.23.7"'),
-             ("package-lock.json", _ZOD_OLD, _ZOD_NEW))),
+             ("package-lock.json", _ZOD_OLD, _ZOD_NEW)), ("npm", "run", "build")),
 )
 REACHABLE = ("https://pypi.org/simple/pip/", "https://registry.npmjs.org/zod")
 
@@ -122,20 +130,24 @@ def _build(registry: Registry, work: Path, root: Path, dockerfile: str, base: st
         lines = str(exc).strip().splitlines()
         raise BenchFailed(f"build of {destination} failed: {lines[0]} … {lines[-1]}") from exc
     print(f"  {destination.split('/', 1)[1]}: {done.seconds:.1f} s", file=sys.stderr, flush=True)
-    return {"seconds": done.seconds, "build_step": done.steps[0], "push_step": done.steps[-1]}
+    return {"seconds": done.seconds, "build_step": done.steps[0], "push_step": done.steps[-1],
+            "stored_bytes": done.stored_bytes}
 
 
 def measure(registry: Registry, tmp: Path, project: Project, variant: str, base: str,
-            run: int, driver: str, store: ImageStore | None, pods: Path) -> dict[str, object]:
+            run: int, driver: str, store: ImageStore | None, pods: Path,
+            warm_images: bool = False) -> dict[str, object]:
     """The four builds and the floor for one project, Dockerfile and run; ``pods`` is where
-    each build's storage goes."""
+    each build's storage goes. With ``warm_images`` the two rebuilds read a store that the
+    warmer filled with the base image and the first build's image, as when the project's
+    image is listed in ``[warmer].images``."""
     root = tmp / f"{project.name}-{run}-{variant.replace(' ', '-')}"
     shutil.copytree(PROJECTS_DIR / project.name, root)
     dockerfile = VARIANTS[variant]
     name = f"bench/{root.name}"
     image = f"{registry.host}/{name}"
 
-    def step(tag: str, **kwargs: bool) -> dict[str, float]:
+    def step(tag: str, store: ImageStore | None = store, **kwargs: bool) -> dict[str, float]:
         return _build(registry, pods / f"w-{root.name}-{tag}", root, dockerfile, base,
                       f"{image}:{tag}", driver, store, **kwargs)
 
@@ -144,14 +156,25 @@ def measure(registry: Registry, tmp: Path, project: Project, variant: str, base:
     _edit(root, project.source_edit)
     result["pull_previous"] = pull_seconds(registry, f"{image}:v1", pods / f"p-{root.name}",
                                            driver, store)
-    result["warm"] = step("v2")
+    rebuild_store = store
+    if warm_images:
+        started = time.monotonic()
+        rebuild_store = fill_image_store(registry, tmp / f"warmer-{root.name}",
+                                         (base, f"{image}:v1"), driver)
+        result["warmer_pull"] = time.monotonic() - started
+    result["warm"] = step("v2", rebuild_store)
+    if project.source_step:
+        result["source_step"] = run_seconds(registry, f"{image}:v1", project.source_step,
+                                            pods / f"r-{root.name}", driver, store)
     floor = push_floor(registry, name, "v2", "v1")
     result["floor"] = {"seconds": floor.seconds, "changed_layers": floor.changed_layers,
                        "changed_bytes": floor.changed_bytes}
     for edit in project.dependency_edits:
         _edit(root, edit)
-    result["deps_changed"] = step("v3")
+    result["deps_changed"] = step("v3", rebuild_store)
     shutil.rmtree(root, ignore_errors=True)
+    if rebuild_store is not store and rebuild_store is not None:
+        shutil.rmtree(rebuild_store.path.parent, ignore_errors=True)
     return result
 
 
@@ -194,6 +217,10 @@ def summarise(runs: list[dict[str, object]]) -> dict[str, dict[str, float]]:
     for part in ("build_step", "push_step"):
         summary[f"warm_{part}"] = _stats([float(run["warm"][part]) for run in runs])  # type: ignore[index]
     summary["changed_mb"] = _stats([run["floor"]["changed_bytes"] / 1e6 for run in runs])  # type: ignore[index]
+    summary["warm_stored_mb"] = _stats([run["warm"]["stored_bytes"] / 1e6 for run in runs])  # type: ignore[index]
+    for key in ("warmer_pull", "source_step"):
+        if all(key in run for run in runs):
+            summary[key] = _stats([float(run[key]) for run in runs])  # type: ignore[arg-type]
     return summary
 
 
@@ -219,13 +246,13 @@ def run_bench(args: argparse.Namespace) -> dict[str, object]:
                                      args.storage_driver) if args.image_store else None
             for variant in (["migrated"] if args.quick else VARIANTS):
                 runs = [measure(reg, tmp, project, variant, base, n, args.storage_driver, store,
-                                Path(pods)) for n in range(args.runs)]
+                                Path(pods), args.warm_images) for n in range(args.runs)]
                 results[f"{project.name} / {variant}"] = {"runs": runs,
                                                            "summary": summarise(runs)}
                 print(f"measured {project.name} / {variant}", file=sys.stderr, flush=True)
     return {"runs": args.runs, "storage_driver": args.storage_driver, "quick": args.quick,
-            "image_store": args.image_store, "cpus": os.cpu_count(),
-            "storage_dir": str(args.storage_dir or ""),
+            "image_store": args.image_store, "warm_images": args.warm_images,
+            "cpus": os.cpu_count(), "storage_dir": str(args.storage_dir or ""),
             "load_average": {"start": load_start, "end": os.getloadavg()[0]},
             "seconds_total": time.monotonic() - started, "results": results}
 
@@ -241,6 +268,11 @@ def main() -> int:
     parser.add_argument("--image-store", action="store_true",
                         help="base images from the warmer's image store (pulled once, mounted "
                              "read-only), as build pods get them with [warmer].images set")
+    parser.add_argument("--warm-images", action="store_true",
+                        help="with --image-store: before the rebuilds, the warmer also pulls "
+                             "the first build's image into the store, as when the project's "
+                             "image is listed in [warmer].images (its pull time is reported, "
+                             "not counted in the builds)")
     parser.add_argument("--storage-dir", type=Path,
                         help="where each build's fresh storage goes, e.g. /dev/shm for a "
                              "memory-backed emptyDir (default: the run's temporary folder, "
@@ -249,6 +281,8 @@ def main() -> int:
                         help="only time one warm rebuild on vfs and on overlay storage")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = parser.parse_args()
+    if args.warm_images and not args.image_store:
+        parser.error("--warm-images needs --image-store (the warmer fills the image store)")
     if args.quick:
         args.runs, args.project = 1, [PROJECTS[0].name]
     args.project = args.project or [p.name for p in PROJECTS]
@@ -266,6 +300,7 @@ def main() -> int:
                      *(args.project if len(args.project) < len(PROJECTS) else []),
                      *([args.storage_driver] if args.storage_driver != "vfs" else []),
                      *(["image-store"] if args.image_store else []),
+                     *(["warm-images"] if args.warm_images else []),
                      *(["storage-dir"] if args.storage_dir else [])])
     print(write_outputs(data, args.out, stem))
     return 0

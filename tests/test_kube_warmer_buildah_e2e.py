@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import subprocess
 from collections.abc import Iterator
@@ -29,7 +30,7 @@ from ruamel.yaml import YAML
 from runner_ext.config import OrgConfig, parse_config
 from runner_ext.kube.warmer import BUILDAH_RUN_ROOT, SUPERSEDED_RECORD, render_warmer
 from runner_ext.lab.buildah import push_base_image
-from runner_ext.lab.builds import ImageStore, build, fill_image_store
+from runner_ext.lab.builds import ImageStore, build, fill_image_store, run_seconds
 from runner_ext.lab.registry import Registry, running_registry
 from runner_ext.planner.from_config import WORK_DIRS
 
@@ -199,3 +200,74 @@ def test_a_build_takes_its_base_from_the_image_store_and_pulls_nothing(
     assert f"Trying to pull {lab.base}" in without  # what the store saves
     assert PASSWORD not in with_store + without
 
+
+# --- a project's own image in the store: a warm rebuild unpacks no cached layer -----------
+
+DEPENDENCIES_MB = 8
+
+
+def _project(lab: Lab, driver: str) -> Path:
+    """A dependency-first project whose 'install' writes DEPENDENCIES_MB of incompressible
+    files (as pip or npm would write packages) before the source is copied."""
+    context = lab.folder / f"project-{driver}"
+    context.mkdir()
+    (context / "Dockerfile").write_text(
+        "ARG BASE\nFROM $BASE\nCOPY requirements.txt /app/\n"
+        f"RUN dd if=/dev/urandom of=/app/site-packages bs=1M count={DEPENDENCIES_MB} 2>/dev/null\n"
+        "COPY main.py /app/\nRUN cat /app/main.py\n")
+    (context / "requirements.txt").write_text("flask==3.0.3\n")
+    (context / "main.py").write_text("VERSION = 1\n")
+    return context
+
+
+@pytest.mark.parametrize("driver", ["vfs", "overlay"])
+def test_with_the_projects_image_in_the_store_a_warm_rebuild_unpacks_no_cached_layer(
+        lab: Lab, driver: str) -> None:
+    """After the first build, the warmer pulls its image (as a project image listed in
+    ``[warmer].images``). The rebuild after a source change still takes the dependency step
+    from the registry cache, but on overlay its own storage receives only the new layers:
+    the cached layer's files are read from the store. vfs copies a parent layer whole into
+    every layer made on top of it, so there the store saves the pull and not the copy."""
+    context = _project(lab, driver)
+    image = f"{lab.registry.host}/group/project-{driver}"
+
+    def rebuild(tag: str, store: ImageStore) -> tuple[int, str]:
+        done = build(lab.registry, lab.folder / f"work-project-{driver}-{tag}",
+                     context=context, dockerfile=context / "Dockerfile",
+                     build_args=(f"BASE={lab.base}",), destination=f"{image}:{tag}",
+                     storage_driver=driver, image_store=store)
+        assert lab.registry.has_manifest(f"group/project-{driver}", tag)
+        (step,) = (s for s in re.split(r"(?m)^STEP \d+/\d+: ", done.output)
+                   if s.startswith("RUN dd"))
+        assert "Cache pulled from remote" in step, step  # the dependency step: cached
+        return done.stored_bytes, done.output
+
+    bases = fill_image_store(lab.registry, lab.folder / f"bases-{driver}", (lab.base,), driver)
+    build(lab.registry, lab.folder / f"work-project-{driver}-v1", context=context,
+          dockerfile=context / "Dockerfile", build_args=(f"BASE={lab.base}",),
+          destination=f"{image}:v1", storage_driver=driver, image_store=bases)
+    warmed = fill_image_store(lab.registry, lab.folder / f"project-store-{driver}",
+                              (lab.base, f"{image}:v1"), driver)
+    (context / "main.py").write_text("VERSION = 2\n")
+    base_only, _ = rebuild("v2", bases)
+    (context / "main.py").write_text("VERSION = 3\n")
+    with_project, output = rebuild("v3", warmed)
+    assert "VERSION = 3" in output  # the source step ran on the cached dependencies
+    size = DEPENDENCIES_MB * 1024 * 1024
+    assert base_only > size  # without the project's image: the cached layer unpacked here
+    if driver == "overlay":
+        assert with_project < size / 8, with_project
+    else:
+        assert with_project > size, with_project
+
+
+def test_run_seconds_times_a_command_in_an_image_and_fails_loudly(lab: Lab) -> None:
+    """The bench's timing of a project's own step: the command runs in the image, read from
+    the store as a build reads it; a failing command is an error, never a time."""
+    store = fill_image_store(lab.registry, lab.folder / "run-store", (lab.base,), "overlay")
+    seconds = run_seconds(lab.registry, lab.base, ("sh", "-c", "test -x /bin/sh"),
+                          lab.folder / "run-ok", "overlay", store)
+    assert 0 < seconds < 60
+    with pytest.raises(RuntimeError, match=r"exit 3 in .* failed \(3\)"):
+        run_seconds(lab.registry, lab.base, ("sh", "-c", "exit 3"), lab.folder / "run-fail",
+                    "overlay", store)

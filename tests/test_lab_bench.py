@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ from conftest import REPO
 
 from runner_ext.lab.bases import NODE, PYTHON
 from runner_ext.lab.buildah import push_base_image
-from runner_ext.lab.builds import build, fixed_dockerfile
+from runner_ext.lab.builds import build, fixed_dockerfile, tree_bytes
 from runner_ext.lab.floor import push_floor
 from runner_ext.lab.registry import running_registry
 
@@ -47,3 +48,13 @@ def test_push_floor_uploads_only_the_changed_layer(tmp_path: Path) -> None:
         assert 0 < floor.changed_bytes < 10_000
         assert registry.manifest(floor.repository, "2")[0] == \
             registry.manifest("demo/app", "2")[0]
+
+
+def test_tree_bytes_counts_regular_files_and_each_hard_link_once(tmp_path: Path) -> None:
+    (tmp_path / "a").write_bytes(b"x" * 1000)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b").write_bytes(b"y" * 24)
+    os.link(tmp_path / "a", tmp_path / "sub" / "a-again")
+    (tmp_path / "link").symlink_to(tmp_path / "a")
+    assert tree_bytes(tmp_path) == 1024
+    assert tree_bytes(tmp_path / "missing") == 0

@@ -9,8 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,13 +41,16 @@ cp package-lock.json node_modules/.installed-from-lock
 
 @dataclass(frozen=True)
 class Build:
-    """One finished build: wall time, the engine's output, the pushed reference, and the
-    wall time of each planned command (``buildah build``, then one ``buildah push`` each)."""
+    """One finished build: wall time, the engine's output, the pushed reference, the wall
+    time of each planned command (``buildah build``, then one ``buildah push`` each), and the
+    bytes of files the build left in its own storage (layers it unpacked or wrote there,
+    not those it read from an image store)."""
 
     seconds: float
     output: str
     reference: str
     steps: tuple[float, ...] = ()
+    stored_bytes: int = 0
 
 
 def build(registry: Registry, work: Path, *, context: Path, dockerfile: Path,
@@ -84,7 +90,9 @@ def build(registry: Registry, work: Path, *, context: Path, dockerfile: Path,
             output.append(done.stdout + done.stderr)
             if done.returncode != 0:
                 raise RuntimeError(f"{argv[:4]} failed ({done.returncode}):\n{output[-1]}")
-        return Build(time.monotonic() - start, "".join(output), destination, tuple(steps))
+        seconds = time.monotonic() - start
+        return Build(seconds, "".join(output), destination, tuple(steps),
+                     tree_bytes(storage.root / "graph"))
     finally:
         storage.remove()
         auth.unlink(missing_ok=True)
@@ -96,6 +104,19 @@ class ImageStore:
 
     path: Path
     images: tuple[str, ...]
+
+
+def tree_bytes(folder: Path) -> int:
+    """Bytes of the regular files under ``folder`` (each hard-linked file once)."""
+    seen: set[tuple[int, int]] = set()
+    total = 0
+    for directory, _, names in os.walk(folder):
+        for name in names:
+            info = os.lstat(os.path.join(directory, name))
+            if stat.S_ISREG(info.st_mode) and (info.st_dev, info.st_ino) not in seen:
+                seen.add((info.st_dev, info.st_ino))
+                total += info.st_size
+    return total
 
 
 def _config(registry: Registry, storage_driver: str, image_store: ImageStore | None
@@ -219,23 +240,49 @@ def context_files(project: Path) -> list[str]:
     return sorted(p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file())
 
 
+@contextmanager
+def _fresh_buildah(registry: Registry, work: Path, storage_driver: str,
+                   image_store: ImageStore | None) -> Iterator[tuple[list[str], dict[str, str],
+                                                                   list[str]]]:
+    """``buildah`` with its storage flags, the environment of a fresh storage, and the
+    registry flags (auth file, plain HTTP); everything removed afterwards."""
+    buildah = require_tool("buildah")
+    storage = Storage(work / "fresh", storage_driver).create()
+    isolation = parse_config({}).engines.buildah.isolation
+    env = {**os.environ, **storage.env(), "BUILDAH_ISOLATION": isolation}
+    auth = work / "fresh-auth.json"
+    auth.write_text(json.dumps(registry.docker_config()))
+    store = str(image_store.path) if image_store else ""
+    try:
+        yield ([*_read_only(image_store), buildah, *buildah_storage_flags(storage_driver, store)],
+               env, ["--authfile", str(auth), "--tls-verify=false"])
+    finally:
+        storage.remove()
+        auth.unlink(missing_ok=True)
+
+
 def pull_seconds(registry: Registry, reference: str, work: Path,
                  storage_driver: str = "vfs", image_store: ImageStore | None = None) -> float:
     """Seconds to pull ``reference`` into a fresh storage (what a new pod pays to reuse it;
     with ``image_store``, the layers it holds are not pulled again)."""
-    buildah = require_tool("buildah")
-    storage = Storage(work / "pull", storage_driver).create()
-    env = {**os.environ, **storage.env()}
-    auth = work / "pull-auth.json"
-    auth.write_text(json.dumps(registry.docker_config()))
-    start = time.monotonic()
-    try:
-        store = str(image_store.path) if image_store else ""
-        subprocess.run([*_read_only(image_store), buildah,
-                        *buildah_storage_flags(storage_driver, store), "pull", "--quiet",
-                        "--authfile", str(auth), "--tls-verify=false", reference],
+    with _fresh_buildah(registry, work, storage_driver, image_store) as (buildah, env, pull):
+        start = time.monotonic()
+        subprocess.run([*buildah, "pull", "--quiet", *pull, reference],
                        env=env, capture_output=True, text=True, check=True)
         return time.monotonic() - start
-    finally:
-        storage.remove()
-        auth.unlink(missing_ok=True)
+
+
+def run_seconds(registry: Registry, reference: str, command: tuple[str, ...], work: Path,
+                storage_driver: str = "vfs", image_store: ImageStore | None = None) -> float:
+    """Seconds ``command`` takes in a container of ``reference`` (pulled untimed into a fresh
+    storage), run with the plan's isolation: the project's own work in a rebuild."""
+    with _fresh_buildah(registry, work, storage_driver, image_store) as (buildah, env, pull):
+        container = subprocess.run([*buildah, "from", "--quiet", *pull, reference], env=env,
+                                   capture_output=True, text=True, check=True).stdout.strip()
+        start = time.monotonic()
+        done = subprocess.run([*buildah, "run", container, "--", *command], env=env,
+                              capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(command)} in {reference} failed "
+                               f"({done.returncode}):\n{done.stderr}")
+        return time.monotonic() - start
