@@ -16,27 +16,24 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import require_tool
+from conftest import E2E_PASSWORD, BaseRegistry
 from ruamel.yaml import YAML
 
 from runner_ext.config import OrgConfig, parse_config
 from runner_ext.kube.warmer import BUILDAH_RUN_ROOT, SUPERSEDED_RECORD, render_warmer
-from runner_ext.lab.buildah import push_base_image
 from runner_ext.lab.builds import ImageStore, build, fill_image_store, run_seconds
-from runner_ext.lab.registry import Registry, running_registry
+from runner_ext.lab.registry import Registry
 from runner_ext.planner.from_config import WORK_DIRS
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = f"canary-{secrets.token_hex(6)}"
+PASSWORD = E2E_PASSWORD
 
 
 @dataclass
@@ -47,13 +44,9 @@ class Lab:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    require_tool("buildah")
-    folder = tmp_path_factory.mktemp("buildah-warmer")
-    with running_registry(folder / "registry", user="warm", password=PASSWORD) as registry:
-        base = f"{registry.host}/base/busybox:1"
-        push_base_image(registry, base, folder / "base")
-        yield Lab(registry, folder, base)
+def lab(base_registry: BaseRegistry, tmp_path_factory: pytest.TempPathFactory) -> Lab:
+    return Lab(base_registry.registry, tmp_path_factory.mktemp("buildah-warmer"),
+               base_registry.base)
 
 
 def _config(lab: Lab, store: Path, images: tuple[str, ...] = (),

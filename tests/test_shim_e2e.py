@@ -12,28 +12,24 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import shutil
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import REPO, require_tool
+from conftest import E2E_BASE, E2E_PASSWORD, E2E_USER, REPO, BaseRegistry, require_tool
 
 from runner_ext.config import OrgConfig
-from runner_ext.lab.buildah import Storage, push_base_image
+from runner_ext.lab.buildah import Storage
 from runner_ext.lab.project import FileVariable, JobRun, Project, _git
-from runner_ext.lab.registry import Registry, running_registry
+from runner_ext.lab.registry import Registry
 from runner_ext.migrate import LocalSource, migrate_project
 from runner_ext.migrate.rewrite.write import write_changes
 
 pytestmark = pytest.mark.e2e
 
-USER = "ci-shim"
-PASSWORD = f"canary-{secrets.token_hex(6)}"
-BASE = "platform/base/busybox:1.36"
+USER, PASSWORD, BASE = E2E_USER, E2E_PASSWORD, E2E_BASE
 WRAPPER = REPO / "executor" / "shim" / "docker"
 EXAMPLES = {"shim-make": "image-make", "shim-script": "image-script",
             "shim-compose": "images-compose"}
@@ -128,13 +124,10 @@ class Site:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    for tool in ("podman", "buildah"):
-        require_tool(tool)
+def site(base_registry: BaseRegistry, tmp_path_factory: pytest.TempPathFactory) -> Site:
+    require_tool("podman")
     folder = tmp_path_factory.mktemp("e2e-shim")
-    with running_registry(folder / "registry", user=USER, password=PASSWORD) as registry:
-        push_base_image(registry, f"{registry.host}/{BASE}", folder / "base")
-        yield Site(registry, folder, _wrapper_bin(folder))
+    return Site(base_registry.registry, folder, _wrapper_bin(folder))
 
 
 @pytest.fixture(scope="module")
