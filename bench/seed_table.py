@@ -156,11 +156,10 @@ def measure(registry: Registry, tmp: Path, project: Project, variant: str, base:
     _edit(root, project.source_edit)
     result["pull_previous"] = pull_seconds(registry, f"{image}:v1", pods / f"p-{root.name}",
                                            driver, store)
-    rebuild_store = store
+    rebuild_store, warmer = store, tmp / f"warmer-{root.name}"
     if warm_images:
         started = time.monotonic()
-        rebuild_store = fill_image_store(registry, tmp / f"warmer-{root.name}",
-                                         (base, f"{image}:v1"), driver)
+        rebuild_store = fill_image_store(registry, warmer, (base, f"{image}:v1"), driver)
         result["warmer_pull"] = time.monotonic() - started
     result["warm"] = step("v2", rebuild_store)
     if project.source_step:
@@ -172,9 +171,8 @@ def measure(registry: Registry, tmp: Path, project: Project, variant: str, base:
     for edit in project.dependency_edits:
         _edit(root, edit)
     result["deps_changed"] = step("v3", rebuild_store)
-    shutil.rmtree(root, ignore_errors=True)
-    if rebuild_store is not store and rebuild_store is not None:
-        shutil.rmtree(rebuild_store.path.parent, ignore_errors=True)
+    for folder in (root, warmer):
+        shutil.rmtree(folder, ignore_errors=True)
     return result
 
 

@@ -167,24 +167,14 @@ def fill_image_store(registry: Registry, folder: Path, images: tuple[str, ...],
 
 def image_tree(registry: Registry, reference: str, work: Path, folder: str) -> dict[str, str]:
     """Path → sha256 of every file under ``folder`` in a pushed image (for comparing images)."""
-    buildah = require_tool("buildah")
-    storage = Storage(work / "inspect").create()
-    env = {**os.environ, **storage.env()}
-    auth = work / "inspect-auth.json"
-    auth.write_text(json.dumps(registry.docker_config()))
-    flags = [buildah, "--storage-driver", "vfs"]
-    try:
-        container = subprocess.run(
-            [*flags, "from", "--authfile", str(auth), "--tls-verify=false", reference],
-            env=env, capture_output=True, text=True, check=True).stdout.strip()
-        mount = Path(subprocess.run([*flags, "mount", container], env=env, capture_output=True,
-                                    text=True, check=True).stdout.strip())
+    with _fresh_buildah(registry, work, "vfs", None) as (buildah, env, pull):
+        container = subprocess.run([*buildah, "from", *pull, reference], env=env,
+                                   capture_output=True, text=True, check=True).stdout.strip()
+        mount = Path(subprocess.run([*buildah, "mount", container], env=env,
+                                    capture_output=True, text=True, check=True).stdout.strip())
         root = mount / folder.lstrip("/")
         return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
                 for p in sorted(root.rglob("*")) if p.is_file()}
-    finally:
-        storage.remove()
-        auth.unlink(missing_ok=True)
 
 
 ORIGINAL = """FROM {base}
