@@ -170,3 +170,44 @@ def test_buildah_gets_its_own_warmer_and_switching_engines_prunes_the_other(
         code, out, _ = _apply(capsys, config, toml, "--engine", "buildkit", "--prune")
         assert code == 0 and "persistentvolumeclaim/runner-ext-buildah-image-store pruned" in out
         assert not [line for line in out.splitlines() if "warmer" in line and "created" in line]
+
+
+CA_TOML = WARMER + '[registry]\nca_file = "$REGISTRY_CA"\nca_hosts = ["registry.internal:8443"]\n'
+CA_PEM = "-----BEGIN CERTIFICATE-----\nY2Etb2YtdGhlLW9yZw==\n-----END CERTIFICATE-----\n"
+
+
+def test_the_warmer_carries_the_org_ca_given_with_ca_file(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A warmer pulling from registries signed by the org CA needs the PEM itself: without
+    --ca-file nothing is applied; with it, the CA reaches the cluster in the warmer's
+    ConfigMap and the warmer trusts it for those registries."""
+    toml, pem = org_config(tmp_path, CA_TOML), tmp_path / "ca.pem"
+    pem.write_text(CA_PEM, encoding="utf-8")
+    with cluster(tmp_path) as (kube, config):
+        code, out, err = _apply(capsys, config, toml)
+        assert (code, out) == (2, "")
+        assert "the kaniko warmer needs the CA certificate itself" in err
+        assert "registry.ca_file" in err and "--ca-file" in err
+        assert not kube.created
+        code, out, err = _apply(capsys, config, toml, "--ca-file", str(pem))
+        assert (code, err) == (0, "")
+        assert "configmap/runner-ext-kaniko-warmer-files created" in out.splitlines()
+        files = kube.objects[("configmaps", NS, "runner-ext-kaniko-warmer-files")]
+        assert files["data"] == {"ca.crt": CA_PEM}
+        cron = kube.objects[CRONJOB]
+        pod = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+        assert "--registry-certificate=registry.internal:8443=/kaniko/.docker/certs/ca.crt" \
+            in pod["containers"][0]["args"]
+        sources = pod["volumes"][-1]["projected"]["sources"]
+        assert sources[-1]["configMap"]["items"] == [{"key": "ca.crt", "path": "certs/ca.crt"}]
+
+
+def test_a_ca_file_without_a_certificate_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    key = tmp_path / "ca.key"
+    key.write_text("-----BEGIN PRIVATE KEY-----\nbm90LWEtY2VydA==\n-----END PRIVATE KEY-----\n")
+    code, out, err = cli(capsys, "cluster", "apply", "--dry-run=client", "--config",
+                         str(org_config(tmp_path, CA_TOML)), "--ca-file", str(key))
+    assert (code, out) == (2, "")
+    assert f"{key} holds no PEM certificate" in err and "--ca-file" in err
+    assert "bm90LWEtY2VydA" not in err

@@ -97,6 +97,30 @@ def test_buildah_receives_the_context_in_its_init_container(
     assert kube.stdin[:2] == b"\x1f\x8b"  # gzip
 
 
+def test_the_org_ca_given_with_ca_file_reaches_the_pod(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """registry.ca_file names the CI job's CA; a build started here takes the PEM itself."""
+    kube = healthy()
+    _kaniko_run(kube)
+    toml = org_config(tmp_path, '[registry]\nca_file = "$REGISTRY_CA"\n'
+                      'ca_hosts = ["registry.example.com"]\n')
+    pem = tmp_path / "ca.pem"
+    pem.write_text("-----BEGIN CERTIFICATE-----\nb3JnLWNh\n-----END CERTIFICATE-----\n")
+    context = str(_context(tmp_path))
+    with cluster(tmp_path, kube) as (_, config):
+        code, _, err = _build(capsys, config, context, "--config", str(toml))
+        assert code == 2 and "pass the PEM file with --ca-file" in err
+        assert not [o for o in kube.created if o["kind"] == "Pod"]
+        code, _, err = _build(capsys, config, context, "--config", str(toml),
+                              "--ca-file", str(pem))
+    assert (code, err) == (0, "")
+    files = next(o for o in kube.created if o["kind"] == "ConfigMap")
+    assert pem.read_text() in files["data"].values()
+    pod = next(o for o in kube.created if o["kind"] == "Pod")
+    assert "--registry-certificate=registry.example.com=/kaniko/.docker/certs/ca.crt" in \
+        pod["spec"]["containers"][0]["args"]
+
+
 def test_watch_410_and_dropped_log_resume_without_repeating(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     kube = healthy()

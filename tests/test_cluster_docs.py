@@ -14,6 +14,10 @@ DOCS = Path(__file__).resolve().parent.parent / "docs" / "kubernetes.md"
 KIND_CONFIG = re.search(r"cat > runner-ext.toml <<'TOML'\n(.*?)TOML\n", DOCS.read_text(),
                         re.DOTALL)
 
+# The org CA of the documented `--ca-file corp-ca.pem` commands, and the config naming it.
+CA_PEM = "-----BEGIN CERTIFICATE-----\nY29ycC1jYQ==\n-----END CERTIFICATE-----\n"
+CA_SETTINGS = 'ca_file = "$REGISTRY_CA"\nca_hosts = ["registry.corp.example"]\n'
+
 
 def _documented() -> list[list[str]]:
     blocks = re.findall(r"```sh\n(.*?)```", DOCS.read_text(), re.DOTALL)
@@ -36,7 +40,10 @@ def test_documented_cluster_commands_run(tmp_path: Path, monkeypatch: pytest.Mon
         for directory in ("app", "hello"):
             Path(directory).mkdir()
             Path(directory, "Dockerfile").write_text("FROM alpine:3.20\n", encoding="utf-8")
+        Path("corp-ca.pem").write_text(CA_PEM, encoding="utf-8")
         for argv in commands:
+            with_ca = KIND_CONFIG.group(1) + CA_SETTINGS if "--ca-file" in argv else ""
+            Path("runner-ext.toml").write_text(with_ca or KIND_CONFIG.group(1), encoding="utf-8")
             kube.stages = [Stage(pod_status("Pending", waiting("ContainerCreating"))),
                            Stage(pod_status("Running", running()))]
             kube.log_lines = [("2026-12-03T06:00:01Z", "INFO Pushed image")]

@@ -54,6 +54,14 @@ CASES: dict[str, list[str]] = {
         "render", "warmer", "--engine", "buildah", "--config", str(GOLDEN / "warmer-buildah.toml"),
         "--dockerfile", str(GOLDEN / "warmer.Dockerfile"),
     ],
+    "warmer-ca": [
+        "render", "warmer", "--config", str(GOLDEN / "warmer-ca.toml"),
+        "--ca-file", str(GOLDEN / "ca.pem"),
+    ],
+    "warmer-buildah-ca": [
+        "render", "warmer", "--engine", "buildah",
+        "--config", str(GOLDEN / "warmer-buildah-ca.toml"), "--ca-file", str(GOLDEN / "ca.pem"),
+    ],
     "runner-kaniko": ["render", "runner", "--config", str(GOLDEN / "runner-kaniko.toml")],
     "runner-buildkit": ["render", "runner", "--config", str(GOLDEN / "runner-buildkit.toml")],
     "runner-buildah": [
@@ -131,7 +139,7 @@ def test_manifests_pass_kubernetes_validate(manifests: list[Path], version: str)
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     objects = sum(len(list(YAML(typ="safe").load_all(p.read_text()))) for p in manifests)
-    assert done.stdout.count("passed for resource") == objects == 16  # 5 NetworkPolicies
+    assert done.stdout.count("passed for resource") == objects == 26  # 7 NetworkPolicies
 
 
 def _keys(node: Any, prefix: str) -> Iterator[str]:

@@ -424,6 +424,21 @@ def test_org_ca_must_be_given_as_a_file(tmp_path: Path,
         "---\n")[1])["spec"]["volumes"])
 
 
+def test_a_ca_file_the_config_gives_no_use_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--ca-file without registry.ca_file would trust the CA for no registry: said, not
+    ignored."""
+    config = tmp_path / "c.toml"
+    config.write_text('[warmer]\nimages = ["alpine:3.20"]\n')
+    pem = tmp_path / "ca.pem"
+    pem.write_text("-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n")
+    assert run(["render", "warmer", "-c", str(config), "--ca-file", str(pem),
+                "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "--ca-file is given but the config names no org CA" in err
+    assert "registry.ca_hosts" in err and not (tmp_path / "o").exists()
+
+
 @pytest.mark.parametrize(("settings", "key"), [
     ({}, "runner.gitlab_url"),
     ({"gitlab_url": "https://gitlab.example.com"}, "runner.ci_registry"),
@@ -507,21 +522,25 @@ def _documented_commands() -> list[list[str]]:
 def test_documented_commands_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                  capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(tmp_path)
-    Path("runner-ext.toml").write_text(
-        '[runner]\ngitlab_url = "https://gitlab.example.com"\n'
-        'ci_registry = "registry.example.com"\n'
-        '[kubernetes]\nseccomp_localhost_profile = "runner-ext/{engine}.json"\n'
-        'apparmor_localhost_profile = "runner-ext-{engine}"\n')
+    config = ('[runner]\ngitlab_url = "https://gitlab.example.com"\n'
+              'ci_registry = "registry.example.com"\n'
+              '[kubernetes]\nseccomp_localhost_profile = "runner-ext/{engine}.json"\n'
+              'apparmor_localhost_profile = "runner-ext-{engine}"\n')
+    # The `--ca-file corp-ca.pem` example's config names the org CA and what it signs.
+    with_ca = config + '[registry]\nca_file = "$REGISTRY_CA"\nca_hosts = ["reg.example"]\n'
+    Path("corp-ca.pem").write_text("-----BEGIN CERTIFICATE-----\nY2E=\n"
+                                   "-----END CERTIFICATE-----\n")
     Path("Dockerfile").write_text("FROM node:20-bookworm-slim\n")
     # cluster and build need a cluster: tests/test_cluster_docs.py runs them on the fake API
     commands = [c for c in _documented_commands() if c[0] not in ("cluster", "build")]
     assert [c[:2] for c in commands] == [["render", "pod"], ["check", "pod"],
                                           ["render", "warmer"], ["render", "warmer"],
-                                          ["render", "runner"],
+                                          ["render", "warmer"], ["render", "runner"],
                                           ["render", "profiles"], ["render", "pod"],
                                           ["render", "pod"], ["check", "pod"],
                                           ["check", "pod"]]
-    for argv in commands[:9]:
+    for argv in commands[:10]:
+        Path("runner-ext.toml").write_text(with_ca if "--ca-file" in argv else config)
         argv = [str(p) for a in argv for p in (sorted(Path().glob(a)) if "*" in a else [a])]
         assert run(argv) == 0, capsys.readouterr().err
     assert Path("build/runner-ext-build-kaniko.yaml").is_file()

@@ -8,7 +8,8 @@ become folders, as the clone script's test moves its workspace. Then a build wit
 mounted read-only (as build pods mount the PVC) takes its base from it. Last, per storage
 driver (vfs and overlay): a store filled with the same warmer commands
 (``buildah_warmer_argvs``, through the lab's ``fill_image_store``) and mounted read-only gives a
-build that pulls no base image, where the same build without it does.
+build that pulls no base image, where the same build without it does. And against a registry
+serving TLS from a throw-away CA, the rendered Job pulls only when given the CA (``--ca-file``).
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ from ruamel.yaml import YAML
 
 from runner_ext.config import OrgConfig, parse_config
 from runner_ext.kube.warmer import BUILDAH_RUN_ROOT, SUPERSEDED_RECORD, render_warmer
+from runner_ext.lab.buildah import push_base_image
 from runner_ext.lab.builds import ImageStore, build, fill_image_store, run_seconds
-from runner_ext.lab.registry import Registry
+from runner_ext.lab.registry import Registry, make_ca, running_registry
 from runner_ext.planner.from_config import WORK_DIRS
 
 pytestmark = pytest.mark.e2e
@@ -59,21 +61,28 @@ def _config(lab: Lab, store: Path, images: tuple[str, ...] = (),
                          "kubernetes": {"enforce": "privileged"}})
 
 
-def _run_job(lab: Lab, config: OrgConfig, pod: Path, *, secret: bool
-             ) -> subprocess.CompletedProcess[str]:
+def _run_job(registry: Registry, config: OrgConfig, pod: Path, *, secret: bool,
+             ca_pem: str | None = None) -> subprocess.CompletedProcess[str]:
     """The Job's container as rendered, its mounts moved under ``pod``."""
-    files = render_warmer(config, {}, "buildah").files
+    files = render_warmer(config, {}, "buildah", ca_pem).files
     (job,) = YAML(typ="safe").load_all(files["buildah-warmer-job.yaml"])
-    (container,) = job["spec"]["template"]["spec"]["containers"]
-    (configmap,) = YAML(typ="safe").load_all(files["buildah-warmer-configmap.yaml"])
+    spec = job["spec"]["template"]["spec"]
+    (container,) = spec["containers"]
     mounted = pod / "runner-ext-config"  # the projected volume: Secret and ConfigMap
     mounted.mkdir(parents=True)
-    (mounted / "registries.conf").write_text(configmap["data"]["registries.conf"])
+    if "buildah-warmer-configmap.yaml" in files:
+        (configmap,) = YAML(typ="safe").load_all(files["buildah-warmer-configmap.yaml"])
+        (volume,) = (v for v in spec["volumes"] if v["name"] == "runner-ext-config")
+        (source,) = (s for s in volume["projected"]["sources"] if "configMap" in s)
+        for item in source["configMap"]["items"]:
+            (mounted / item["path"]).parent.mkdir(parents=True, exist_ok=True)
+            (mounted / item["path"]).write_text(configmap["data"][item["key"]])
     if secret:
-        (mounted / "config.json").write_text(json.dumps(lab.registry.docker_config()))
+        (mounted / "config.json").write_text(json.dumps(registry.docker_config()))
     env: dict[str, Any] = {e["name"]: e["value"].replace(WORK_DIRS["buildah"], str(mounted))
                            for e in container["env"]}
-    script = container["args"][0].replace(BUILDAH_RUN_ROOT, str(pod / "run"))
+    script = container["args"][0].replace(BUILDAH_RUN_ROOT, str(pod / "run")).replace(
+        WORK_DIRS["buildah"], str(mounted))
     return subprocess.run([*container["command"], script],
                           env={"PATH": os.environ["PATH"], "HOME": str(pod), **env},
                           capture_output=True, text=True, check=False)
@@ -82,10 +91,10 @@ def _run_job(lab: Lab, config: OrgConfig, pod: Path, *, secret: bool
 def test_the_rendered_warmer_job_fills_the_store_a_build_then_reads(lab: Lab) -> None:
     store = lab.folder / "store"
     config = _config(lab, store)
-    done = _run_job(lab, config, lab.folder / "pod", secret=True)
+    done = _run_job(lab.registry, config, lab.folder / "pod", secret=True)
     assert done.returncode == 0, done.stderr
     assert (store / "vfs-images").is_dir()
-    again = _run_job(lab, config, lab.folder / "pod-again", secret=True)  # the CronJob
+    again = _run_job(lab.registry, config, lab.folder / "pod-again", secret=True)  # the CronJob
     assert again.returncode == 0, again.stderr
     context = lab.folder / "context"
     context.mkdir()
@@ -103,12 +112,39 @@ def test_the_rendered_warmer_job_fills_the_store_a_build_then_reads(lab: Lab) ->
 def test_without_the_registry_secret_the_warmer_pulls_anonymously(lab: Lab) -> None:
     """The Secret is optional: its absence is not Buildah's 'checking authfile' error but
     an anonymous pull, which this registry refuses."""
-    done = _run_job(lab, _config(lab, lab.folder / "anonymous"), lab.folder / "no-secret",
-                    secret=False)
+    done = _run_job(lab.registry, _config(lab, lab.folder / "anonymous"),
+                    lab.folder / "no-secret", secret=False)
     assert done.returncode != 0
     assert "checking authfile" not in done.stderr
     assert "unauthorized" in done.stderr.lower() or "authentication required" in \
         done.stderr.lower(), done.stderr
+
+
+def test_the_warmer_trusts_the_org_ca_given_with_ca_file(tmp_path: Path) -> None:
+    """An internal registry serving TLS from the org's own CA: the warmer rendered without
+    the CA cannot pull from it (the CA is in no trust store here); rendered with
+    ``--ca-file``'s PEM, it pulls, reading the CA where the pod projects it."""
+    tls = make_ca(tmp_path / "tls")
+    with running_registry(tmp_path / "registry", user="warmer", password=PASSWORD,
+                          tls=tls) as registry:
+        base = f"{registry.host}/platform/base/busybox:1.36"
+        push_base_image(registry, base, tmp_path / "base")
+        store = tmp_path / "store"
+        buildah = {**OrgConfig().engines.buildah.model_dump(), "image_store": str(store)}
+        settings: dict[str, Any] = {"engines": {"buildah": buildah},
+                                    "warmer": {"images": [base]},
+                                    "kubernetes": {"enforce": "privileged"}}
+        untrusted = _run_job(registry, parse_config(settings), tmp_path / "pod-without-ca",
+                             secret=True)
+        assert untrusted.returncode != 0
+        assert "certificate signed by unknown authority" in untrusted.stderr, untrusted.stderr
+        settings["registry"] = {"ca_file": "$REGISTRY_CA", "ca_hosts": [registry.host]}
+        trusted = _run_job(registry, parse_config(settings), tmp_path / "pod-with-ca",
+                           secret=True, ca_pem=tls.ca_file.read_text())
+        assert trusted.returncode == 0, trusted.stderr
+        assert (tmp_path / "pod-with-ca" / "runner-ext-config" / "certs" / "ca.crt").is_file()
+        assert base in _store_images(store, tmp_path / "pod-with-ca" / "run").values()
+        assert PASSWORD not in untrusted.stderr + trusted.stdout + trusted.stderr
 
 
 def _push_variant(lab: Lab, reference: str, text: str) -> None:
@@ -142,7 +178,7 @@ def test_the_cronjob_removes_an_image_superseded_for_longer_than_the_keep_time(l
     _push_variant(lab, tag, "first")
 
     def cronjob(name: str) -> dict[str, str]:
-        done = _run_job(lab, config, lab.folder / name, secret=True)
+        done = _run_job(lab.registry, config, lab.folder / name, secret=True)
         assert done.returncode == 0, done.stderr
         return _store_images(store, lab.folder / name / "run")
 

@@ -10,6 +10,7 @@ import typer
 
 from runner_ext.cli.common import (
     BuildArgsOption,
+    CaFileOption,
     ConfigOption,
     DestinationsOption,
     DockerfileOption,
@@ -17,6 +18,7 @@ from runner_ext.cli.common import (
     OutputFormat,
     OutputOption,
     TargetOption,
+    ca_pem_from,
     config_from,
     echo_json,
 )
@@ -100,6 +102,7 @@ def apply(
     prune: Annotated[bool, typer.Option(
         "--prune", help="Delete objects labelled as ours that are no longer rendered.")
     ] = False,
+    ca_file: CaFileOption = None,
     output: OutputOption = OutputFormat.text,
 ) -> int:
     """Server-side apply (field manager runner-ext) the namespace's long-lived objects: the
@@ -111,7 +114,7 @@ def apply(
     org = config_from(config)
     chosen = engine or org.build.engine
     ns = namespace or org.kubernetes.namespace
-    objects = apply_core.parse(namespace_objects(org, chosen), ns)
+    objects = apply_core.parse(namespace_objects(org, chosen, ca_pem_from(ca_file, org)), ns)
     if dry_run is DryRun.client:
         return _print_objects(objects, output)
     cluster = connect(Target(kubeconfig, context, namespace), org.kubernetes.namespace)
@@ -155,6 +158,7 @@ def build_command(
     dockerfile: DockerfileOption = "Dockerfile",
     target: TargetOption = "",
     build_arg: BuildArgsOption = None,
+    ca_file: CaFileOption = None,
     keep: Annotated[bool, typer.Option(
         "--keep", help="Leave the pod and its ConfigMap after the build (not on Ctrl-C).")
     ] = False,
@@ -170,7 +174,8 @@ def build_command(
     chosen = engine or org.build.engine
     request = PodRequest(engine=chosen, context=context_dir, destinations=tuple(destination),
                          dockerfile=dockerfile, target=target,
-                         build_args=tuple(build_arg or ()), name=unique_name(chosen))
+                         build_args=tuple(build_arg or ()), name=unique_name(chosen),
+                         ca_pem=ca_pem_from(ca_file, org))
     text = output is OutputFormat.text
     try:
         with answering(cluster):

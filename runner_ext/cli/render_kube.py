@@ -11,6 +11,7 @@ import typer
 
 from runner_ext.cli.common import (
     BuildArgsOption,
+    CaFileOption,
     ConfigOption,
     DestinationsOption,
     DockerfileOption,
@@ -20,8 +21,10 @@ from runner_ext.cli.common import (
     OutputFormat,
     OutputOption,
     TargetOption,
+    ca_pem_from,
     config_from,
     echo_json,
+    read_file_option,
 )
 from runner_ext.engines import Engine
 from runner_ext.errors import Category, Problem, RunnerExtError
@@ -45,14 +48,6 @@ class PodKind(str, enum.Enum):
     job = "job"
 
 
-
-
-def _read(path: Path, option: str) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RunnerExtError(Category.USAGE, Problem(f"cannot read {path}: {exc}",
-                                                     key=option)) from exc
 
 
 def _emit(rendered: Rendered, out: Path, *, dry_run: bool, output: OutputFormat) -> int:
@@ -88,9 +83,7 @@ def pod(
     name: Annotated[str, typer.Option(
         help="Object name; default runner-ext-build-ENGINE.")] = "",
     kind: Annotated[PodKind, typer.Option(help="Render a Pod or a Job.")] = PodKind.pod,
-    ca_file: Annotated[Path | None, typer.Option(
-        "--ca-file", help="PEM of the org CA (needed when registry.ca_file is set).",
-        dir_okay=False)] = None,
+    ca_file: CaFileOption = None,
     dry_run: DryRunOption = False,
     output: OutputOption = OutputFormat.text,
 ) -> int:
@@ -104,7 +97,7 @@ def pod(
     request = PodRequest(
         engine=engine or org.build.engine, context=context, destinations=tuple(destination),
         dockerfile=dockerfile, target=target, build_args=tuple(build_arg or ()), name=name,
-        kind=kind.value, ca_pem=_read(ca_file, "--ca-file") if ca_file else None,
+        kind=kind.value, ca_pem=ca_pem_from(ca_file, org),
     )
     return _emit(render_pod(org, request), out, dry_run=dry_run, output=output)
 
@@ -122,6 +115,7 @@ def warmer(
     dockerfile: Annotated[list[Path] | None, typer.Option(
         "--dockerfile", "-f", help="Also warm the base images of this Dockerfile "
         "(repeatable).", dir_okay=False)] = None,
+    ca_file: CaFileOption = None,
     dry_run: DryRunOption = False,
     output: OutputOption = OutputFormat.text,
 ) -> int:
@@ -133,10 +127,14 @@ def warmer(
     --storage-opt DRIVER.imagestore.
 
     Build pods mount the store read-only when warmer.images in the config is not empty.
+
+    With registry.ca_file set, --ca-file gives the org CA the warmer trusts for the
+    registries in registry.ca_hosts.
     """
     org = config_from(config)
-    files = {str(path): _read(path, "--dockerfile") for path in dockerfile or ()}
-    return _emit(render_warmer(org, files, engine), out, dry_run=dry_run, output=output)
+    files = {str(path): read_file_option(path, "--dockerfile") for path in dockerfile or ()}
+    return _emit(render_warmer(org, files, engine, ca_pem_from(ca_file, org)), out,
+                 dry_run=dry_run, output=output)
 
 
 def runner(

@@ -3,9 +3,9 @@
 The build pods' NetworkPolicy (shared by every build of the engine, the same object
 ``render pod`` writes beside each pod) and, when ``[warmer].images`` is set, the warmer whose
 volume the engine's build pods mount (``render warmer --engine ENGINE``): Kaniko's cache or
-Buildah's image store, each a PVC, Job, CronJob and NetworkPolicy (and Buildah's
-registries.conf ConfigMap); BuildKit has none. Per-build objects (pods and their ConfigMaps)
-are not here: ``runner-ext build`` and the runner create those.
+Buildah's image store, each a PVC, Job, CronJob and NetworkPolicy (and a ConfigMap of
+registries.conf and the org CA, when needed); BuildKit has none. Per-build objects (pods
+and their ConfigMaps) are not here: ``runner-ext build`` and the runner create those.
 """
 
 from __future__ import annotations
@@ -34,9 +34,11 @@ def build_network_policy(config: OrgConfig, engine: Engine) -> str:
     return text.strip() + "\n"
 
 
-def namespace_objects(config: OrgConfig, engine: Engine) -> dict[str, str]:
-    """Manifests keyed by file name, as ``render`` would write them."""
+def namespace_objects(config: OrgConfig, engine: Engine, ca_pem: str | None = None
+                      ) -> dict[str, str]:
+    """Manifests keyed by file name, as ``render`` would write them (``ca_pem``: the org
+    CA's PEM, which the warmer needs when ``registry.ca_file`` is set)."""
     files = {f"runner-ext-build-{engine}-no-ingress.yaml": build_network_policy(config, engine)}
     if mounted_store(config, engine):  # [warmer].images set, and the engine has a warmer
-        files.update(render_warmer(config, {}, engine).files)
+        files.update(render_warmer(config, {}, engine, ca_pem).files)
     return files

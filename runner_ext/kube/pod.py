@@ -24,6 +24,7 @@ from runner_ext.kube.profiles import EngineProfile, engine_profile
 from runner_ext.kube.pss import Level
 from runner_ext.kube.warm_store import mounted_store
 from runner_ext.planner import BuildPlan, plan
+from runner_ext.planner.engines import CA_COPY
 from runner_ext.planner.from_config import WORK_DIRS, spec_from_config
 from runner_ext.render.environment import render
 
@@ -58,19 +59,27 @@ class Rendered:
 
 
 def ca_path(engine: Engine) -> str:
-    """Where build pods find the org CA: inside the engine's (projected) work dir."""
-    return f"{WORK_DIRS[engine]}/certs/ca.crt"
+    """Where build and warmer pods find the org CA: inside the engine's (projected) work dir."""
+    return f"{WORK_DIRS[engine]}{CA_COPY}"
+
+
+def require_ca_pem(config: OrgConfig, ca_pem: str | None, what: str) -> str | None:
+    """The PEM a pod outside CI carries when ``registry.ca_file`` is set (None when it is
+    not); refused when missing, since the config names a path or variable of the CI job."""
+    if not config.registry.ca_file:
+        return None
+    if ca_pem is None:
+        raise RunnerExtError(Category.CONFIG, Problem(
+            f"{what} needs the CA certificate itself, not a path or variable of the CI job",
+            key="registry.ca_file", value=repr(config.registry.ca_file),
+            hint="pass the PEM file with --ca-file"))
+    return ca_pem
 
 
 def _with_ca(config: OrgConfig, engine: Engine, ca_pem: str | None) -> OrgConfig:
     """The config with the CA moved to where the pod projects it."""
-    if not config.registry.ca_file:
+    if require_ca_pem(config, ca_pem, "a standalone build pod") is None:
         return config
-    if ca_pem is None:
-        raise RunnerExtError(Category.CONFIG, Problem(
-            "a standalone build pod needs the CA certificate itself, not a path or variable "
-            "of the CI job", key="registry.ca_file", value=repr(config.registry.ca_file),
-            hint="pass the PEM file with --ca-file"))
     registry = config.registry.model_copy(update={"ca_file": ca_path(engine)})
     return config.model_copy(update={"registry": registry})
 

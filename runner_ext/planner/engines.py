@@ -24,16 +24,23 @@ from runner_ext.planner.words import (
     words,
 )
 
+# Inside an engine's work dir: the folder holding the org CA, and the CA's copy in it (a
+# folder is what Buildah's and skopeo's --cert-dir take; a file is what the others take).
+CERT_DIR = "/certs"
+CA_COPY = f"{CERT_DIR}/ca.crt"
+
 
 def _build_args(spec: BuildSpec, build: Callable[[Text], list[Arg]]) -> list[Arg]:
     return each(spec.build_args, build, refuse_names=SECRET_NAME_PATTERNS,
                 allow_names=spec.allow_secret_build_args)
 
 
-def _hosts_with_ca(spec: BuildSpec, build: Callable[[str], list[Arg]]) -> list[Arg]:
-    if not spec.registry.ca_file:
+def _kaniko_ca_flags(registry: RegistryOptions, *ca: Text) -> list[Arg]:
+    """``--registry-certificate`` for each registry the org CA signs, the CA read at ``ca``:
+    Kaniko's executor and its warmer take the same flag."""
+    if not registry.ca_file:
         return []
-    return [arg for host in spec.registry.ca_hosts for arg in build(host)]
+    return [word("--registry-certificate=", host, "=", *ca) for host in registry.ca_hosts]
 
 
 def plan_kaniko(spec: BuildSpec) -> BuildPlan:
@@ -62,8 +69,7 @@ def plan_kaniko(spec: BuildSpec) -> BuildPlan:
         *([] if k.compressed_caching else [word("--compressed-caching=false")]),
         *([word("--single-snapshot")] if k.single_snapshot else []),
         *_kaniko_registry_flags(spec.registry),
-        *_hosts_with_ca(spec, lambda h: [word("--registry-certificate=", h, "=",
-                                              spec.work_dir, "/certs/ca.crt")]),
+        *_kaniko_ca_flags(spec.registry, spec.work_dir, CA_COPY),
         *when_set(spec.digest_file, lambda f: [word("--digest-file=", f)]),
         *each(spec.extra_args, lambda x: [word(x)]),
     ]
@@ -88,9 +94,10 @@ def _kaniko_registry_flags(registry: RegistryOptions) -> list[Arg]:
 
 def kaniko_warmer_argv(registry: RegistryOptions, cache_dir: str, images: list[str]
                        ) -> list[str]:
-    """Arguments of ``/kaniko/warmer``, which pre-pulls base images into ``cache_dir``."""
+    """Arguments of ``/kaniko/warmer``, which pre-pulls base images into ``cache_dir``
+    (``registry.ca_file``, when set, is where the warmer's pod holds the org CA)."""
     args = [word("--cache-dir=", cache_dir), *[word("--image=", i) for i in images],
-            *_kaniko_registry_flags(registry)]
+            *_kaniko_registry_flags(registry), *_kaniko_ca_flags(registry, registry.ca_file)]
     return [a.literal or "" for a in args if isinstance(a, Word)]
 
 
@@ -109,13 +116,15 @@ def buildah_store_argv(storage_driver: str, image_store: str, run_root: str) -> 
 
 
 def buildah_warmer_argvs(storage_driver: str, image_store: str, images: list[str],
-                         run_root: str) -> list[list[str]]:
+                         run_root: str, cert_dir: str = "") -> list[list[str]]:
     """One ``buildah pull`` per image into the image store that Buildah build pods
     mount read-only and read through ``--storage-opt DRIVER.imagestore=…`` (plan_buildah).
     ``--policy always``: Buildah's default (``missing``) would leave a tag that moved
-    pointing at the image the first run pulled."""
+    pointing at the image the first run pulled. ``cert_dir`` holds the org CA, if any."""
     store = buildah_store_argv(storage_driver, image_store, run_root)
-    return [[*store, "pull", "--policy", "always", "--quiet", image] for image in images]
+    certs = ["--cert-dir", cert_dir] if cert_dir else []
+    return [[*store, "pull", "--policy", "always", *certs, "--quiet", image]
+            for image in images]
 
 
 def plan_buildkit(spec: BuildSpec) -> BuildPlan:
@@ -160,7 +169,7 @@ def plan_buildah(spec: BuildSpec) -> BuildPlan:
     (none for a build check)."""
     storage = words("buildah", *buildah_storage_flags(spec.buildah.storage_driver,
                                                       spec.buildah.image_store))
-    certs = [word("--cert-dir"), word(spec.work_dir, "/certs")] if spec.registry.ca_file else []
+    certs = [word("--cert-dir"), word(spec.work_dir, CERT_DIR)] if spec.registry.ca_file else []
     build: list[Arg] = [
         *storage, *words("build", "--isolation", spec.buildah.isolation, "--layers"),
         *words("-f"), word(spec.dockerfile),
@@ -201,7 +210,7 @@ def _ca_copy(spec: BuildSpec) -> list[PlanFile]:
     """The org CA, copied next to the engine's other files (it may come from a file variable)."""
     if not spec.registry.ca_file:
         return []
-    return [PlanFile(word(spec.work_dir, "/certs/ca.crt"), copy_from=word(spec.registry.ca_file))]
+    return [PlanFile(word(spec.work_dir, CA_COPY), copy_from=word(spec.registry.ca_file))]
 
 
 def _digest(spec: BuildSpec, fmt: str) -> DigestOutput | None:
@@ -222,7 +231,7 @@ def _buildkitd_toml(spec: BuildSpec) -> Word | None:
         if host in reg.insecure:
             lines += ["  http = true", "  insecure = true"]
         if reg.ca_file and host in reg.ca_hosts:
-            lines.append("  ca = [\"\x00/certs/ca.crt\"]")
+            lines.append(f'  ca = ["\x00{CA_COPY}"]')
         lines.append("")
     if not lines:
         return None

@@ -19,7 +19,7 @@ writes (mode 0600, removed after the copy).
 from __future__ import annotations
 
 from runner_ext.errors import Category, Problem, RunnerExtError
-from runner_ext.planner.engines import registries_conf
+from runner_ext.planner.engines import CA_COPY, CERT_DIR, registries_conf
 from runner_ext.planner.plan import PlanFile
 from runner_ext.planner.references import expected, matches
 from runner_ext.planner.shell import check_shell, file_lines, matches_shell, shell_word
@@ -53,7 +53,7 @@ def _files(work_dir: Text, registry: RegistryOptions) -> list[PlanFile]:
     if conf:
         files.append(PlanFile(word(work_dir, "/registries.conf"), content=word(conf)))
     if registry.ca_file:
-        files.append(PlanFile(word(work_dir, "/certs/ca.crt"), copy_from=word(registry.ca_file)))
+        files.append(PlanFile(word(work_dir, CA_COPY), copy_from=word(registry.ca_file)))
     return files
 
 
@@ -67,7 +67,7 @@ def copy_words(source: Text, destination: Text, work_dir: Text,
               word("--authfile"), word(work_dir, "/auth.json")]
     if registry.ca_file:
         for flag in ("--src-cert-dir", "--dest-cert-dir"):
-            words += [word(flag), word(work_dir, "/certs")]
+            words += [word(flag), word(work_dir, CERT_DIR)]
     return [*words, word(TRANSPORT, source), word(TRANSPORT, destination)]
 
 
