@@ -131,7 +131,8 @@ def _build(registry: Registry, work: Path, root: Path, dockerfile: str, base: st
         raise BenchFailed(f"build of {destination} failed: {lines[0]} … {lines[-1]}") from exc
     print(f"  {destination.split('/', 1)[1]}: {done.seconds:.1f} s", file=sys.stderr, flush=True)
     return {"seconds": done.seconds, "build_step": done.steps[0], "push_step": done.steps[-1],
-            "stored_bytes": done.stored_bytes}
+            "stored_bytes": done.stored_bytes, "cache_push": done.cache_push_seconds,
+            "steps": [list(step) for step in done.step_seconds]}
 
 
 def measure(registry: Registry, tmp: Path, project: Project, variant: str, base: str,
@@ -204,6 +205,13 @@ def _stats(values: list[float]) -> dict[str, float]:
     return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
+def longest_step(runs: list[dict[str, object]], measure: str = "uncached") -> str:
+    """The instruction of the first run's longest step in ``measure`` (uncached: the
+    dependency install; a warm rebuild: what it had to run again)."""
+    steps = dict(runs[0][measure]["steps"])  # type: ignore[index]
+    return str(max(steps, key=steps.get))
+
+
 def summarise(runs: list[dict[str, object]]) -> dict[str, dict[str, float]]:
     """Median, min and max of each measure over the runs."""
     def seconds(run: dict[str, object], key: str) -> float:
@@ -212,8 +220,15 @@ def summarise(runs: list[dict[str, object]]) -> dict[str, dict[str, float]]:
 
     keys = ("uncached", "first_cached", "warm", "deps_changed", "floor", "pull_previous")
     summary = {key: _stats([seconds(run, key) for run in runs]) for key in keys}
-    for part in ("build_step", "push_step"):
-        summary[f"warm_{part}"] = _stats([float(run["warm"][part]) for run in runs])  # type: ignore[index]
+    for measure in ("uncached", "first_cached", "warm"):
+        for part in ("build_step", "push_step", "cache_push"):
+            summary[f"{measure}_{part}"] = _stats(
+                [float(run[measure][part]) for run in runs])  # type: ignore[index]
+    for measure, longest in (("uncached", longest_step(runs)),
+                             ("first_cached", longest_step(runs)),
+                             ("warm", longest_step(runs, "warm"))):
+        summary[f"{measure}_longest_step"] = _stats(
+            [dict(run[measure]["steps"])[longest] for run in runs])  # type: ignore[index]
     summary["changed_mb"] = _stats([run["floor"]["changed_bytes"] / 1e6 for run in runs])  # type: ignore[index]
     summary["warm_stored_mb"] = _stats([run["warm"]["stored_bytes"] / 1e6 for run in runs])  # type: ignore[index]
     for key in ("warmer_pull", "source_step"):
@@ -245,8 +260,9 @@ def run_bench(args: argparse.Namespace) -> dict[str, object]:
             for variant in (["migrated"] if args.quick else VARIANTS):
                 runs = [measure(reg, tmp, project, variant, base, n, args.storage_driver, store,
                                 Path(pods), args.warm_images) for n in range(args.runs)]
-                results[f"{project.name} / {variant}"] = {"runs": runs,
-                                                           "summary": summarise(runs)}
+                results[f"{project.name} / {variant}"] = {
+                    "runs": runs, "summary": summarise(runs), "longest_step": longest_step(runs),
+                    "warm_longest_step": longest_step(runs, "warm")}
                 print(f"measured {project.name} / {variant}", file=sys.stderr, flush=True)
     return {"runs": args.runs, "storage_driver": args.storage_driver, "quick": args.quick,
             "image_store": args.image_store, "warm_images": args.warm_images,

@@ -6,11 +6,18 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, BaseRegistry
 
 from runner_ext.lab.bases import NODE, PYTHON
 from runner_ext.lab.buildah import push_base_image
-from runner_ext.lab.builds import build, fixed_dockerfile, tree_bytes
+from runner_ext.lab.builds import (
+    CACHE_PUSH_LINE,
+    build,
+    cache_push_seconds,
+    fixed_dockerfile,
+    step_seconds,
+    tree_bytes,
+)
 from runner_ext.lab.floor import push_floor
 from runner_ext.lab.registry import running_registry
 
@@ -58,3 +65,51 @@ def test_tree_bytes_counts_regular_files_and_each_hard_link_once(tmp_path: Path)
     (tmp_path / "link").symlink_to(tmp_path / "a")
     assert tree_bytes(tmp_path) == 1024
     assert tree_bytes(tmp_path / "missing") == 0
+
+
+def test_cache_push_seconds_adds_the_gap_after_each_cache_push_line() -> None:
+    lines = [(0.5, "STEP 2/3: RUN make\n"), (4.0, f"{CACHE_PUSH_LINE}reg/app/cache:aa\n"),
+             (6.5, "--> 1f2e3d\n"), (6.6, "STEP 3/3: COPY . .\n"),
+             (7.0, f"{CACHE_PUSH_LINE}reg/app/cache:bb\n")]
+    assert cache_push_seconds(lines, end=7.25) == pytest.approx(2.5 + 0.25)
+    assert cache_push_seconds(lines[:3], end=9.0) == pytest.approx(2.5)
+    assert cache_push_seconds([], end=1.0) == 0
+
+
+def test_step_seconds_runs_from_each_step_to_the_next_less_its_cache_push() -> None:
+    lines = [(0.0, "STEP 1/3: FROM base\n"), (0.25, "STEP 2/3: RUN pip install -r r.txt\n"),
+             (5.0, "Successfully installed flask\n"),
+             (9.25, f"{CACHE_PUSH_LINE}reg/app/cache:aa\n"), (11.25, "--> 1f2e3d\n"),
+             (11.5, "[2/2] STEP 3/3: COPY . .\n"), (12.0, "COMMIT reg/app:1\n"),
+             (12.5, "--> 4c5d6e\n")]
+    assert step_seconds(lines, end=13.0) == (
+        ("FROM base", 0.25), ("RUN pip install -r r.txt", 11.5 - 0.25 - 2.0),
+        ("COPY . .", 0.5))
+    assert step_seconds(lines[:3], end=6.0) == (("FROM base", 0.25),
+                                               ("RUN pip install -r r.txt", 5.75))
+
+
+@pytest.mark.e2e
+def test_a_build_with_cache_reports_its_pushes_to_the_registry_cache(
+        base_registry: BaseRegistry) -> None:
+    """The first build with the registry cache pushes its layers there while it builds;
+    the same build without the cache pushes none."""
+    registry, folder = base_registry.registry, base_registry.folder / "lab-cache-push"
+    context = folder / "context"
+    context.mkdir(parents=True)
+    (context / "Dockerfile").write_text(
+        f"FROM {base_registry.base}\nRUN dd if=/dev/urandom of=/blob bs=1M count=4\n")
+    image, dockerfile = f"{registry.host}/lab/cache-push", context / "Dockerfile"
+    uncached = build(registry, folder / "uncached", context=context, dockerfile=dockerfile,
+                     destination=f"{image}:uncached", cache=False)
+    cached = build(registry, folder / "cached", context=context, dockerfile=dockerfile,
+                   destination=f"{image}:cached")
+    assert CACHE_PUSH_LINE not in uncached.output and uncached.cache_push_seconds == 0
+    assert CACHE_PUSH_LINE in cached.output
+    assert 0 < cached.cache_push_seconds < cached.steps[0]
+    for done in (uncached, cached):
+        instructions = [instruction for instruction, _ in done.step_seconds]
+        assert instructions == [f"FROM {base_registry.base}",
+                                "RUN dd if=/dev/urandom of=/blob bs=1M count=4"]
+        assert 0 < sum(seconds for _, seconds in done.step_seconds) < done.steps[0]
+    assert registry.tags("lab/cache-push/cache")

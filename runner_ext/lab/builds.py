@@ -9,12 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import stat
 import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 from runner_ext.config import OrgConfig, parse_config
@@ -39,18 +41,72 @@ cp package-lock.json node_modules/.installed-from-lock
 """
 
 
+# Buildah prints this line before it pushes a step's layer to the registry cache
+# (``--cache-to``), and the step's next line once the push is done.
+CACHE_PUSH_LINE = "--> Pushing cache "
+# Each Dockerfile instruction starts with such a line (a stage prefix in multi-stage builds);
+# the image's commit starts with COMMIT.
+_STEP_LINE = re.compile(r"^(?:\[[^\]]*\] )?STEP \d+/\d+: (.*)")
+
+
 @dataclass(frozen=True)
 class Build:
     """One finished build: wall time, the engine's output, the pushed reference, the wall
-    time of each planned command (``buildah build``, then one ``buildah push`` each), and the
+    time of each planned command (``buildah build``, then one ``buildah push`` each), the
     bytes of files the build left in its own storage (layers it unpacked or wrote there,
-    not those it read from an image store)."""
+    not those it read from an image store), and the seconds ``buildah build`` spent pushing
+    layers to the registry cache."""
 
     seconds: float
     output: str
     reference: str
     steps: tuple[float, ...] = ()
     stored_bytes: int = 0
+    cache_push_seconds: float = 0.0
+    # (instruction, seconds) of each step of ``buildah build``, its cache push left out.
+    step_seconds: tuple[tuple[str, float], ...] = ()
+
+
+Timed = list[tuple[float, str]]  # (seconds since the command started, output line)
+
+
+def cache_push_seconds(lines: Timed, end: float) -> float:
+    """Seconds between each cache push line and the line after it (``end`` for the last):
+    the time ``buildah build`` spent pushing layers to the registry cache."""
+    total = 0.0
+    for index, (at, text) in enumerate(lines):
+        if text.startswith(CACHE_PUSH_LINE):
+            total += (lines[index + 1][0] if index + 1 < len(lines) else end) - at
+    return total
+
+
+def step_seconds(lines: Timed, end: float) -> tuple[tuple[str, float], ...]:
+    """Each step's instruction and the seconds from its STEP line to the next step (or the
+    commit, or ``end``), less the time it spent pushing to the registry cache."""
+    bounds = [index for index, (_, text) in enumerate(lines)
+              if _STEP_LINE.match(text) or text.startswith("COMMIT")] + [len(lines)]
+    found = []
+    for first, stop in pairwise(bounds):
+        match = _STEP_LINE.match(lines[first][1])
+        if match:
+            until = lines[stop][0] if stop < len(lines) else end
+            pushing = cache_push_seconds(lines[first:stop], until)
+            found.append((match.group(1).strip(), until - lines[first][0] - pushing))
+    return tuple(found)
+
+
+def _run_timed(argv: list[str], env: dict[str, str]) -> tuple[int, Timed, float]:
+    """Run ``argv`` with stdout and stderr merged; its exit code, each line with the time
+    it appeared, and the seconds it ran."""
+    start = time.monotonic()
+    lines: Timed = []
+    with subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append((time.monotonic() - start, line))
+        code = process.wait()
+    return code, lines, time.monotonic() - start
 
 
 def build(registry: Registry, work: Path, *, context: Path, dockerfile: Path,
@@ -80,19 +136,21 @@ def build(registry: Registry, work: Path, *, context: Path, dockerfile: Path,
     env = {**os.environ, **result.environment(), **storage.env()}
     output: list[str] = []
     steps: list[float] = []
+    pushing_cache = 0.0
+    timed_steps: tuple[tuple[str, float], ...] = ()
     start = time.monotonic()
     try:
         for argv in result.argv():
-            begin = time.monotonic()
-            done = subprocess.run([*_read_only(image_store), *argv], env=env,
-                                  capture_output=True, text=True, check=False)
-            steps.append(time.monotonic() - begin)
-            output.append(done.stdout + done.stderr)
-            if done.returncode != 0:
-                raise RuntimeError(f"{argv[:4]} failed ({done.returncode}):\n{output[-1]}")
+            code, lines, ran = _run_timed([*_read_only(image_store), *argv], env)
+            steps.append(ran)
+            output.append("".join(text for _, text in lines))
+            if code != 0:
+                raise RuntimeError(f"{argv[:4]} failed ({code}):\n{output[-1]}")
+            pushing_cache += cache_push_seconds(lines, ran)
+            timed_steps = timed_steps or step_seconds(lines, ran)  # pushes have no steps
         seconds = time.monotonic() - start
         return Build(seconds, "".join(output), destination, tuple(steps),
-                     tree_bytes(storage.root / "graph"))
+                     tree_bytes(storage.root / "graph"), pushing_cache, timed_steps)
     finally:
         storage.remove()
         auth.unlink(missing_ok=True)
