@@ -215,8 +215,10 @@ def longest_step(runs: list[dict[str, object]], measure: str = "uncached") -> st
     return str(max(steps, key=steps.get))
 
 
-def summarise(runs: list[dict[str, object]]) -> dict[str, dict[str, float]]:
-    """Median, min and max of each measure over the runs."""
+def summarise(runs: list[dict[str, object]], dependency: str, rebuilt: str
+              ) -> dict[str, dict[str, float]]:
+    """Median, min and max of each measure over the runs; ``dependency`` and ``rebuilt``
+    are the longest steps (:func:`longest_step`) of the uncached build and the warm one."""
     def seconds(run: dict[str, object], key: str) -> float:
         value = run[key]
         return float(value["seconds"] if isinstance(value, dict) else value)  # type: ignore[arg-type]
@@ -227,9 +229,8 @@ def summarise(runs: list[dict[str, object]]) -> dict[str, dict[str, float]]:
         for part in ("build_step", "push_step", "cache_push"):
             summary[f"{measure}_{part}"] = _stats(
                 [float(run[measure][part]) for run in runs])  # type: ignore[index]
-    for measure, longest in (("uncached", longest_step(runs)),
-                             ("first_cached", longest_step(runs)),
-                             ("warm", longest_step(runs, "warm"))):
+    for measure, longest in (("uncached", dependency), ("first_cached", dependency),
+                             ("warm", rebuilt)):
         summary[f"{measure}_longest_step"] = _stats(
             [dict(run[measure]["steps"])[longest] for run in runs])  # type: ignore[index]
     summary["changed_mb"] = _stats([run["floor"]["changed_bytes"] / 1e6 for run in runs])  # type: ignore[index]
@@ -263,9 +264,10 @@ def run_bench(args: argparse.Namespace) -> dict[str, object]:
             for variant in (["migrated"] if args.quick else VARIANTS):
                 runs = [measure(reg, tmp, project, variant, base, n, args.storage_driver, store,
                                 Path(pods), args.warm_images) for n in range(args.runs)]
+                dependency, rebuilt = longest_step(runs), longest_step(runs, "warm")
                 results[f"{project.name} / {variant}"] = {
-                    "runs": runs, "summary": summarise(runs), "longest_step": longest_step(runs),
-                    "warm_longest_step": longest_step(runs, "warm")}
+                    "runs": runs, "summary": summarise(runs, dependency, rebuilt),
+                    "longest_step": dependency, "warm_longest_step": rebuilt}
                 print(f"measured {project.name} / {variant}", file=sys.stderr, flush=True)
     return {"runs": args.runs, "storage_driver": args.storage_driver, "quick": args.quick,
             "image_store": args.image_store, "warm_images": args.warm_images,

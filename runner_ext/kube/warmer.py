@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from runner_ext.config.model import OrgConfig
@@ -34,7 +34,6 @@ from runner_ext.planner.engines import (
     registries_conf,
 )
 from runner_ext.planner.from_config import WORK_DIRS, registry_options
-from runner_ext.planner.spec import RegistryOptions
 from runner_ext.render.environment import render
 
 # Any non-root UID works (the warmer writes only to the cache volume, owned through fsGroup);
@@ -65,10 +64,8 @@ def base_images(text: str, source: str) -> list[str]:
 def warmer_argv(config: OrgConfig, images: Sequence[str]) -> list[str]:
     """Arguments of ``/kaniko/warmer``: the cache dir, the images, mirrors, insecure hosts
     and, when ``registry.ca_file`` is set, the org CA where the warmer's pod holds it."""
-    reg = config.registry
-    registry = RegistryOptions(mirrors=tuple(reg.mirrors), insecure=tuple(reg.insecure),
-                               ca_file=ca_path("kaniko") if reg.ca_file else "",
-                               ca_hosts=tuple(reg.ca_hosts))
+    registry = replace(registry_options(config),
+                       ca_file=ca_path("kaniko") if config.registry.ca_file else "")
     return kaniko_warmer_argv(registry, config.kaniko.cache_dir, list(images))
 
 
