@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from runner_ext.lab.job_builds import PATHS
+
 # The Kaniko article's own figures (mm:ss), quoted as published, for side-by-side reading.
 ARTICLE = (
     ("Dotnet core", "3:10", "14:25", "3:40", "0:27"),
@@ -46,9 +48,10 @@ def _ours(data: dict[str, Any]) -> list[str]:
 def _breakdown(data: dict[str, Any]) -> list[str]:
     warmer = data.get("warm_images", False)
     split = all("warm_longest_step" in r["summary"] for r in data["results"].values())
-    titles = ["warm rebuild", "`buildah build` (with cache pulls and cache pushes)",
+    build, push = commands(data)
+    titles = ["warm rebuild", f"{build} (with cache pulls and cache pushes)",
               *(["… of it, its longest step", "… pushes to the registry cache"] if split
-                else []), "`buildah push`",
+                else []), push,
               "pull of the cached image into an empty storage",
               "written to the build's own storage, MB", "changed layers, MB", "floor",
               "the project's own step after `COPY . .`, alone",
@@ -77,9 +80,10 @@ def _breakdown(data: dict[str, Any]) -> list[str]:
 def _first_cached(data: dict[str, Any]) -> list[str]:
     """The uncached build and the first cached one, each split into ``buildah build`` (the
     cached one's pushes to the registry cache apart) and ``buildah push``."""
-    titles = ["uncached", "`buildah build`", "… of it, the longest step", "`buildah push`",
-              "first build with cache", "`buildah build`", "… of it, the same step",
-              "… pushes to the registry cache", "`buildah push`"]
+    build, push = commands(data)
+    titles = ["uncached", build, "… of it, the longest step", push,
+              "first build with cache", build, "… of it, the same step",
+              "… pushes to the registry cache", push]
     lines = [_row("project / Dockerfile", *titles), _row(*["---"] * (len(titles) + 1))]
     steps = []
     for name, result in data["results"].items():
@@ -93,7 +97,7 @@ def _first_cached(data: dict[str, Any]) -> list[str]:
             s["first_cached_push_step"]))))
         steps.append(f"- {name}: `{result['longest_step']}`")
     return ["Where the first cached build's time goes, against the uncached one (medians). "
-            "Its layers go to the registry cache during `buildah build`, so its final push "
+            f"Its layers go to the registry cache during {commands(data)[0]}, so its final push "
             "finds them there; the longest step is the dependency install, timed from its "
             "STEP line to the next (its cache push left out):", "", *lines, "", *steps, ""]
 
@@ -139,12 +143,26 @@ def _machine(data: dict[str, Any]) -> str:
             f"the start and {load['end']:.1f} at the end.")
 
 
+def commands(data: dict[str, Any]) -> tuple[str, str]:
+    """The build and push commands the run's builds were split into, as table headers."""
+    if data.get("path") == "shim":
+        return "`docker build` (podman)", "`docker push` (podman)"
+    return "`buildah build`", "`buildah push`"
+
+
+def engine(data: dict[str, Any]) -> str:
+    """Which engine built, and how it was run (results before --path ran the bare plan)."""
+    path = data.get("path", "plan")
+    return ("podman (Buildah's build library)" if path == "shim" else "Buildah") + \
+        f", {PATHS[path]}"
+
+
 def render_markdown(data: dict[str, Any]) -> str:
     """Our table, the ratios, where the warm rebuild's time goes, and the article's table."""
     runs = data["runs"]
     how = "median of " + str(runs) + " runs (min-max)" if runs > 1 else "one run"
     parts = [
-        f"Buildah ({data['storage_driver']} storage), local registry layer cache, a fresh "
+        f"{engine(data)}; {data['storage_driver']} storage, local registry layer cache, a fresh "
         f"storage per build{_store(data)}; {how}; m:ss.s.{_machine(data)}", "",
         *_ours(data), "",
         "Ratios (medians):", "",
@@ -175,7 +193,8 @@ def render_png(data: dict[str, Any], path: Path) -> None:
         ax.bar(positions, values, width, label=title)
     ax.set_xticks([i + width * (len(COLUMNS) - 1) / 2 for i in range(len(names))], names)
     ax.set_ylabel("seconds (median)")
-    ax.set_title(f"Buildah + registry layer cache, {data['storage_driver']} storage"
+    ax.set_title(f"{'shim (podman)' if data.get('path') == 'shim' else 'Buildah'}"
+                 f" + registry layer cache, {data['storage_driver']} storage"
                  f"{', image store' if data.get('image_store') else ''}"
                  f"{' with the previous image' if data.get('warm_images') else ''}, "
                  f"runs: {data['runs']}")
@@ -188,10 +207,10 @@ def render_png(data: dict[str, Any], path: Path) -> None:
 def merge(documents: list[dict[str, Any]]) -> dict[str, Any]:
     """One document from runs of different projects (same runs and storage driver)."""
     first = documents[0]
-    same = ("runs", "storage_driver", "image_store", "warm_images", "storage_dir")
+    same = ("runs", "path", "storage_driver", "image_store", "warm_images", "storage_dir")
     for other in documents[1:]:
         if [other.get(k) for k in same] != [first.get(k) for k in same]:
-            raise SystemExit("bench_table: the results differ in --runs, --storage-driver, "
+            raise SystemExit("bench_table: the results differ in --runs, --path, --storage-driver, "
                              "--image-store, --warm-images or --storage-dir")
     results = {name: result for doc in documents for name, result in doc["results"].items()}
     return {**first, "results": results,

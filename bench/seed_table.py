@@ -2,8 +2,16 @@
 
 For each project in bench/projects (a Python service: pandas, numpy, requests, flask; a
 TypeScript service: 480 npm packages) and each Dockerfile (as written, `COPY . .` before the
-install; as `runner-ext migrate-project` fixed it), the planner's Buildah plan builds against
-a local registry, each build in a fresh storage like a fresh build pod:
+install; as `runner-ext migrate-project` fixed it), each build runs against a local registry
+in a fresh storage, like a fresh build pod, the way a CI job runs it (--path):
+
+  job             the Buildah job's script: the generated plan, then our entrypoint
+                  (registry auth, the build with the registry cache, the push, the report)
+  shim            a kept script's `docker build` and `docker push`, through the shim's
+                  `docker` wrapper (podman); no image store (the shim does not read one)
+  plan            the planner's Buildah commands run one by one (no entrypoint)
+
+It measures:
 
   uncached        no registry cache
   first cached    registry cache on, cache repo empty
@@ -19,8 +27,9 @@ project's own step that re-runs after the source changed (`npm run build`) timed
 Base images are Debian bookworm (Python 3.11, Node.js 18) made by mmdebstrap
 (runner_ext.lab.bases), pushed once per run. Real pip and npm downloads from PyPI and npm.
 
-    python3 bench/seed_table.py [--runs 3] [--quick] [--project NAME] [--storage-driver overlay]
-                                [--image-store [--warm-images]] [--storage-dir /dev/shm]
+    python3 bench/seed_table.py [--runs 3] [--quick] [--project NAME] [--path job|shim|plan]
+                                [--storage-driver overlay] [--image-store [--warm-images]]
+                                [--storage-dir /dev/shm]
     python3 bench/bench_table.py RESULT.json [RESULT.json …]   # one table from several runs
 
 Writes seed_table.md, seed_table.json and seed_table.png to --out (default bench/results).
@@ -52,6 +61,7 @@ from runner_ext.lab.builds import (
     run_seconds,
 )
 from runner_ext.lab.floor import push_floor
+from runner_ext.lab.job_builds import PATHS, job_build, shim_build
 from runner_ext.lab.registry import Registry, running_registry
 
 PROJECTS_DIR = Path(__file__).resolve().parent / "projects"
@@ -120,12 +130,19 @@ def check_reachable() -> None:
 
 
 def _build(registry: Registry, work: Path, root: Path, dockerfile: str, base: str,
-           destination: str, driver: str, store: ImageStore | None, *, cache: bool = True
-           ) -> dict[str, float]:
+           destination: str, driver: str, store: ImageStore | None, *, cache: bool = True,
+           path: str = "job") -> dict[str, float]:
+    args = (f"BASE_IMAGE={base}",)
     try:
-        done = build(registry, work, context=root, dockerfile=root / dockerfile,
-                     destination=destination, build_args=(f"BASE_IMAGE={base}",),
-                     cache=cache, storage_driver=driver, image_store=store)
+        if path == "shim":
+            done = shim_build(registry, work, context=root, dockerfile=root / dockerfile,
+                              destination=destination, build_args=args, cache=cache,
+                              storage_driver=driver)
+        else:
+            done = (job_build if path == "job" else build)(
+                registry, work, context=root, dockerfile=root / dockerfile,
+                destination=destination, build_args=args, cache=cache, storage_driver=driver,
+                image_store=store)
     except RuntimeError as exc:
         lines = str(exc).strip().splitlines()
         raise BenchFailed(f"build of {destination} failed: {lines[0]} … {lines[-1]}") from exc
@@ -137,7 +154,7 @@ def _build(registry: Registry, work: Path, root: Path, dockerfile: str, base: st
 
 def measure(registry: Registry, tmp: Path, project: Project, variant: str, base: str,
             run: int, driver: str, store: ImageStore | None, pods: Path,
-            warm_images: bool = False) -> dict[str, object]:
+            warm_images: bool = False, path: str = "job") -> dict[str, object]:
     """The four builds and the floor for one project, Dockerfile and run; ``pods`` is where
     each build's storage goes. With ``warm_images`` the two rebuilds read a store that the
     warmer filled with the base image and the first build's image, as when the project's
@@ -151,7 +168,7 @@ def measure(registry: Registry, tmp: Path, project: Project, variant: str, base:
 
     def step(tag: str, store: ImageStore | None = store, **kwargs: bool) -> dict[str, float]:
         return _build(registry, pods / f"w-{root.name}-{tag}", root, dockerfile, base,
-                      f"{image}:{tag}", driver, store, **kwargs)
+                      f"{image}:{tag}", driver, store, path=path, **kwargs)
 
     order = ("uncached", "first_cached") if run % 2 == 0 else ("first_cached", "uncached")
     result: dict[str, object] = {
@@ -263,13 +280,15 @@ def run_bench(args: argparse.Namespace) -> dict[str, object]:
                                      args.storage_driver) if args.image_store else None
             for variant in (["migrated"] if args.quick else VARIANTS):
                 runs = [measure(reg, tmp, project, variant, base, n, args.storage_driver, store,
-                                Path(pods), args.warm_images) for n in range(args.runs)]
+                                Path(pods), args.warm_images, args.path)
+                        for n in range(args.runs)]
                 dependency, rebuilt = longest_step(runs), longest_step(runs, "warm")
                 results[f"{project.name} / {variant}"] = {
                     "runs": runs, "summary": summarise(runs, dependency, rebuilt),
                     "longest_step": dependency, "warm_longest_step": rebuilt}
                 print(f"measured {project.name} / {variant}", file=sys.stderr, flush=True)
-    return {"runs": args.runs, "storage_driver": args.storage_driver, "quick": args.quick,
+    return {"runs": args.runs, "path": args.path, "storage_driver": args.storage_driver,
+            "quick": args.quick,
             "image_store": args.image_store, "warm_images": args.warm_images,
             "cpus": os.cpu_count(), "storage_dir": str(args.storage_dir or ""),
             "load_average": {"start": load_start, "end": os.getloadavg()[0]},
@@ -283,6 +302,9 @@ def main() -> int:
                         help="python-service, migrated Dockerfile only, one run (for CI)")
     parser.add_argument("--project", action="append", choices=[p.name for p in PROJECTS],
                         help="measure only this project (repeatable; default: all)")
+    parser.add_argument("--path", choices=tuple(PATHS), default="job",
+                        help="how each build runs: " + "; ".join(
+                            f"{name}: {text}" for name, text in PATHS.items()))
     parser.add_argument("--storage-driver", choices=("vfs", "overlay"), default="vfs")
     parser.add_argument("--image-store", action="store_true",
                         help="base images from the warmer's image store (pulled once, mounted "
@@ -302,6 +324,9 @@ def main() -> int:
     args = parser.parse_args()
     if args.warm_images and not args.image_store:
         parser.error("--warm-images needs --image-store (the warmer fills the image store)")
+    if args.path == "shim" and args.image_store:
+        parser.error("--image-store needs --path job or plan: the shim's podman does not read "
+                     "the warmer's image store")
     if args.quick:
         args.runs, args.project = 1, [PROJECTS[0].name]
     args.project = args.project or [p.name for p in PROJECTS]
@@ -316,6 +341,7 @@ def main() -> int:
               + ", ".join(f"{driver} {seconds:.1f} s" for driver, seconds in times.items()))
         return 0
     stem = "-".join(["seed_table", *(["quick"] if args.quick else []),
+                     *([args.path] if args.path != "job" else []),
                      *(args.project if len(args.project) < len(PROJECTS) else []),
                      *([args.storage_driver] if args.storage_driver != "vfs" else []),
                      *(["image-store"] if args.image_store else []),

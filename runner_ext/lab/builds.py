@@ -95,13 +95,16 @@ def step_seconds(lines: Timed, end: float) -> tuple[tuple[str, float], ...]:
     return tuple(found)
 
 
-def _run_timed(argv: list[str], env: dict[str, str]) -> tuple[int, Timed, float]:
-    """Run ``argv`` with stdout and stderr merged; its exit code, each line with the time
-    it appeared, and the seconds it ran."""
+def run_timed(argv: list[str], env: dict[str, str], cwd: Path | None = None
+              ) -> tuple[int, Timed, float]:
+    """Run ``argv`` (in ``cwd``) with stdout and stderr merged; its exit code, each line
+    with the time it appeared, and the seconds it ran."""
     start = time.monotonic()
     lines: Timed = []
+    if cwd is not None:
+        cwd.mkdir(parents=True, exist_ok=True)
     with subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True) as process:
+                          text=True, cwd=cwd) as process:
         assert process.stdout is not None
         for line in process.stdout:
             lines.append((time.monotonic() - start, line))
@@ -119,7 +122,7 @@ def build(registry: Registry, work: Path, *, context: Path, dockerfile: Path,
     overrides the config's ``{image}/cache``; ``image_store`` is the warmer's store of base
     images, read as a build pod reads its read-only mount."""
     require_tool("buildah")
-    config = _config(registry, storage_driver, image_store)
+    config = build_config(registry, storage_driver, image_store)
     spec = spec_from_config(config, "buildah", context=str(context), dockerfile=str(dockerfile),
                             destinations=[destination], build_args=build_args, cache=cache,
                             cache_repo=cache_repo, work_dir=str(work / "plan"))
@@ -141,7 +144,7 @@ def build(registry: Registry, work: Path, *, context: Path, dockerfile: Path,
     start = time.monotonic()
     try:
         for argv in result.argv():
-            code, lines, ran = _run_timed([*_read_only(image_store), *argv], env)
+            code, lines, ran = run_timed([*read_only_prefix(image_store), *argv], env)
             steps.append(ran)
             output.append("".join(text for _, text in lines))
             if code != 0:
@@ -177,7 +180,7 @@ def tree_bytes(folder: Path) -> int:
     return total
 
 
-def _config(registry: Registry, storage_driver: str, image_store: ImageStore | None
+def build_config(registry: Registry, storage_driver: str, image_store: ImageStore | None
             ) -> OrgConfig:
     registries = {"insecure": [registry.host]}
     buildah = parse_config({"registry": registries}).engines.buildah.model_dump()
@@ -190,7 +193,7 @@ def _config(registry: Registry, storage_driver: str, image_store: ImageStore | N
                          "warmer": warmer})
 
 
-def _read_only(image_store: ImageStore | None) -> list[str]:
+def read_only_prefix(image_store: ImageStore | None) -> list[str]:
     """A prefix that runs a command with the image store mounted read-only, as a build pod
     mounts the warmer's volume (root only: a private mount namespace; else nothing)."""
     if image_store is None or os.geteuid() != 0:
@@ -203,7 +206,7 @@ def fill_image_store(registry: Registry, folder: Path, images: tuple[str, ...],
                      storage_driver: str = "vfs") -> ImageStore:
     """Pull ``images`` into a new image store with the warmer's commands; raise if one fails."""
     require_tool("buildah")
-    config = _config(registry, storage_driver, None)
+    config = build_config(registry, storage_driver, None)
     folder.mkdir(parents=True, exist_ok=True)
     auth = folder / "warmer-auth.json"
     auth.write_text(json.dumps(registry.docker_config()))
@@ -302,7 +305,8 @@ def _fresh_buildah(registry: Registry, work: Path, storage_driver: str,
     auth.write_text(json.dumps(registry.docker_config()))
     store = str(image_store.path) if image_store else ""
     try:
-        yield ([*_read_only(image_store), buildah, *buildah_storage_flags(storage_driver, store)],
+        yield ([*read_only_prefix(image_store), buildah,
+                *buildah_storage_flags(storage_driver, store)],
                env, ["--authfile", str(auth), "--tls-verify=false"])
     finally:
         storage.remove()

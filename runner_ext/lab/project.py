@@ -20,11 +20,10 @@ from pathlib import Path
 from runner_ext.cli.main import run
 from runner_ext.lab.buildah import Storage
 from runner_ext.lab.registry import Registry
+from runner_ext.lab.tools import ENTRYPOINT, require_tool
 from runner_ext.lab.tools import SOURCE_TREE as REPO
-from runner_ext.lab.tools import require_tool
 
 SAMPLE = REPO / "ci-examples" / "buildah-sample"
-ENTRYPOINT = REPO / "executor" / "entrypoint.sh"
 REMOTE = "https://gitlab.example.com/group/sample.git"
 _GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
             "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}

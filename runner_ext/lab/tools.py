@@ -12,6 +12,9 @@ import sys
 from pathlib import Path
 
 SOURCE_TREE = Path(__file__).resolve().parents[2]
+# The executor files a job runs, in this source tree.
+ENTRYPOINT = SOURCE_TREE / "executor" / "entrypoint.sh"
+SHIM_WRAPPER = SOURCE_TREE / "executor" / "shim" / "docker"
 
 INSTALL_HINTS = {
     "buildah": "apt-get install buildah",
