@@ -8,7 +8,7 @@ in a fresh storage, like a fresh build pod, the way a CI job runs it (--path):
   job             the Buildah job's script: the generated plan, then our entrypoint
                   (registry auth, the build with the registry cache, the push, the report)
   shim            a kept script's `docker build` and `docker push`, through the shim's
-                  `docker` wrapper (podman); no image store (the shim does not read one)
+                  `docker` wrapper (podman)
   plan            the planner's Buildah commands run one by one (no entrypoint)
 
 It measures:
@@ -137,7 +137,7 @@ def _build(registry: Registry, work: Path, root: Path, dockerfile: str, base: st
         if path == "shim":
             done = shim_build(registry, work, context=root, dockerfile=root / dockerfile,
                               destination=destination, build_args=args, cache=cache,
-                              storage_driver=driver)
+                              storage_driver=driver, image_store=store)
         else:
             done = (job_build if path == "job" else build)(
                 registry, work, context=root, dockerfile=root / dockerfile,
@@ -324,9 +324,6 @@ def main() -> int:
     args = parser.parse_args()
     if args.warm_images and not args.image_store:
         parser.error("--warm-images needs --image-store (the warmer fills the image store)")
-    if args.path == "shim" and args.image_store:
-        parser.error("--image-store needs --path job or plan: the shim's podman does not read "
-                     "the warmer's image store")
     if args.quick:
         args.runs, args.project = 1, [PROJECTS[0].name]
     args.project = args.project or [p.name for p in PROJECTS]

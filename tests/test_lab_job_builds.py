@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import BaseRegistry
 
-from runner_ext.lab.builds import CACHE_PUSH_LINE
+from runner_ext.lab.builds import CACHE_PUSH_LINE, fill_image_store
 from runner_ext.lab.job_builds import (
     PATHS,
     RUNNING_LINE,
@@ -109,3 +109,24 @@ def test_a_rebuild_takes_its_unchanged_step_from_the_registry_cache(
     warm, _, _ = build("v2")
     assert "Cache pulled from remote" in warm.split("COPY app.txt")[0]
     assert registry.tags(f"lab/{path}-builds/cache")
+
+
+@pytest.mark.e2e
+def test_the_shim_takes_the_base_image_from_the_warmers_image_store(
+        base_registry: BaseRegistry) -> None:
+    """With the store the warmer filled (mounted read-only), the shim's build pulls no base
+    image; without it, the same build pulls one."""
+    registry = base_registry.registry
+    folder = base_registry.folder / "lab-shim-store"
+    context = folder / "context"
+    context.mkdir(parents=True)
+    (context / "Dockerfile").write_text(f"FROM {base_registry.base}\nRUN echo built > /built\n")
+    store = fill_image_store(registry, folder / "warmer", (base_registry.base,))
+    image = f"{registry.host}/lab/shim-store"
+    outputs = {name: shim_build(registry, folder / name, context=context,
+                                dockerfile=context / "Dockerfile", destination=f"{image}:{name}",
+                                cache=False, image_store=used).output
+               for name, used in (("with-store", store), ("without", None))}
+    assert f"Trying to pull {base_registry.base}" not in outputs["with-store"]
+    assert f"Trying to pull {base_registry.base}" in outputs["without"]
+    assert registry.has_manifest("lab/shim-store", "with-store")

@@ -163,6 +163,33 @@ def test_cache_only_for_a_tag_the_job_can_write(shim: Shim) -> None:
     assert third[third.index("--cache-to") + 1] == "cache.example.com/app-build"
 
 
+def test_the_warmers_image_store_is_read_by_every_podman_and_buildah_call(
+        shim: Shim, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    (store / "vfs-images").mkdir(parents=True)
+    shim.run("build", "-t", "registry.example.com/g/app:1", ".", RUNNER_EXT_IMAGE_STORE=str(store))
+    shim.run("push", "registry.example.com/g/app:1", RUNNER_EXT_IMAGE_STORE=str(store))
+    shim.run("run", "--rm", "alpine:3", "true", RUNNER_EXT_IMAGE_STORE=str(store))
+    flags = ["--storage-driver", "vfs", "--storage-opt", f"vfs.imagestore={store}"]
+    build, push = shim.argvs()
+    assert build[1:5] == flags and push == ["podman", *flags, "push",
+                                            "registry.example.com/g/app:1"]
+    assert all(call["argv"][1:5] == flags for call in shim.buildah())
+
+
+def test_an_image_store_of_another_driver_or_none_is_not_read(shim: Shim, tmp_path: Path
+                                                             ) -> None:
+    store = tmp_path / "store"
+    (store / "overlay-images").mkdir(parents=True)
+    other = shim.run("build", "-t", "registry.example.com/g/app:1", ".",
+                     RUNNER_EXT_IMAGE_STORE=str(store))
+    missing = shim.run("build", "-t", "registry.example.com/g/app:1", ".",
+                       RUNNER_EXT_IMAGE_STORE=str(tmp_path / "not-mounted"))
+    assert all("--storage-opt" not in argv for argv in shim.argvs())
+    assert f"the image store {store} holds no vfs images" in other.stderr
+    assert "image store" not in missing.stderr  # no warmer volume: nothing to say
+
+
 def test_buildx_build_push_builds_then_pushes_every_tag(shim: Shim) -> None:
     done = shim.run("buildx", "build", "--push", "--load", "--progress", "plain",
                     "-t", "r.example.com/a:1", "-t", "r.example.com/a:latest", ".")
@@ -382,7 +409,8 @@ def test_dockerfile_defaults_are_the_config_defaults() -> None:
     assert args == {"ENGINE_IMAGE": config.engines.shim.image, "CACHE_REPO": config.cache.repo,
                     "CACHE_TTL": config.cache.ttl,
                     "STORAGE_DRIVER": config.engines.shim.storage_driver,
-                    "ISOLATION": config.engines.shim.isolation}
+                    "ISOLATION": config.engines.shim.isolation,
+                    "IMAGE_STORE": config.engines.buildah.image_store}
     assert f"template='{config.cache.repo}'" in WRAPPER.read_text()
     copies = [c.value for c in _commands() if c.cmd == "COPY"]
     assert copies == [("entrypoint.sh", ENTRYPOINT),

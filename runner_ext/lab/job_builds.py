@@ -98,9 +98,10 @@ def job_build(registry: Registry, work: Path, *, context: Path, dockerfile: Path
 
 
 def shim_environment(registry: Registry, work: Path, storage: Storage, *, cache: bool,
-                     cache_repo: str) -> dict[str, str]:
-    """What a shim job sees: the job token for ``CI_REGISTRY``, the image's settings, and a
-    ``registries.conf`` for the plain-HTTP registry (the shim does not apply the org's)."""
+                     cache_repo: str, image_store: ImageStore | None) -> dict[str, str]:
+    """What a shim job sees: the job token for ``CI_REGISTRY``, the image's settings (the
+    warmer's image store where the pod mounts it), and a ``registries.conf`` for the
+    plain-HTTP registry (the shim does not apply the org's)."""
     conf = work / "registries.conf"
     conf.write_text(f'[[registry]]\nlocation = "{registry.host}"\ninsecure = true\n')
     return {
@@ -109,6 +110,7 @@ def shim_environment(registry: Registry, work: Path, storage: Storage, *, cache:
         "CI_REGISTRY_PASSWORD": registry.password,
         "RUNNER_EXT_ENTRYPOINT": str(ENTRYPOINT), "RUNNER_EXT_WORK_DIR": str(work / "job"),
         "RUNNER_EXT_STORAGE_DRIVER": storage.driver,
+        "RUNNER_EXT_IMAGE_STORE": str(image_store.path) if image_store else "",
         "RUNNER_EXT_CACHE": "true" if cache else "false",
         **({"RUNNER_EXT_CACHE_REPO": cache_repo} if cache_repo else {}),
         "CONTAINERS_REGISTRIES_CONF": str(conf),
@@ -117,16 +119,19 @@ def shim_environment(registry: Registry, work: Path, storage: Storage, *, cache:
 
 def shim_build(registry: Registry, work: Path, *, context: Path, dockerfile: Path,
                destination: str, build_args: tuple[str, ...] = (), cache: bool = True,
-               cache_repo: str = "", storage_driver: str = "vfs") -> Build:
+               cache_repo: str = "", storage_driver: str = "vfs",
+               image_store: ImageStore | None = None) -> Build:
     """``docker build -f DOCKERFILE -t DESTINATION CONTEXT`` then ``docker push
     DESTINATION``, as a kept script runs them in the shim; raise if either fails."""
     require_tool("podman")
     work.mkdir(parents=True, exist_ok=True)
     storage = Storage(work / "storage", storage_driver).create()
-    env = shim_environment(registry, work, storage, cache=cache, cache_repo=cache_repo)
+    env = shim_environment(registry, work, storage, cache=cache, cache_repo=cache_repo,
+                           image_store=image_store)
     arguments = [word for arg in build_args for word in ("--build-arg", arg)]
-    argvs = [[str(SHIM_WRAPPER), "build", "-f", str(dockerfile), *arguments, "-t", destination,
-              str(context)], [str(SHIM_WRAPPER), "push", destination]]
+    docker = [*read_only_prefix(image_store), str(SHIM_WRAPPER)]
+    argvs = [[*docker, "build", "-f", str(dockerfile), *arguments, "-t", destination,
+              str(context)], [*docker, "push", destination]]
     output: list[str] = []
     seconds: list[float] = []
     pushing = 0.0
@@ -137,7 +142,8 @@ def shim_build(registry: Registry, work: Path, *, context: Path, dockerfile: Pat
             output.append("".join(text for _, text in lines))
             seconds.append(ran)
             if code != 0:
-                raise RuntimeError(f"docker {argv[1]} in the shim failed ({code}):\n{output[-1]}")
+                verb = argv[len(docker)]
+                raise RuntimeError(f"docker {verb} in the shim failed ({code}):\n{output[-1]}")
             pushing += cache_push_seconds(lines, ran)
             steps = steps or step_seconds(lines, ran)
         return Build(sum(seconds), "".join(output), destination, tuple(seconds),
