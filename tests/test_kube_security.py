@@ -31,7 +31,7 @@ from runner_ext.kube.pss.load import pods_from_text
 from runner_ext.kube.runner import render_runner
 from runner_ext.kube.warmer import BUILDAH_RUN_ROOT, base_images, render_warmer
 from runner_ext.planner import plan
-from runner_ext.planner.engines import buildah_warmer_argvs, registries_conf
+from runner_ext.planner.engines import buildah_warmer_argvs, registries_conf, store_sync_argv
 from runner_ext.planner.from_config import WORK_DIRS, registry_options, spec_from_config
 
 CONTEXT = "git://gitlab.example.com/group/app.git#refs/heads/main"
@@ -310,6 +310,8 @@ def test_buildah_warmer_pulls_every_image_into_the_store_the_build_pods_read() -
     assert pulls == buildah_warmer_argvs("overlay", "/srv/images",
                                          ["node:20", "python:3.12-slim", "golang:1.23"],
                                          BUILDAH_RUN_ROOT)
+    # Its last step writes the store to disk, so a completed Job is a store on disk.
+    assert lines[-1] == "sync -f /srv/images" == shlex.join(store_sync_argv("/srv/images"))
     assert {e["name"]: e["value"] for e in warmer["env"]} == {
         "REGISTRY_AUTH_FILE": f"{WORK_DIRS['buildah']}/config.json"}
     mounts = {m["name"]: m for m in warmer["volumeMounts"]}

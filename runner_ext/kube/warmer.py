@@ -32,6 +32,7 @@ from runner_ext.planner.engines import (
     buildah_warmer_argvs,
     kaniko_warmer_argv,
     registries_conf,
+    store_sync_argv,
 )
 from runner_ext.planner.from_config import WORK_DIRS, registry_options
 from runner_ext.render.environment import render
@@ -72,13 +73,13 @@ def warmer_argv(config: OrgConfig, images: Sequence[str]) -> list[str]:
 def buildah_warmer_script(config: OrgConfig, images: Sequence[str]) -> str:
     """The ``sh -c`` script of Buildah's warmer: one ``buildah pull`` per image into the
     store (with the org CA's folder when ``registry.ca_file`` is set), stopping at the first
-    failure, then the prune of superseded images."""
+    failure, then the prune of superseded images, then a sync of the store to disk."""
     driver, store = config.engines.buildah.storage_driver, warm_store(config, "buildah").mount
     cert_dir = f"{WORK_DIRS['buildah']}{CERT_DIR}" if config.registry.ca_file else ""
     steps = buildah_warmer_argvs(driver, store, list(images), BUILDAH_RUN_ROOT, cert_dir)
     prune = _prune_superseded(buildah_store_argv(driver, store, BUILDAH_RUN_ROOT), store,
                               config.warmer.keep_superseded_seconds)
-    return sh_script(steps, *_AUTH_GUARD) + prune
+    return sh_script(steps, *_AUTH_GUARD) + prune + shlex.join(store_sync_argv(store)) + "\n"
 
 
 def _prune_superseded(buildah: list[str], store: str, keep_seconds: int) -> str:

@@ -29,6 +29,7 @@ from runner_ext.planner.engines import (
     buildah_storage_flags,
     buildah_warmer_argvs,
     registries_conf,
+    store_sync_argv,
 )
 from runner_ext.planner.from_config import registry_options, spec_from_config
 
@@ -215,8 +216,9 @@ def fill_image_store(registry: Registry, folder: Path, images: tuple[str, ...],
     store = ImageStore(folder / "store", images)
     env = {**os.environ, "REGISTRY_AUTH_FILE": str(auth), "CONTAINERS_REGISTRIES_CONF": str(conf)}
     try:
-        for argv in buildah_warmer_argvs(storage_driver, str(store.path), list(images),
-                                         str(folder / "run")):
+        for argv in [*buildah_warmer_argvs(storage_driver, str(store.path), list(images),
+                                           str(folder / "run")),
+                     store_sync_argv(str(store.path))]:
             done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
             if done.returncode != 0:
                 raise RuntimeError(f"{' '.join(argv)} failed ({done.returncode}):\n"
