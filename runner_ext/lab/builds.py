@@ -204,8 +204,9 @@ def read_only_prefix(image_store: ImageStore | None) -> list[str]:
 
 
 def fill_image_store(registry: Registry, folder: Path, images: tuple[str, ...],
-                     storage_driver: str = "vfs") -> ImageStore:
-    """Pull ``images`` into a new image store with the warmer's commands; raise if one fails."""
+                     storage_driver: str = "vfs", *, sync: bool = True) -> ImageStore:
+    """Pull ``images`` into a new image store with the warmer's commands, its closing sync
+    included unless ``sync`` is false (to measure what the sync saves); raise if one fails."""
     require_tool("buildah")
     config = build_config(registry, storage_driver, None)
     folder.mkdir(parents=True, exist_ok=True)
@@ -218,7 +219,7 @@ def fill_image_store(registry: Registry, folder: Path, images: tuple[str, ...],
     try:
         for argv in [*buildah_warmer_argvs(storage_driver, str(store.path), list(images),
                                            str(folder / "run")),
-                     store_sync_argv(str(store.path))]:
+                     *([store_sync_argv(str(store.path))] if sync else [])]:
             done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
             if done.returncode != 0:
                 raise RuntimeError(f"{' '.join(argv)} failed ({done.returncode}):\n"

@@ -131,8 +131,8 @@ def store_sync_argv(image_store: str) -> list[str]:
     """The warmer's last step: write the store's file system to disk (``syncfs``). A warmer
     that ends with its pulls still in the page cache leaves a node crash able to tear layers
     that the store's index already lists, and hands the first build pod that starts soon
-    after the writeback: its ``buildah`` flushes it before the first build step (0.5-1.0 s
-    in the seed bench's warm rebuilds on 2 cores, against 0.1 s once the store is synced)."""
+    after the writeback: its ``buildah build`` flushes it outside any build step
+    (``bench/store_sync.py`` measures it)."""
     return ["sync", "-f", image_store]
 
 
