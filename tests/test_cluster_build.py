@@ -205,8 +205,11 @@ def test_ctrl_c_deletes_the_pod_and_exits_130(tmp_path: Path) -> None:
     kube.hang_logs = True
     with cluster(tmp_path, kube) as (_, config):
         env = {**os.environ, "PYTHONPATH": str(REPO)}
+        # A shell that runs the suite in the background hands its children SIGINT ignored,
+        # and Python keeps an inherited ignore; Ctrl-C at a terminal has the default handler.
         process = subprocess.Popen(
-            [sys.executable, "-c", "from runner_ext.cli.main import entry; entry()", "build",
+            [sys.executable, "-c", "import signal; signal.signal(signal.SIGINT, "
+             "signal.default_int_handler); from runner_ext.cli.main import entry; entry()", "build",
              str(_context(tmp_path)), "--destination", DEST, "--kubeconfig", str(config)],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
