@@ -22,7 +22,7 @@ from pathlib import Path
 from seed_table import PROJECTS, PROJECTS_DIR, VARIANTS
 
 from runner_ext.lab.bases import push_debian_base, rootfs_tarball
-from runner_ext.lab.builds import Build, fill_image_store
+from runner_ext.lab.builds import Build, ImageStore, fill_image_store
 from runner_ext.lab.job_builds import job_build
 from runner_ext.lab.registry import running_registry
 
@@ -54,21 +54,21 @@ def main() -> int:
         shutil.copytree(PROJECTS_DIR / project.name, root)
         image = f"{reg.host}/bench/store-sync"
 
+        def build(tag: str, image_store: ImageStore) -> Build:
+            return job_build(reg, tmp / f"work-{tag}", context=root,
+                             dockerfile=root / VARIANTS["migrated"], destination=f"{image}:{tag}",
+                             build_args=(f"BASE_IMAGE={base}",), storage_driver=DRIVER,
+                             image_store=image_store)
+
         def rebuild(tag: str, sync: bool) -> Build:
             warmer = tmp / f"warmer-{tag}"
             filled = fill_image_store(reg, warmer, (base, f"{image}:v1"), DRIVER, sync=sync)
             try:
-                return job_build(reg, tmp / f"work-{tag}", context=root,
-                                 dockerfile=root / VARIANTS["migrated"],
-                                 destination=f"{image}:{tag}",
-                                 build_args=(f"BASE_IMAGE={base}",),
-                                 storage_driver=DRIVER, image_store=filled)
+                return build(tag, filled)
             finally:
                 shutil.rmtree(warmer, ignore_errors=True)
 
-        job_build(reg, tmp / "work-v1", context=root, dockerfile=root / VARIANTS["migrated"],
-                  destination=f"{image}:v1", build_args=(f"BASE_IMAGE={base}",),
-                  storage_driver=DRIVER, image_store=store)
+        build("v1", store)
         source = root / project.source_edit[0]
         comment = COMMENT[source.suffix]
         print(f"{project.name}, migrated Dockerfile, {DRIVER}; warm rebuild right after a fill\n")
