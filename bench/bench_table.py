@@ -108,13 +108,19 @@ def _ratio(part: float, whole: float) -> str:
 
 def _targets(data: dict[str, Any]) -> list[str]:
     results = data["results"]
-    lines = [_row("project / Dockerfile", "first cached / uncached (target ≤ 115%)",
-                  "warm / uncached (target ≤ 10%)", "warm / floor (target ≤ 2x)"),
-             _row(*["---"] * 4)]
+    # The project's own step after `COPY . .` must run again in any warm rebuild: alone, it
+    # is the least "warm / uncached" can be for that project on the machine that ran it.
+    own = any("source_step" in result["summary"] for result in results.values())
+    titles = ["first cached / uncached (target ≤ 115%)", "warm / uncached (target ≤ 10%)",
+              *(["… the project's own step alone / uncached"] if own else []),
+              "warm / floor (target ≤ 2x)"]
+    lines = [_row("project / Dockerfile", *titles), _row(*["---"] * (len(titles) + 1))]
     for name, result in results.items():
         s = {key: value["median"] for key, value in result["summary"].items()}
+        bound = _ratio(s["source_step"], s["uncached"]) if "source_step" in s else "none"
         lines.append(_row(name, _ratio(s["first_cached"], s["uncached"]),
-                          _ratio(s["warm"], s["uncached"]), f"{s['warm'] / s['floor']:.1f}x"))
+                          _ratio(s["warm"], s["uncached"]), *([bound] if own else []),
+                          f"{s['warm'] / s['floor']:.1f}x"))
     lines.append("")
     for project in sorted({name.split(" / ")[0] for name in results}):
         written = results.get(f"{project} / as written")
