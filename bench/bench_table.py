@@ -57,6 +57,9 @@ def _breakdown(data: dict[str, Any]) -> list[str]:
               "the project's own step after `COPY . .`, alone",
               *(["the warmer's pull of the previous image (before the build)"] if warmer else [])]
     lines = [_row("project / Dockerfile", *titles), _row(*["---"] * (len(titles) + 1))]
+    # A project without such a step shows "none"; results from before it was timed, no value.
+    no_step = ("none" if any("source_step" in r["summary"] for r in data["results"].values())
+               else "not measured")
     for name, result in data["results"].items():
         s = result["summary"]
         stored = s.get("warm_stored_mb")
@@ -67,7 +70,7 @@ def _breakdown(data: dict[str, Any]) -> list[str]:
                           clock(s["pull_previous"]["median"]),
                           f"{stored['median']:.1f}" if stored else "not measured",
                           f"{s['changed_mb']['median']:.1f}", clock(s["floor"]["median"]),
-                          clock(s["source_step"]["median"]) if "source_step" in s else "none",
+                          clock(s["source_step"]["median"]) if "source_step" in s else no_step,
                           *([clock(s["warmer_pull"]["median"])] if warmer else [])))
     if split:
         lines += ["", "The warm rebuild's longest step (timed from its STEP line to the next, "
@@ -77,29 +80,54 @@ def _breakdown(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _median_table(data: dict[str, Any], titles: list[str], keys: list[str]) -> list[str]:
+    """A table of the summaries' medians under ``keys``, a row per project and Dockerfile;
+    [] when a result lacks one of them (results from before it was measured)."""
+    lines = [_row("project / Dockerfile", *titles), _row(*["---"] * (len(titles) + 1))]
+    for name, result in data["results"].items():
+        summary = result["summary"]
+        if any(key not in summary for key in keys):
+            return []
+        lines.append(_row(name, *(clock(summary[key]["median"]) for key in keys)))
+    return lines
+
+
 def _first_cached(data: dict[str, Any]) -> list[str]:
     """The uncached build and the first cached one, each split into ``buildah build`` (the
     cached one's pushes to the registry cache apart) and ``buildah push``."""
     build, push = commands(data)
-    titles = ["uncached", build, "… of it, the longest step", push,
-              "first build with cache", build, "… of it, the same step",
-              "… pushes to the registry cache", push]
-    lines = [_row("project / Dockerfile", *titles), _row(*["---"] * (len(titles) + 1))]
-    steps = []
-    for name, result in data["results"].items():
-        s = {key: value["median"] for key, value in result["summary"].items()}
-        if "first_cached_longest_step" not in s:  # results from before the split
-            return []
-        lines.append(_row(name, *map(clock, (
-            s["uncached"], s["uncached_build_step"], s["uncached_longest_step"],
-            s["uncached_push_step"], s["first_cached"], s["first_cached_build_step"],
-            s["first_cached_longest_step"], s["first_cached_cache_push"],
-            s["first_cached_push_step"]))))
-        steps.append(f"- {name}: `{result['longest_step']}`")
+    lines = _median_table(
+        data, ["uncached", build, "… of it, the longest step", push, "first build with cache",
+               build, "… of it, the same step", "… pushes to the registry cache", push],
+        ["uncached", "uncached_build_step", "uncached_longest_step", "uncached_push_step",
+         "first_cached", "first_cached_build_step", "first_cached_longest_step",
+         "first_cached_cache_push", "first_cached_push_step"])
+    if not lines:
+        return []
+    steps = [f"- {name}: `{result['longest_step']}`" for name, result in data["results"].items()]
     return ["Where the first cached build's time goes, against the uncached one (medians). "
-            f"Its layers go to the registry cache during {commands(data)[0]}, so its final push "
+            f"Its layers go to the registry cache during {build}, so its final push "
             "finds them there; the longest step is the dependency install, timed from its "
             "STEP line to the next (its cache push left out):", "", *lines, "", *steps, ""]
+
+
+def _install(data: dict[str, Any]) -> list[str]:
+    """The dependency install of the uncached and first cached builds, split at the last line
+    its command printed: the command itself, then Buildah committing the layer."""
+    lines = _median_table(
+        data, ["uncached: the install step", "… to its command's last line of output",
+               "… after it (the layer's commit)", "first build with cache: the same step",
+               "… to its command's last line of output", "… after it (the layer's commit)"],
+        ["uncached_longest_step", "uncached_install_output", "uncached_install_after",
+         "first_cached_longest_step", "first_cached_install_output",
+         "first_cached_install_after"])
+    if not lines:
+        return []
+    return ["The same install step, split at the last line its command printed (pip and npm "
+            "print their summary as they end; medians, each column on its own, so the parts "
+            "need not add up to the step): before it, the command installing; after it, Buildah "
+            "committing the step's layer into the build's storage (the cache push left out):",
+            "", *lines, ""]
 
 
 def _ratio(part: float, whole: float) -> str:
@@ -172,7 +200,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         f"storage per build{_store(data)}; {how}; m:ss.s.{_machine(data)}", "",
         *_ours(data), "",
         "Ratios (medians):", "",
-        *_targets(data), "", *_first_cached(data),
+        *_targets(data), "", *_first_cached(data), *_install(data),
         "Where the warm rebuild's time goes (medians):", "",
         *_breakdown(data), "",
         "The Kaniko article's figures (mm:ss; its runners, its projects), for comparison:", "",

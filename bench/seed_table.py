@@ -22,7 +22,10 @@ It measures:
 
 and where a warm rebuild's time goes: Buildah's build and push commands apart, a pull of the
 cached image into an empty storage, the bytes the rebuild wrote into its own storage, and the
-project's own step that re-runs after the source changed (`npm run build`) timed alone.
+project's own step that re-runs after the source changed (`npm run build`) timed alone; and
+where the uncached and first cached builds' time goes: the dependency install split at its
+command's last line of output (pip's and npm's closing summary) into the command itself and
+Buildah's commit of the layer after it.
 
 Base images are Debian bookworm (Python 3.11, Node.js 18) made by mmdebstrap
 (runner_ext.lab.bases), pushed once per run. Real pip and npm downloads from PyPI and npm.
@@ -149,7 +152,8 @@ def _build(registry: Registry, work: Path, root: Path, dockerfile: str, base: st
     print(f"  {destination.split('/', 1)[1]}: {done.seconds:.1f} s", file=sys.stderr, flush=True)
     return {"seconds": done.seconds, "build_step": done.steps[0], "push_step": done.steps[-1],
             "stored_bytes": done.stored_bytes, "cache_push": done.cache_push_seconds,
-            "steps": [list(step) for step in done.step_seconds]}
+            "steps": [list(step) for step in done.step_seconds],
+            "step_output": [list(step) for step in done.step_output_seconds]}
 
 
 def measure(registry: Registry, tmp: Path, project: Project, variant: str, base: str,
@@ -250,6 +254,13 @@ def summarise(runs: list[dict[str, object]], dependency: str, rebuilt: str
                              ("warm", rebuilt)):
         summary[f"{measure}_longest_step"] = _stats(
             [dict(run[measure]["steps"])[longest] for run in runs])  # type: ignore[index]
+    for measure in ("uncached", "first_cached"):  # the install: the command, then the commit
+        if all("step_output" in run[measure] for run in runs):  # type: ignore[operator]
+            own = [dict(run[measure]["step_output"])[dependency] for run in runs]  # type: ignore[index]
+            whole = [dict(run[measure]["steps"])[dependency] for run in runs]  # type: ignore[index]
+            summary[f"{measure}_install_output"] = _stats(own)
+            summary[f"{measure}_install_after"] = _stats(
+                [w - o for w, o in zip(whole, own, strict=True)])
     summary["changed_mb"] = _stats([run["floor"]["changed_bytes"] / 1e6 for run in runs])  # type: ignore[index]
     summary["warm_stored_mb"] = _stats([run["warm"]["stored_bytes"] / 1e6 for run in runs])  # type: ignore[index]
     for key in ("warmer_pull", "source_step"):

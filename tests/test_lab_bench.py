@@ -15,6 +15,7 @@ from runner_ext.lab.builds import (
     build,
     cache_push_seconds,
     fixed_dockerfile,
+    step_output_seconds,
     step_seconds,
     tree_bytes,
 )
@@ -89,6 +90,24 @@ def test_step_seconds_runs_from_each_step_to_the_next_less_its_cache_push() -> N
                                                ("RUN pip install -r r.txt", 5.75))
 
 
+def test_step_output_seconds_ends_each_step_at_its_own_last_line() -> None:
+    """The lines of a cached `buildah build --layers` of the Node.js fixture: npm prints its
+    summary as it ends, Buildah then commits the layer (no output) and pushes it to the
+    cache. A step whose command prints nothing (COPY) counts 0."""
+    lines = [(22.03, "STEP 3/8: COPY package.json package-lock.json ./\n"),
+             (22.19, f"{CACHE_PUSH_LINE}reg/app/cache:aa\n"), (22.27, "--> 0c8ac750163\n"),
+             (22.28, "STEP 4/8: RUN npm ci\n"), (28.83, "\n"),
+             (28.83, "added 478 packages in 6s\n"), (28.84, "  run `npm fund` for details\n"),
+             (33.96, f"{CACHE_PUSH_LINE}reg/app/cache:bb\n"), (35.09, "--> a5f0f90a80d\n"),
+             (35.09, "STEP 5/8: COPY . .\n"), (35.32, "--> 238732466b1\n"),
+             (35.33, "COMMIT reg/app:v1\n"), (35.5, "Pushed reg/app:v1\n")]
+    found = dict(step_output_seconds(lines))
+    assert found == {"COPY package.json package-lock.json ./": 0.0,
+                     "RUN npm ci": pytest.approx(28.84 - 22.28), "COPY . .": 0.0}
+    whole = dict(step_seconds(lines, end=36.0))["RUN npm ci"]
+    assert whole - found["RUN npm ci"] == pytest.approx(33.96 - 28.84)  # the layer's commit
+
+
 @pytest.mark.e2e
 def test_a_build_with_cache_reports_its_pushes_to_the_registry_cache(
         base_registry: BaseRegistry) -> None:
@@ -112,4 +131,8 @@ def test_a_build_with_cache_reports_its_pushes_to_the_registry_cache(
         assert instructions == [f"FROM {base_registry.base}",
                                 "RUN dd if=/dev/urandom of=/blob bs=1M count=4"]
         assert 0 < sum(seconds for _, seconds in done.step_seconds) < done.steps[0]
+        # dd's "records out" lines end its own output, before the layer's commit.
+        run = "RUN dd if=/dev/urandom of=/blob bs=1M count=4"
+        assert [instruction for instruction, _ in done.step_output_seconds] == instructions
+        assert 0 < dict(done.step_output_seconds)[run] <= dict(done.step_seconds)[run]
     assert registry.tags("lab/cache-push/cache")

@@ -98,6 +98,7 @@ def test_a_rebuild_takes_its_unchanged_step_from_the_registry_cache(
                            for p in (folder / tag).rglob("*") if p.is_file())
         instructions = [instruction for instruction, _ in done.step_seconds]
         assert instructions[-1] == "COPY app.txt /app.txt"
+        assert [instruction for instruction, _ in done.step_output_seconds] == instructions
         return done.output, done.steps, done.cache_push_seconds
 
     uncached, steps, pushed = build("uncached", cache=False)

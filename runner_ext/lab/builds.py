@@ -66,6 +66,10 @@ class Build:
     cache_push_seconds: float = 0.0
     # (instruction, seconds) of each step of ``buildah build``, its cache push left out.
     step_seconds: tuple[tuple[str, float], ...] = ()
+    # (instruction, seconds from its STEP line to its own last line of output): for a RUN
+    # step whose command prints a summary as it ends (pip, npm), the command's own time; the
+    # rest of the step is the layer's commit.
+    step_output_seconds: tuple[tuple[str, float], ...] = ()
 
 
 Timed = list[tuple[float, str]]  # (seconds since the command started, output line)
@@ -81,18 +85,38 @@ def cache_push_seconds(lines: Timed, end: float) -> float:
     return total
 
 
-def step_seconds(lines: Timed, end: float) -> tuple[tuple[str, float], ...]:
-    """Each step's instruction and the seconds from its STEP line to the next step (or the
-    commit, or ``end``), less the time it spent pushing to the registry cache."""
+def _steps(lines: Timed) -> Iterator[tuple[str, int, int]]:
+    """Each step's instruction, the index of its STEP line and that of the line that ends it
+    (the next step's, the commit's, or ``len(lines)``)."""
     bounds = [index for index, (_, text) in enumerate(lines)
               if _STEP_LINE.match(text) or text.startswith("COMMIT")] + [len(lines)]
-    found = []
     for first, stop in pairwise(bounds):
         match = _STEP_LINE.match(lines[first][1])
         if match:
-            until = lines[stop][0] if stop < len(lines) else end
-            pushing = cache_push_seconds(lines[first:stop], until)
-            found.append((match.group(1).strip(), until - lines[first][0] - pushing))
+            yield match.group(1).strip(), first, stop
+
+
+def step_seconds(lines: Timed, end: float) -> tuple[tuple[str, float], ...]:
+    """Each step's instruction and the seconds from its STEP line to the next step (or the
+    commit, or ``end``), less the time it spent pushing to the registry cache."""
+    found = []
+    for instruction, first, stop in _steps(lines):
+        until = lines[stop][0] if stop < len(lines) else end
+        pushing = cache_push_seconds(lines[first:stop], until)
+        found.append((instruction, until - lines[first][0] - pushing))
+    return tuple(found)
+
+
+def step_output_seconds(lines: Timed) -> tuple[tuple[str, float], ...]:
+    """Each step's instruction and the seconds from its STEP line to the last line of output
+    that is not Buildah's own (``--> …``), 0 for a step that printed none. A RUN step's
+    command prints that line; when it is a summary printed at the end (``added 478 packages
+    in 6s``, ``Successfully installed …``), this is the command's time, and the step's time
+    after it is Buildah committing the layer."""
+    found = []
+    for instruction, first, stop in _steps(lines):
+        own = [at for at, text in lines[first + 1:stop] if not text.startswith("--> ")]
+        found.append((instruction, own[-1] - lines[first][0] if own else 0.0))
     return tuple(found)
 
 
@@ -142,6 +166,7 @@ def build(registry: Registry, work: Path, *, context: Path, dockerfile: Path,
     steps: list[float] = []
     pushing_cache = 0.0
     timed_steps: tuple[tuple[str, float], ...] = ()
+    output_steps: tuple[tuple[str, float], ...] = ()
     start = time.monotonic()
     try:
         for argv in result.argv():
@@ -152,9 +177,11 @@ def build(registry: Registry, work: Path, *, context: Path, dockerfile: Path,
                 raise RuntimeError(f"{argv[:4]} failed ({code}):\n{output[-1]}")
             pushing_cache += cache_push_seconds(lines, ran)
             timed_steps = timed_steps or step_seconds(lines, ran)  # pushes have no steps
+            output_steps = output_steps or step_output_seconds(lines)
         seconds = time.monotonic() - start
         return Build(seconds, "".join(output), destination, tuple(steps),
-                     tree_bytes(storage.root / "graph"), pushing_cache, timed_steps)
+                     tree_bytes(storage.root / "graph"), pushing_cache, timed_steps,
+                     output_steps)
     finally:
         storage.remove()
         auth.unlink(missing_ok=True)

@@ -24,6 +24,7 @@ from runner_ext.lab.builds import (
     cache_push_seconds,
     read_only_prefix,
     run_timed,
+    step_output_seconds,
     step_seconds,
     tree_bytes,
 )
@@ -92,7 +93,7 @@ def job_build(registry: Registry, work: Path, *, context: Path, dockerfile: Path
             raise RuntimeError(f"the Buildah job failed ({code}):\n{output}")
         return Build(seconds, output, destination, command_seconds(lines, seconds, RUNNING_LINE),
                      tree_bytes(storage.root / "graph"), cache_push_seconds(lines, seconds),
-                     step_seconds(lines, seconds))
+                     step_seconds(lines, seconds), step_output_seconds(lines))
     finally:
         storage.remove()
 
@@ -136,6 +137,7 @@ def shim_build(registry: Registry, work: Path, *, context: Path, dockerfile: Pat
     seconds: list[float] = []
     pushing = 0.0
     steps: tuple[tuple[str, float], ...] = ()
+    own: tuple[tuple[str, float], ...] = ()
     try:
         for argv in argvs:
             code, lines, ran = run_timed(argv, env, cwd=work)
@@ -146,8 +148,9 @@ def shim_build(registry: Registry, work: Path, *, context: Path, dockerfile: Pat
                 raise RuntimeError(f"docker {verb} in the shim failed ({code}):\n{output[-1]}")
             pushing += cache_push_seconds(lines, ran)
             steps = steps or step_seconds(lines, ran)
+            own = own or step_output_seconds(lines)
         return Build(sum(seconds), "".join(output), destination, tuple(seconds),
-                     tree_bytes(storage.root / "graph"), pushing, steps)
+                     tree_bytes(storage.root / "graph"), pushing, steps, own)
     finally:
         storage.remove()
         (work / "job" / "auth.json").unlink(missing_ok=True)
