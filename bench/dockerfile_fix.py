@@ -20,6 +20,7 @@ from runner_ext.dockerfile import analyze_dockerfile
 from runner_ext.lab.buildah import push_base_image
 from runner_ext.lab.builds import build, context_files, image_tree, node_base, node_project
 from runner_ext.lab.registry import running_registry
+from runner_ext.lab.tools import exit_on_sigterm
 
 
 def fixed_dockerfile(project: Path) -> str:
@@ -35,6 +36,7 @@ def fixed_dockerfile(project: Path) -> str:
 
 
 def main() -> int:
+    exit_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--restore-seconds", type=int, default=3)
     args = parser.parse_args()

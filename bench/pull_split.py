@@ -25,7 +25,7 @@ from seed_table import PROJECTS, PROJECTS_DIR, VARIANTS
 from runner_ext.lab.bases import push_debian_base, rootfs_tarball
 from runner_ext.lab.builds import build, fill_image_store
 from runner_ext.lab.registry import running_registry
-from runner_ext.lab.tools import require_tool
+from runner_ext.lab.tools import exit_on_sigterm, require_tool
 
 
 def _timed(argv: list[str], stdout: IO[bytes] | int = subprocess.DEVNULL) -> float:
@@ -43,6 +43,7 @@ def _unpack(tar: Path, parent: Path) -> float:
 
 
 def main() -> int:
+    exit_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--project", choices=[p.name for p in PROJECTS], default="python-service")
     parser.add_argument("--disk", type=Path, default=None, help="a folder on disk")

@@ -22,6 +22,7 @@ from pathlib import Path
 from runner_ext.lab.buildah import Storage, push_base_image
 from runner_ext.lab.project import Project, sample_config, sample_variables
 from runner_ext.lab.registry import running_registry
+from runner_ext.lab.tools import exit_on_sigterm
 
 USER, PASSWORD = "bench", "bench-pw-2f9c"
 
@@ -35,6 +36,7 @@ def _job_seconds(output: str) -> float:
 
 
 def main() -> int:
+    exit_on_sigterm()
     with tempfile.TemporaryDirectory() as tmp, \
             running_registry(Path(tmp) / "registry", user=USER, password=PASSWORD) as registry:
         folder = Path(tmp)

@@ -66,6 +66,7 @@ from runner_ext.lab.builds import (
 from runner_ext.lab.floor import push_floor
 from runner_ext.lab.job_builds import PATHS, job_build, shim_build
 from runner_ext.lab.registry import Registry, running_registry
+from runner_ext.lab.tools import exit_on_sigterm
 
 PROJECTS_DIR = Path(__file__).resolve().parent / "projects"
 VARIANTS = {"as written": "Dockerfile", "migrated": "Dockerfile.migrated"}
@@ -307,6 +308,7 @@ def run_bench(args: argparse.Namespace) -> dict[str, object]:
 
 
 def main() -> int:
+    exit_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1, help="runs per project and Dockerfile")
     parser.add_argument("--quick", action="store_true",

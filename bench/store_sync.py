@@ -25,6 +25,7 @@ from runner_ext.lab.bases import push_debian_base, rootfs_tarball
 from runner_ext.lab.builds import Build, ImageStore, fill_image_store
 from runner_ext.lab.job_builds import job_build
 from runner_ext.lab.registry import running_registry
+from runner_ext.lab.tools import exit_on_sigterm
 
 DRIVER = "overlay"
 # How each project's edited source file starts a comment line.
@@ -38,6 +39,7 @@ def outside_steps(build: Build) -> float:
 
 
 def main() -> int:
+    exit_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--project", choices=[p.name for p in PROJECTS], default="python-service")
     parser.add_argument("--runs", type=int, default=5)

@@ -199,7 +199,10 @@ def test_forbidden_pod_create_and_bad_context(tmp_path: Path,
         assert code == 2 and "not a directory or git context" in err
 
 
-def test_ctrl_c_deletes_the_pod_and_exits_130(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_or_a_cancelled_job_deletes_the_pod_and_exits_130(
+        tmp_path: Path, stop: signal.Signals) -> None:
+    """Ctrl-C at a terminal, or SIGTERM as GitLab Runner sends a cancelled job's process."""
     kube = healthy()
     _kaniko_run(kube)
     kube.hang_logs = True
@@ -215,7 +218,7 @@ def test_ctrl_c_deletes_the_pod_and_exits_130(tmp_path: Path) -> None:
         try:
             assert kube.log_requested.wait(60), "the build never followed its log"
             time.sleep(0.2)
-            process.send_signal(signal.SIGINT)
+            process.send_signal(stop)
             out, err = process.communicate(timeout=60)
         finally:
             process.kill()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -136,3 +139,37 @@ def test_a_build_with_cache_reports_its_pushes_to_the_registry_cache(
         assert [instruction for instruction, _ in done.step_output_seconds] == instructions
         assert 0 < dict(done.step_output_seconds)[run] <= dict(done.step_seconds)[run]
     assert registry.tags("lab/cache-push/cache")
+
+
+@pytest.mark.e2e
+def test_a_terminated_bench_stops_its_registry(tmp_path: Path) -> None:
+    """`kill PID` on a bench leaves no docker-registry behind: SIGTERM runs the context
+    managers' cleanup, as Ctrl-C does, and the exit code says how it ended."""
+    script = ("import sys, time\nfrom pathlib import Path\n"
+              "from runner_ext.lab.registry import running_registry\n"
+              "from runner_ext.lab.tools import exit_on_sigterm\n"
+              "exit_on_sigterm()\n"
+              "with running_registry(Path(sys.argv[1]), user='u', password='pw-5e0a'):\n"
+              "    print('ready', flush=True)\n"
+              "    time.sleep(60)\n")
+    root = tmp_path / "registry"
+    with subprocess.Popen([sys.executable, "-c", script, str(root)], stdout=subprocess.PIPE,
+                          text=True) as bench:
+        assert bench.stdout is not None and bench.stdout.readline() == "ready\n"
+        assert _registries(root), "the registry did not start"
+        bench.send_signal(signal.SIGTERM)
+        assert bench.wait(timeout=20) == 128 + signal.SIGTERM
+    assert _registries(root) == []
+
+
+def _registries(root: Path) -> list[int]:
+    """The pids of docker-registry processes serving from ``root``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"docker-registry") and str(root).encode() in b" ".join(argv):
+            found.append(int(proc.name))
+    return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import traceback
 from typing import Annotated
@@ -83,6 +84,15 @@ def run(argv: list[str] | None = None, *, prog: str = "runner-ext",
     return result if isinstance(result, int) else ExitCode.OK
 
 
+def stop_on_sigterm() -> None:
+    """Take SIGTERM as Ctrl-C. GitLab Runner sends it to the job's process when a job is
+    cancelled or times out (SIGKILL follows a grace period), and so do ``kill`` and
+    ``timeout``: the command cleans up what it had started (a build pod, a pushed branch, the
+    scan state) and exits 130 instead of dying where it stood."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+
 def entry() -> None:
     """Console script ``runner-ext``."""
+    stop_on_sigterm()
     sys.exit(run())

@@ -169,6 +169,7 @@ app.command("migrate-project")(migrate_command)
 
 def entry() -> None:
     """Console script ``migrate-project``: the same command as ``runner-ext migrate-project``."""
-    from runner_ext.cli.main import run
+    from runner_ext.cli.main import run, stop_on_sigterm
 
+    stop_on_sigterm()
     sys.exit(run(None, prog="migrate-project", command=app))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -65,3 +66,10 @@ def require_tool(name: str) -> str:
             pytest.fail(reason)
         pytest.skip(reason)
     raise MissingTool(reason)
+
+
+def exit_on_sigterm() -> None:
+    """Make SIGTERM (``kill PID``, ``timeout``, a cancelled job) leave the way Ctrl-C does,
+    through ``finally`` blocks and context managers, so a stopped benchmark still stops its
+    registry and removes its build storages. Exits with 128 + 15, the shell's code for it."""
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
