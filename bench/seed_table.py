@@ -256,12 +256,11 @@ def summarise(runs: list[dict[str, object]], dependency: str, rebuilt: str
         summary[f"{measure}_longest_step"] = _stats(
             [dict(run[measure]["steps"])[longest] for run in runs])  # type: ignore[index]
     for measure in ("uncached", "first_cached"):  # the install: the command, then the commit
-        if all("step_output" in run[measure] for run in runs):  # type: ignore[operator]
-            own = [dict(run[measure]["step_output"])[dependency] for run in runs]  # type: ignore[index]
-            whole = [dict(run[measure]["steps"])[dependency] for run in runs]  # type: ignore[index]
-            summary[f"{measure}_install_output"] = _stats(own)
-            summary[f"{measure}_install_after"] = _stats(
-                [w - o for w, o in zip(whole, own, strict=True)])
+        own = [dict(run[measure]["step_output"])[dependency] for run in runs]  # type: ignore[index]
+        whole = [dict(run[measure]["steps"])[dependency] for run in runs]  # type: ignore[index]
+        summary[f"{measure}_install_output"] = _stats(own)
+        summary[f"{measure}_install_after"] = _stats(
+            [w - o for w, o in zip(whole, own, strict=True)])
     summary["changed_mb"] = _stats([run["floor"]["changed_bytes"] / 1e6 for run in runs])  # type: ignore[index]
     summary["warm_stored_mb"] = _stats([run["warm"]["stored_bytes"] / 1e6 for run in runs])  # type: ignore[index]
     for key in ("warmer_pull", "source_step"):
