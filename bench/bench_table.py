@@ -57,8 +57,10 @@ def _breakdown(data: dict[str, Any]) -> list[str]:
               "the project's own step after `COPY . .`, alone",
               *(["the warmer's pull of the previous image (before the build)"] if warmer else [])]
     lines = [_row("project / Dockerfile", *titles), _row(*["---"] * (len(titles) + 1))]
-    # A project without such a step shows "none"; results from before it was timed, no value.
-    no_step = ("none" if any("source_step" in r["summary"] for r in data["results"].values())
+    # A project without such a step shows "none"; results from before it was timed, no value;
+    # a run that took the step out of the Dockerfiles, "left out".
+    no_step = ("left out" if data.get("without_own_step") else
+               "none" if any("source_step" in r["summary"] for r in data["results"].values())
                else "not measured")
     for name, result in data["results"].items():
         s = result["summary"]
@@ -166,7 +168,9 @@ def _store(data: dict[str, Any]) -> str:
              if data.get("image_store") else "")
             + (" and, for the two rebuilds, the first build's image too"
                if data.get("warm_images") else "")
-            + (f", build storage in {data['storage_dir']}" if data.get("storage_dir") else ""))
+            + (f", build storage in {data['storage_dir']}" if data.get("storage_dir") else "")
+            + (", the project's own step after `COPY . .` left out of both Dockerfiles"
+               if data.get("without_own_step") else ""))
 
 
 def _machine(data: dict[str, Any]) -> str:
@@ -230,7 +234,8 @@ def render_png(data: dict[str, Any], path: Path) -> None:
     ax.set_title(f"{'shim (podman)' if data.get('path') == 'shim' else 'Buildah'}"
                  f" + registry layer cache, {data['storage_driver']} storage"
                  f"{', image store' if data.get('image_store') else ''}"
-                 f"{' with the previous image' if data.get('warm_images') else ''}, "
+                 f"{' with the previous image' if data.get('warm_images') else ''}"
+                 f"{', own step left out' if data.get('without_own_step') else ''}, "
                  f"runs: {data['runs']}")
     ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3)
     fig.tight_layout()
@@ -241,11 +246,12 @@ def render_png(data: dict[str, Any], path: Path) -> None:
 def merge(documents: list[dict[str, Any]]) -> dict[str, Any]:
     """One document from runs of different projects (same runs and storage driver)."""
     first = documents[0]
-    same = ("runs", "path", "storage_driver", "image_store", "warm_images", "storage_dir")
+    same = ("runs", "path", "storage_driver", "image_store", "warm_images", "storage_dir",
+            "without_own_step")
     for other in documents[1:]:
         if [other.get(k) for k in same] != [first.get(k) for k in same]:
             raise SystemExit("bench_table: the results differ in --runs, --path, --storage-driver, "
-                             "--image-store, --warm-images or --storage-dir")
+                             "--image-store, --warm-images, --storage-dir or --without-own-step")
     results = {name: result for doc in documents for name, result in doc["results"].items()}
     return {**first, "results": results,
             "seconds_total": sum(doc["seconds_total"] for doc in documents)}

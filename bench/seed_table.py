@@ -27,12 +27,16 @@ where the uncached and first cached builds' time goes: the dependency install sp
 command's last line of output (pip's and npm's closing summary) into the command itself and
 Buildah's commit of the layer after it.
 
+--without-own-step takes the project's own step out of both Dockerfiles (node-service's
+`RUN npm run build`; python-service has none) and measures the rest: what the warm rebuild
+costs apart from the project's compile.
+
 Base images are Debian bookworm (Python 3.11, Node.js 18) made by mmdebstrap
 (runner_ext.lab.bases), pushed once per run. Real pip and npm downloads from PyPI and npm.
 
     python3 bench/seed_table.py [--runs 3] [--quick] [--project NAME] [--path job|shim|plan]
                                 [--storage-driver overlay] [--image-store [--warm-images]]
-                                [--storage-dir /dev/shm]
+                                [--storage-dir /dev/shm] [--without-own-step]
     python3 bench/bench_table.py RESULT.json [RESULT.json …]   # one table from several runs
 
 Writes seed_table.md, seed_table.json and seed_table.png to --out (default bench/results).
@@ -84,6 +88,11 @@ class Project:
     # The RUN step after `COPY . .` that every rebuild re-runs (the project's own compile).
     source_step: tuple[str, ...] = ()
 
+    @property
+    def source_instruction(self) -> str:
+        """The Dockerfile line of :attr:`source_step`, as both Dockerfiles write it."""
+        return "RUN " + " ".join(self.source_step)
+
 
 _ZOD = "https://registry.npmjs.org/zod/-/zod-"
 _ZOD_OLD = (f'"version": "3.23.8",\n      "resolved": "{_ZOD}3.23.8.tgz",\n      "integrity": '
@@ -124,6 +133,21 @@ def check_fixtures(projects: tuple[Project, ...]) -> None:
                               "re-run runner-ext migrate-project on a copy")
 
 
+def drop_source_step(root: Path, project: Project) -> None:
+    """Remove the project's own step after `COPY . .` from both Dockerfiles under ``root``,
+    the rest of each file as it was: what a warm rebuild costs apart from the project's
+    compile. Raises if a Dockerfile lacks the step (the fixture changed)."""
+    if not project.source_step:
+        raise BenchFailed(f"{project.name} has no step of its own after `COPY . .`")
+    line = project.source_instruction + "\n"
+    for dockerfile in VARIANTS.values():
+        path = root / dockerfile
+        text = path.read_text()
+        if text.count(line) != 1:
+            raise BenchFailed(f"{path}: {line.strip()!r} is not there once; the fixture changed")
+        path.write_text(text.replace(line, ""))
+
+
 def check_reachable() -> None:
     """PyPI and the npm registry answer (the builds download from them)."""
     for url in REACHABLE:
@@ -159,14 +183,19 @@ def _build(registry: Registry, work: Path, root: Path, dockerfile: str, base: st
 
 def measure(registry: Registry, tmp: Path, project: Project, variant: str, base: str,
             run: int, driver: str, store: ImageStore | None, pods: Path,
-            warm_images: bool = False, path: str = "job") -> dict[str, object]:
+            warm_images: bool = False, path: str = "job",
+            without_source_step: bool = False) -> dict[str, object]:
     """The four builds and the floor for one project, Dockerfile and run; ``pods`` is where
     each build's storage goes. With ``warm_images`` the two rebuilds read a store that the
     warmer filled with the base image and the first build's image, as when the project's
-    image is listed in ``[warmer].images``. The uncached build touches no cache, so odd runs
-    make it after the first cached one: neither gets a place in the order every time."""
+    image is listed in ``[warmer].images``; with ``without_source_step`` both Dockerfiles
+    lose the project's own step (:func:`drop_source_step`). The uncached build touches no
+    cache, so odd runs make it after the first cached one: neither gets a place in the order
+    every time."""
     root = tmp / f"{project.name}-{run}-{variant.replace(' ', '-')}"
     shutil.copytree(PROJECTS_DIR / project.name, root)
+    if without_source_step:
+        drop_source_step(root, project)
     dockerfile = VARIANTS[variant]
     name = f"bench/{root.name}"
     image = f"{registry.host}/{name}"
@@ -188,7 +217,7 @@ def measure(registry: Registry, tmp: Path, project: Project, variant: str, base:
         rebuild_store = fill_image_store(registry, warmer, (base, f"{image}:v1"), driver)
         result["warmer_pull"] = time.monotonic() - started
     result["warm"] = step("v2", rebuild_store)
-    if project.source_step:
+    if project.source_step and not without_source_step:
         result["source_step"] = run_seconds(registry, f"{image}:v1", project.source_step,
                                             pods / f"r-{root.name}", driver, store)
     floor = push_floor(registry, name, "v2", "v1")
@@ -291,7 +320,8 @@ def run_bench(args: argparse.Namespace) -> dict[str, object]:
                                      args.storage_driver) if args.image_store else None
             for variant in (["migrated"] if args.quick else VARIANTS):
                 runs = [measure(reg, tmp, project, variant, base, n, args.storage_driver, store,
-                                Path(pods), args.warm_images, args.path)
+                                Path(pods), args.warm_images, args.path,
+                                args.without_own_step)
                         for n in range(args.runs)]
                 dependency, rebuilt = longest_step(runs), longest_step(runs, "warm")
                 results[f"{project.name} / {variant}"] = {
@@ -301,7 +331,8 @@ def run_bench(args: argparse.Namespace) -> dict[str, object]:
     return {"runs": args.runs, "path": args.path, "storage_driver": args.storage_driver,
             "quick": args.quick,
             "image_store": args.image_store, "warm_images": args.warm_images,
-            "cpus": os.cpu_count(), "storage_dir": str(args.storage_dir or ""),
+            "without_own_step": args.without_own_step, "cpus": os.cpu_count(),
+            "storage_dir": str(args.storage_dir or ""),
             "load_average": {"start": load_start, "end": os.getloadavg()[0]},
             "seconds_total": time.monotonic() - started, "results": results}
 
@@ -330,6 +361,11 @@ def main() -> int:
                         help="where each build's fresh storage goes, e.g. /dev/shm for a "
                              "memory-backed emptyDir (default: the run's temporary folder, "
                              "on disk)")
+    parser.add_argument("--without-own-step", action="store_true",
+                        help="leave the project's own step after `COPY . .` (node-service: "
+                             "`RUN npm run build`) out of both Dockerfiles, to see what a warm "
+                             "rebuild costs apart from the project's compile (node-service "
+                             "only; python-service has no such step)")
     parser.add_argument("--compare-storage", action="store_true",
                         help="only time one warm rebuild on vfs and on overlay storage")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
@@ -338,7 +374,11 @@ def main() -> int:
         parser.error("--warm-images needs --image-store (the warmer fills the image store)")
     if args.quick:
         args.runs, args.project = 1, [PROJECTS[0].name]
-    args.project = args.project or [p.name for p in PROJECTS]
+    own = [p.name for p in PROJECTS if p.source_step]
+    if args.without_own_step and (args.quick or set(args.project or own) - set(own)):
+        parser.error(f"--without-own-step needs a project with a step of its own after "
+                     f"`COPY . .`: {', '.join(own)} (and no --quick)")
+    args.project = args.project or (own if args.without_own_step else [p.name for p in PROJECTS])
     try:
         data = run_bench(args)
     except Exception as exc:  # one line; never numbers from a failed run
@@ -355,7 +395,8 @@ def main() -> int:
                      *([args.storage_driver] if args.storage_driver != "vfs" else []),
                      *(["image-store"] if args.image_store else []),
                      *(["warm-images"] if args.warm_images else []),
-                     *(["storage-dir"] if args.storage_dir else [])])
+                     *(["storage-dir"] if args.storage_dir else []),
+                     *(["without-own-step"] if args.without_own_step else [])])
     print(write_outputs(data, args.out, stem))
     return 0
 

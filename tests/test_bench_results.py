@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -64,3 +65,38 @@ def test_the_install_split_adds_up_in_each_run(
             assert 0 < own < step and after > 0, (name, measure, own, step)
     assert seed.summarise(result["runs"], result["longest_step"],
                           result["warm_longest_step"]) == result["summary"]
+
+
+def test_without_its_own_step_each_dockerfile_loses_that_line_only(
+        tmp_path: Path, bench: Callable[[str], ModuleType]) -> None:
+    """`--without-own-step` measures the Node.js project apart from its compile: both
+    Dockerfiles lose `RUN npm run build` and nothing else, and the migrated one is still what
+    runner-ext's fixer makes of the as-written one."""
+    from runner_ext.lab.builds import fixed_dockerfile
+
+    seed = bench("seed_table")
+    project = next(p for p in seed.PROJECTS if p.name == "node-service")
+    root = tmp_path / project.name
+    shutil.copytree(BENCH / "projects" / project.name, root)
+    before = {name: (root / name).read_text() for name in seed.VARIANTS.values()}
+    seed.drop_source_step(root, project)
+    for name, text in before.items():
+        lines = text.splitlines(keepends=True)
+        assert lines.count("RUN npm run build\n") == 1, name
+        lines.remove("RUN npm run build\n")
+        assert (root / name).read_text() == "".join(lines), name
+    assert fixed_dockerfile(root) == (root / "Dockerfile.migrated").read_text()
+
+
+def test_without_its_own_step_refuses_what_it_cannot_take_out(
+        tmp_path: Path, bench: Callable[[str], ModuleType]) -> None:
+    """A project with no such step, or a fixture whose step moved, stops the run."""
+    seed = bench("seed_table")
+    python, node = seed.PROJECTS
+    with pytest.raises(seed.BenchFailed, match="python-service has no step of its own"):
+        seed.drop_source_step(tmp_path, python)
+    root = tmp_path / node.name
+    shutil.copytree(BENCH / "projects" / node.name, root)
+    seed.drop_source_step(root, node)
+    with pytest.raises(seed.BenchFailed, match="'RUN npm run build' is not there once"):
+        seed.drop_source_step(root, node)
