@@ -136,7 +136,7 @@ def check_fixtures(projects: tuple[Project, ...]) -> None:
 def drop_source_step(root: Path, project: Project) -> None:
     """Remove the project's own step after `COPY . .` from both Dockerfiles under ``root``,
     the rest of each file as it was: what a warm rebuild costs apart from the project's
-    compile. Raises if a Dockerfile lacks the step (the fixture changed)."""
+    compile. Raises unless each Dockerfile has the step exactly once (the fixture changed)."""
     if not project.source_step:
         raise BenchFailed(f"{project.name} has no step of its own after `COPY . .`")
     line = project.source_instruction + "\n"
